@@ -1,0 +1,1 @@
+"""Moments of Truth: an agent-based simulation of the customer journey."""

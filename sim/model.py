@@ -1,0 +1,353 @@
+"""The journey model: a Mesa model whose consumers are agents backed by struct-of-arrays.
+
+`JourneyModel` owns all state. A step runs the five moments in journey order, then retention,
+each with array operations over the consumers concerned; dated changes (campaign starts and
+ends, quality or price changes) are Mesa events scheduled when the model is built.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import mesa
+import numpy as np
+import polars as pl
+from mesa.time import Priority
+
+from sim import retention
+from sim.cohorts import cohort_retention
+from sim.journey import EDGE_INDEX, Moment
+from sim.metrics import Ledger
+from sim.moments import fmot, pre_zmot, smot, umot, zmot
+from sim.network import build_ties
+from sim.population import NO_BRAND, TRAITS, draw_population
+from sim.reviews import ReviewPages
+from sim.scenario import Scenario
+from sim.touchpoints import Touchpoints, encounter
+
+__all__ = ["Consumer", "JourneyModel"]
+
+_MAX_PAGE_DEPTH = 200  # nobody reads further back than this many reviews
+
+
+class Consumer(mesa.Agent):
+    """One consumer. Its state is row `row` of the model's population arrays."""
+
+    def __init__(self, model: JourneyModel, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def moment(self) -> Moment:
+        return Moment(int(self.model.population.moment[self.row]))
+
+    @moment.setter
+    def moment(self, value: Moment) -> None:
+        self.model.population.moment[self.row] = value
+
+    @property
+    def brand(self) -> str | None:
+        b = int(self.model.population.brand[self.row])
+        return None if b == NO_BRAND else self.model.brands[b]
+
+    @property
+    def segment(self) -> str:
+        return self.model.segments[int(self.model.population.segment[self.row])]
+
+    @property
+    def traits(self) -> dict[str, float]:
+        return {name: float(getattr(self.model.population, name)[self.row]) for name in TRAITS}
+
+    @property
+    def attitude(self) -> dict[str, float]:
+        row = self.model.population.attitude[self.row]
+        return dict(zip(self.model.brands, row.tolist(), strict=True))
+
+    @property
+    def aware(self) -> list[str]:
+        known = self.model.population.aware[self.row]
+        return [b for b, k in zip(self.model.brands, known, strict=True) if k]
+
+    @property
+    def satisfaction(self) -> float:
+        return float(self.model.population.satisfaction[self.row])
+
+    @satisfaction.setter
+    def satisfaction(self, value: float) -> None:
+        self.model.population.satisfaction[self.row] = value
+
+    @property
+    def expectation(self) -> float:
+        return float(self.model.population.expectation[self.row])
+
+
+class JourneyModel(mesa.Model):
+    """A market of consumers moving through the moments of truth.
+
+    Args:
+        scenario: a validated scenario (see `load_scenario`).
+        consumers: population size, overriding the scenario's.
+        rng: seed or numpy Generator; every random draw of the model comes from it.
+    """
+
+    def __init__(
+        self, scenario: Scenario, *, consumers: int | None = None, rng: Any = None
+    ) -> None:
+        super().__init__(rng=rng)
+        # `scenario` is Mesa's own attribute; the journey's scenario is `spec`.
+        self.spec = spec = scenario
+        n = consumers if consumers is not None else spec.population.consumers
+        self.brands = spec.brand_names
+        self.segments = list(spec.population.segments)
+        self.population = pop = draw_population(spec, n, self.rng)
+        self.ties = build_ties(spec.network, n, self.rng)
+        first_id = self.agent_id_counter
+        for row in range(n):
+            Consumer(self, row)
+        self.first_id = first_id  # Consumer in row i has unique_id first_id + i
+
+        brands = list(spec.brands.values())
+        self.brand_quality = np.array([b.quality for b in brands])
+        self.brand_quality_sd = np.array([b.quality_sd for b in brands])
+        self.prices = np.array([b.price for b in brands])
+        self.touchpoints = Touchpoints.from_scenario(spec)
+        depth = int(min(pop.reviews_read.max(initial=1), _MAX_PAGE_DEPTH))
+        self.pages = ReviewPages(len(brands), depth)
+        self.ledger = Ledger(
+            self.brands,
+            [
+                (self.brands[b], name)
+                for b, name in zip(self.touchpoints.brand, self.touchpoints.names, strict=True)
+            ],
+            spec.time.steps,
+        )
+        self.cols = self.ledger.cols
+        self.max_need_rate = float(pop.need_rate.max(initial=0))
+
+        self.start = pop.moment.copy()  # moments at the start of the current step
+        self.heard = np.empty(0, dtype=np.int64)  # heard positive word of mouth last step
+        self.counts = np.bincount(pop.moment, minlength=len(Moment)).astype(np.int64)
+        customers = pop.brand[pop.moment >= Moment.SMOT]
+        self.customer_counts = np.bincount(customers, minlength=len(brands)).astype(np.int64)
+        self._calendar: dict[int, list[np.ndarray]] = {}
+        initial = np.flatnonzero(pop.moment >= Moment.SMOT)
+        for due in np.unique(pop.next_renewal[initial]):
+            self._calendar[int(due)] = [initial[pop.next_renewal[initial] == due]]
+        self._spells: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._scheduled: list[partial] = []
+        self._schedule_changes()
+
+    # --- time -------------------------------------------------------------------------------
+
+    @property
+    def t(self) -> int:
+        """The current step, counting from 1."""
+        return int(self.time)
+
+    def step(self) -> None:
+        self.start = self.population.moment.copy()
+        pre_zmot.step(self)
+        zmot.step(self)
+        fmot.step(self)
+        experiences = smot.step(self)
+        umot.step(self, experiences)
+        retention.step(self)
+        self._record()
+
+    def _at(self, time: int, change: partial) -> None:
+        self._scheduled.append(change)  # Mesa holds events by weak reference
+        self.schedule_event(change, at=time, priority=Priority.HIGH)
+
+    def _schedule_changes(self) -> None:
+        """Campaign starts and ends and the scenario's dated events, as Mesa events.
+
+        Scheduled now, they carry lower ids than the step events of the same time and with the
+        same priority run first, so a change dated `at` already holds during step `at`.
+        """
+        tps = [tp for brand in self.spec.brands.values() for tp in brand.touchpoints.values()]
+        for i, tp in enumerate(tps):
+            if tp.start is not None:
+                self._at(tp.start, partial(self._set_active, i, True))
+            if tp.end is not None:
+                self._at(tp.end + 1, partial(self._set_active, i, False))
+        for event in self.spec.events.values():
+            self._at(event.at, partial(self._apply, event.brand, event.touchpoint, event.set))
+
+    def _set_active(self, tp: int, active: bool) -> None:
+        self.touchpoints.active[tp] = active
+
+    def _apply(self, brand: str, touchpoint: str | None, values: dict[str, float]) -> None:
+        b = self.brands.index(brand)
+        for field, value in values.items():
+            if touchpoint is not None:
+                getattr(self.touchpoints, field)[self.touchpoints.index(b, touchpoint)] = value
+            else:
+                target = {"quality": self.brand_quality, "quality_sd": self.brand_quality_sd}
+                target.get(field, self.prices)[b] = value
+
+    # --- moves along the journey ------------------------------------------------------------
+
+    def move(self, idx: np.ndarray, to: Moment) -> None:
+        """Move consumers to a moment, counting the flow along each edge they take."""
+        if idx.size == 0:
+            return
+        pop = self.population
+        came_from = np.bincount(pop.moment[idx], minlength=len(Moment))
+        for m in np.flatnonzero(came_from):
+            self.ledger.add(self.cols.flow[EDGE_INDEX[(Moment(m), to)]], came_from[m])
+        self.counts -= came_from
+        self.counts[to] += idx.size
+        pop.moment[idx] = to
+
+    def enter_market(self, idx: np.ndarray) -> None:
+        """A need has arisen: research, or with ZMOT off choose at once on attitude and price."""
+        if self.spec.zmot.enabled:
+            self.move(idx, Moment.ZMOT)
+            return
+        pop, c = self.population, self.spec.choice
+        u = zmot.utilities(
+            pop.attitude[idx],
+            np.zeros((idx.size, len(self.brands))),
+            self.prices,
+            pop.price_sensitivity[idx],
+            pop.aware[idx],
+            (c.attitude, c.reviews, c.price),
+        )
+        brand = zmot.choose(self.rng, u)
+        ok = brand >= 0
+        self.to_first_encounter(idx[ok], brand[ok], pop.attitude[idx[ok], brand[ok]])
+
+    def to_first_encounter(self, idx: np.ndarray, brand: np.ndarray, expected: np.ndarray) -> None:
+        """A brand is chosen with an expectation of its quality: meet it, or buy with FMOT off."""
+        self.population.brand[idx] = brand
+        self.population.expectation[idx] = expected
+        if self.spec.fmot.enabled:
+            self.move(idx, Moment.FMOT)
+        else:
+            self.acquire(idx, brand)
+
+    def acquire(self, idx: np.ndarray, brand: np.ndarray) -> None:
+        pop, t = self.population, self.t
+        pop.brand[idx] = brand
+        pop.aware[idx, brand] = True
+        pop.acquired[idx] = t
+        pop.satisfaction[idx] = 0.0
+        due = t + self.spec.retention.period
+        pop.next_renewal[idx] = due
+        self._calendar.setdefault(due, []).append(idx)
+        self.ledger.add_by_brand(self.cols.acquisitions, brand)
+        self.ledger.add_by_brand(self.cols.revenue, brand, self.prices[brand])
+        self.customer_counts += np.bincount(brand, minlength=len(self.brands))
+        self.move(idx, Moment.SMOT)
+
+    def leave(self, idx: np.ndarray, to: Moment) -> None:
+        """A shopper who did not buy drops its chosen brand."""
+        self.population.brand[idx] = NO_BRAND
+        self.move(idx, to)
+
+    def churn(self, idx: np.ndarray) -> None:
+        if idx.size == 0:
+            return
+        pop = self.population
+        brand = pop.brand[idx].astype(np.int64)
+        self._spells.append((brand, pop.acquired[idx].copy(), np.full(idx.size, self.t)))
+        self.ledger.add_by_brand(self.cols.churn, brand)
+        self.customer_counts -= np.bincount(brand, minlength=len(self.brands))
+        pop.brand[idx] = NO_BRAND
+        pop.acquired[idx] = -1
+        shop = self.rng.random(idx.size) < self.spec.retention.reenter
+        if not self.spec.zmot.enabled:
+            shop[:] = False
+        self.move(idx[shop], Moment.ZMOT)
+        self.move(idx[~shop], Moment.PRE_ZMOT)
+
+    def renewals_due(self, t: int) -> np.ndarray:
+        """Customers whose renewal (or repurchase) falls on step t."""
+        parts = self._calendar.pop(t, None)
+        if not parts:
+            return np.empty(0, dtype=np.int64)
+        idx = np.unique(np.concatenate(parts))
+        pop = self.population
+        return idx[(pop.next_renewal[idx] == t) & (pop.moment[idx] >= Moment.SMOT)]
+
+    def renew(self, idx: np.ndarray) -> None:
+        pop = self.population
+        brand = pop.brand[idx].astype(np.int64)
+        self.ledger.add_by_brand(self.cols.revenue, brand, self.prices[brand])
+        due = self.t + self.spec.retention.period
+        pop.next_renewal[idx] = due
+        self._calendar.setdefault(due, []).append(idx)
+
+    # --- touchpoints ------------------------------------------------------------------------
+
+    def audience(self, tp: int, idx: np.ndarray) -> np.ndarray:
+        """The consumers in `idx` that touchpoint `tp` is aimed at."""
+        who = self.touchpoints.audience[tp]
+        if who == "all":
+            return idx
+        pop = self.population
+        mine = (pop.moment[idx] >= Moment.SMOT) & (pop.brand[idx] == self.touchpoints.brand[tp])
+        if who == "prospects":
+            return idx[~mine]
+        if who == "new_customers":
+            age = self.t - pop.acquired[idx]
+            mine &= (pop.acquired[idx] >= 1) & (age < self.spec.smot.onboarding_steps)
+        return idx[mine]
+
+    def contact(self, tp: int, idx: np.ndarray, *, attitude: bool = True) -> np.ndarray:
+        """Record contacts and their cost; with `attitude`, the brand becomes known and the
+        encounter moves attitude toward its quality."""
+        tps = self.touchpoints
+        self.ledger.add(self.cols.contacts[tp], idx.size)
+        self.ledger.add(self.cols.cost[tp], idx.size * tps.cost[tp])
+        if attitude and idx.size:
+            b, pop = int(tps.brand[tp]), self.population
+            pop.aware[idx, b] = True
+            quality = tps.quality[tp] + tps.quality_sd[tp] * self.rng.standard_normal(idx.size)
+            pop.attitude[idx, b] = encounter(
+                pop.attitude[idx, b], quality, tps.weight[tp], self.spec.smot.negativity
+            )
+        return idx
+
+    # --- measurement ------------------------------------------------------------------------
+
+    def _record(self) -> None:
+        pop, c, ledger = self.population, self.cols, self.ledger
+        ledger.set(c.consumers, self.counts)
+        ledger.set(c.customers, self.customer_counts)
+        total = self.customer_counts.sum()
+        ledger.set(c.share, self.customer_counts / total if total else 0.0)
+        ledger.set(c.rating, self.pages.average())
+        customers = np.flatnonzero(pop.moment >= Moment.SMOT)
+        brand = pop.brand[customers]
+        sums = np.bincount(brand, pop.satisfaction[customers], minlength=len(self.brands))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ledger.set(c.satisfaction, sums / self.customer_counts)
+        ledger.close(self.t)
+
+    def metrics(self) -> pl.DataFrame:
+        """Tidy time series of the steps run so far."""
+        return self.ledger.frame(self.t)
+
+    def cohorts(self) -> pl.DataFrame:
+        """Retention by acquisition cohort and period since acquisition."""
+        pop = self.population
+        active = np.flatnonzero(pop.moment >= Moment.SMOT)
+        parts = [
+            *self._spells,
+            (
+                pop.brand[active].astype(np.int64),
+                pop.acquired[active],
+                np.full(active.size, self.t + 1),
+            ),
+        ]
+        brand, acquired, ended = (np.concatenate(x) for x in zip(*parts, strict=True))
+        return cohort_retention(
+            brand, acquired, ended, self.brands, self.spec.retention.period, self.t
+        )
+
+    def reviews(self) -> pl.DataFrame:
+        """Every review posted so far: step, brand, stars, author (a Consumer's unique_id)."""
+        frame = self.pages.frame(self.brands)
+        return frame.with_columns(pl.col("author") + (self.first_id - 1))
