@@ -1,0 +1,145 @@
+"""The `journey` command: run scenarios and check scenario files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typer.exceptions import TyperException
+
+from sim.results import default_run_dir, write_run
+from sim.runner import run
+from sim.scenario import ScenarioError, load_scenario
+from sim.summary import render, summarize
+
+app = typer.Typer(
+    help="Moments of Truth: simulate the customer journey through the five moments of truth.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DEFAULT_SCENARIO = Path("scenarios/baseline.toml")
+_REPO_SCENARIO = Path(__file__).resolve().parents[1] / DEFAULT_SCENARIO
+
+
+class Refused(Exception):
+    """Bad input from the command line: shown as one line, exit status 2."""
+
+
+def _default_scenario() -> Path:
+    return DEFAULT_SCENARIO if DEFAULT_SCENARIO.is_file() else _REPO_SCENARIO
+
+
+def _positive(name: str, value: int | None) -> None:
+    if value is not None and value < 1:
+        raise Refused(f"{name}: must be at least 1, got {value}")
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario file (default: scenarios/baseline.toml).")
+    ] = None,
+    reps: Annotated[int, typer.Option("--reps", help="Replications.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the run's random streams.")] = 0,
+    consumers: Annotated[
+        int | None, typer.Option("--consumers", help="Population size (overrides the file).")
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", help="Number of steps (overrides the file).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Run folder to write (default: results/<scenario>-<UTC time>)."),
+    ] = None,
+) -> None:
+    """Run a scenario's replications, write a results folder and print a summary."""
+    for name, value in (("--reps", reps), ("--consumers", consumers), ("--steps", steps)):
+        _positive(name, value)
+    if seed < 0:
+        raise Refused(f"--seed: must not be negative, got {seed}")
+    path = scenario or _default_scenario()
+    spec = load_scenario(path)
+    if out_dir is not None and out_dir.exists() and any(out_dir.iterdir()):
+        raise Refused(f"--out: {out_dir} already exists and is not empty")
+    n_steps = steps or spec.time.steps
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("steps"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(spec.name, total=reps * n_steps)
+        result = run(
+            spec,
+            reps=reps,
+            seed=seed,
+            consumers=consumers,
+            steps=steps,
+            on_step=lambda: bar.advance(task),
+            on_replication=lambda i: bar.update(
+                task, description=f"{spec.name}: replication {i + 1}/{reps}"
+            ),
+        )
+    target = out_dir or default_run_dir(Path("results"), spec.name)
+    written = write_run(result, target)
+    render(summarize(result), result, out)
+    out.print(f"Results in {written} ({result.wall_time:.1f} s)")
+
+
+@app.command("validate")
+def validate_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file to check.")],
+) -> None:
+    """Check a scenario file (and its base files) without running it."""
+    s = load_scenario(scenario)
+    out.print(
+        f"{scenario}: ok — '{s.name}', {s.population.consumers:,} consumers, "
+        f"{len(s.brands)} brands, {sum(len(b.touchpoints) for b in s.brands.values())} "
+        f"touchpoints, {s.time.steps} {s.time.step}s"
+    )
+
+
+def _say(line: str) -> None:
+    err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: bad input becomes one line on stderr and exit status 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except ScenarioError as exc:
+        _say(f"error: {exc}")
+        return 2
+    except Refused as exc:
+        _say(f"error: {exc}")
+        return 2
+    except TyperException as exc:  # a malformed command line (or no command: help shown)
+        if exc.format_message():
+            _say(f"error: {exc.format_message()}")
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        _say("interrupted: nothing was written")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def entry() -> None:
+    """Console script: exit with main()'s status."""
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Results on disk: a run folder of tidy Parquet, the resolved scenario and a manifest.
+
+The folder is written under a temporary name and renamed when complete, so a run folder is
+either whole or absent, also when the run is interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from sim.runner import RunResult
+from sim.scenario import dump_scenario
+
+__all__ = ["FILES", "default_run_dir", "write_run"]
+
+FILES = ("metrics.parquet", "cohorts.parquet", "reviews.parquet", "scenario.toml", "manifest.json")
+_PACKAGES = ("moments-of-truth", "mesa", "numpy", "polars", "pydantic", "optuna", "altair")
+
+
+def default_run_dir(root: Path, scenario: str, now: datetime | None = None) -> Path:
+    """`root/<scenario>-<UTC time>`, with a suffix if that name is taken."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    path = root / f"{scenario}-{stamp}"
+    k = 2
+    while path.exists():
+        path = root / f"{scenario}-{stamp}-{k}"
+        k += 1
+    return path
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def manifest(result: RunResult) -> dict:
+    s = result.scenario
+    return {
+        "scenario": s.name,
+        "seed": result.seed,
+        "replications": result.replications,
+        "consumers": s.population.consumers,
+        "steps": s.time.steps,
+        "step": s.time.step,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_time_seconds": round(result.wall_time, 3),
+        "git_commit": _git_commit(),
+        "versions": _versions(),
+        "files": list(FILES),
+    }
+
+
+def write_run(result: RunResult, path: Path) -> Path:
+    """Write the run folder at `path` atomically and return it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    try:
+        result.metrics.write_parquet(tmp / "metrics.parquet")
+        result.cohorts.write_parquet(tmp / "cohorts.parquet")
+        result.reviews.write_parquet(tmp / "reviews.parquet")
+        (tmp / "scenario.toml").write_text(dump_scenario(result.scenario), encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
+        tmp.rename(path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
