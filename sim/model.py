@@ -126,7 +126,7 @@ class JourneyModel(mesa.Model):
         self.max_need_rate = float(pop.need_rate.max(initial=0))
 
         self.start = pop.moment.copy()  # moments at the start of the current step
-        self.heard = np.empty(0, dtype=np.int64)  # heard positive word of mouth last step
+        self.heard = np.empty(0, dtype=np.int64)  # heard positive word of mouth this step
         self.counts = np.bincount(pop.moment, minlength=len(Moment)).astype(np.int64)
         customers = pop.brand[pop.moment >= Moment.SMOT]
         self.customer_counts = np.bincount(customers, minlength=len(brands)).astype(np.int64)
@@ -146,13 +146,16 @@ class JourneyModel(mesa.Model):
         return int(self.time)
 
     def step(self) -> None:
+        """One step. Customers act first (experience, talk, post, renew), then the market, so
+        word of mouth and reviews of a step reach shoppers in the same step. Each moment acts
+        only on those who were in it when the step began."""
         self.start = self.population.moment.copy()
-        pre_zmot.step(self)
-        zmot.step(self)
-        fmot.step(self)
         experiences = smot.step(self)
         umot.step(self, experiences)
         retention.step(self)
+        pre_zmot.step(self)
+        zmot.step(self)
+        fmot.step(self)
         self._record()
 
     def _at(self, time: int, change: partial) -> None:

@@ -75,10 +75,10 @@ def blend_expectation(
 
 
 def star_rating(
-    quality: np.ndarray, surprise: np.ndarray, shown_average: np.ndarray, herding: float
+    quality: np.ndarray, expectation: np.ndarray, shown_average: np.ndarray, herding: float
 ) -> np.ndarray:
-    """Stars 1-5 for an experience: its quality plus the (loss-weighted) surprise, nudged toward
-    the average already on the page (herding, Muchnik, Aral & Taylor 2013)."""
-    felt = quality + surprise
+    """Stars 1-5 for an experience: its quality plus how far it beat or missed expectation,
+    nudged toward the average already on the page (herding, Muchnik, Aral & Taylor 2013)."""
+    felt = quality + (quality - expectation)
     nudged = np.where(np.isnan(shown_average), felt, felt + herding * (shown_average - felt))
     return np.clip(np.rint(nudged), 1, 5).astype(np.int8)

@@ -1,7 +1,7 @@
 """<ZMOT, less than zero: a need arises and stimuli build awareness and attitude.
 
 Needs come from the consumer's own need cycle, from campaign contacts that trigger them, and
-from positive word of mouth heard in the previous step. Ads, social posts and e-mails reach
+from positive word of mouth heard in the same step. Ads, social posts and e-mails reach
 their audience with their reach per step, make the brand known and move attitude.
 """
 

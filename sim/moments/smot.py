@@ -4,7 +4,7 @@ Customers use the product and meet the brand's service touchpoints (onboarding, 
 delivery). Satisfaction forms by expectation-disconfirmation with a negativity bias (Oliver 1980)
 as a running average of surprises. Customers talk to their ties: a talk carries the talker's
 attitude to its brand, moves the listener's attitude by its susceptibility, and a positive talk
-may spark the listener's need in the next step (Goldenberg, Libai & Muller 2001).
+may spark the listener's need (Goldenberg, Libai & Muller 2001).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def step(model: JourneyModel, experiences: Experiences) -> None:
     who, first = np.unique(e.who[post], return_index=True)
     rows = np.flatnonzero(post)[first]
     stars = star_rating(
-        e.quality[rows], e.surprise[rows], model.pages.average()[e.brand[rows]], s.umot.herding
+        e.quality[rows], pop.expectation[who], model.pages.average()[e.brand[rows]], s.umot.herding
     )
     model.pages.post(model.t, e.brand[rows], stars, who)
     model.ledger.add_by_brand(model.cols.reviews, e.brand[rows])
