@@ -27,7 +27,8 @@ def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
     parts = []
     last = -1
     while True:
-        picks = last + np.cumsum(rng.geometric(p, size))
+        # capped gaps: a tiny p draws gaps near 2**63 that would overflow the sum
+        picks = last + np.cumsum(np.minimum(rng.geometric(p, size), n + 1))
         if picks[-1] >= n:
             parts.append(picks[picks < n])
             break

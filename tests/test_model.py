@@ -1,0 +1,121 @@
+"""The model as a Mesa model: agents, time, scheduled events, and the moments wired together."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import polars as pl
+import pytest
+
+from sim import Consumer, JourneyModel, Moment
+from sim.scenario import validate_scenario
+
+
+def small(**extra) -> dict:
+    spec = {
+        "time": {"steps": 60},
+        "population": {"consumers": 500},
+        "brands": {
+            "ours": {
+                "awareness": 0.5,
+                "share": 0.2,
+                "touchpoints": {
+                    "ad": {"moment": "pre_zmot", "reach": 0.05, "trigger": 0.2, "cost": 1.0},
+                    "help": {"moment": "smot", "reach": 0.1, "quality": 4.0},
+                },
+            },
+            "theirs": {"awareness": 0.5, "share": 0.2},
+        },
+    }
+    for key, value in extra.items():
+        spec[key] = value
+    return spec
+
+
+def test_every_consumer_is_a_mesa_agent_reading_its_own_row() -> None:
+    model = JourneyModel(validate_scenario(small()), rng=1)
+    consumers = model.agents_by_type[Consumer]
+    assert isinstance(model, mesa.Model) and len(consumers) == 500 == len(model.agents)
+    agent = next(a for a in consumers if a.row == 7)
+    assert agent.unique_id == model.first_id + 7
+    model.population.moment[7] = Moment.ZMOT
+    assert agent.moment is Moment.ZMOT
+    agent.satisfaction = 0.25
+    assert model.population.satisfaction[7] == 0.25
+    assert set(agent.traits) >= {"tolerance", "need_rate", "reviews_read"}
+    assert set(agent.attitude) == {"ours", "theirs"}
+
+
+def test_time_advances_by_run_for_one_step_per_unit() -> None:
+    model = JourneyModel(validate_scenario(small()), rng=1)
+    model.run_for(25)
+    assert model.time == 25 and model.t == 25
+    assert model.metrics()["step"].max() == 25
+
+
+def contacts(model: JourneyModel, name: str) -> np.ndarray:
+    m = model.metrics().filter((pl.col("metric") == "contacts") & (pl.col("detail") == name))
+    return m.sort("step")["value"].to_numpy()
+
+
+def test_a_campaign_runs_exactly_between_its_start_and_end() -> None:
+    spec = small()
+    spec["brands"]["ours"]["touchpoints"]["ad"].update(start=10, end=20)
+    model = JourneyModel(validate_scenario(spec), rng=1)
+    model.run_for(30)
+    c = contacts(model, "ad")
+    on = np.zeros(30, bool)
+    on[9:20] = True  # steps 10..20
+    assert (c[~on] == 0).all() and (c[on] > 0).all()
+
+
+def test_a_dated_event_changes_the_brand_from_its_day_on() -> None:
+    spec = small(events={"cut": {"at": 15, "brand": "ours", "set": {"price": 1.0}}})
+    model = JourneyModel(validate_scenario(spec), rng=1)
+    model.run_for(14)
+    assert model.prices[0] == 10.0
+    model.run_for(1)
+    assert model.prices[0] == 1.0
+
+
+def test_touchpoint_cost_is_contacts_times_cost_per_contact() -> None:
+    model = JourneyModel(validate_scenario(small()), rng=1)
+    model.run_for(20)
+    m = model.metrics().filter(pl.col("detail") == "ad")
+    by = {k: g.sort("step")["value"].to_numpy() for (k,), g in m.group_by("metric")}
+    assert by["contacts"].sum() > 0
+    assert np.array_equal(by["cost"], by["contacts"] * 1.0)
+
+
+def test_flows_account_for_every_change_in_the_moment_counts() -> None:
+    model = JourneyModel(validate_scenario(small()), rng=3)
+    start = model.counts.copy()
+    model.run_for(40)
+    m = model.metrics()
+    flows = m.filter(pl.col("metric") == "flow").group_by("detail").agg(pl.col("value").sum())
+    net = np.zeros(len(Moment))
+    for edge, amount in flows.iter_rows():
+        a, b = edge.split(">")
+        net[Moment[a.upper()]] -= amount
+        net[Moment[b.upper()]] += amount
+    assert np.array_equal(start + net, model.counts)
+
+
+def test_same_seed_same_run_other_seed_other_run() -> None:
+    spec = validate_scenario(small())
+
+    def metrics(seed: int) -> pl.DataFrame:
+        model = JourneyModel(spec, rng=seed)
+        model.run_for(30)
+        return model.metrics()
+
+    assert metrics(4).equals(metrics(4))
+    assert not metrics(4).equals(metrics(5))
+
+
+@pytest.mark.parametrize("kind", ["fully_mixed", "small_world", "scale_free"])
+def test_word_of_mouth_travels_on_every_network(kind: str) -> None:
+    model = JourneyModel(validate_scenario(small(network={"kind": kind})), rng=2)
+    model.run_for(30)
+    wom = model.metrics().filter(pl.col("metric") == "wom")["value"].sum()
+    assert wom > 0
