@@ -17,10 +17,10 @@ __all__ = ["RETENTION_PERIOD", "kpis", "render", "summarize"]
 
 RETENTION_PERIOD = 12
 KPIS = {
-    "customers": "customers at the end",
-    "retention_12": f"{RETENTION_PERIOD}-period retention",
-    "rating": "average rating",
-    "acquisition_cost": "acquisition cost",
+    "customers": "customers\nat the end",
+    "retention_12": f"retention after\n{RETENTION_PERIOD} periods",
+    "rating": "average\nrating",
+    "acquisition_cost": "acquisition\ncost",
 }
 
 
@@ -100,21 +100,21 @@ def _fmt(kpi: str, mean: float | None, low: float | None, high: float | None) ->
         "rating": "{:.2f}",
         "acquisition_cost": "{:,.2f}",
     }[kpi]
-    return f"{fmt.format(mean)} ({fmt.format(low)} to {fmt.format(high)})"
+    return f"{fmt.format(mean)}\n[dim]{fmt.format(low)} to {fmt.format(high)}[/dim]"
 
 
 def render(summary: pl.DataFrame, result: RunResult, console: Console) -> None:
     s = result.scenario
     table = Table(
         title=f"{s.name}: {result.replications} replications x {s.population.consumers:,} "
-        f"consumers x {s.time.steps} {s.time.step}s — mean (90 % interval)",
+        f"consumers x {s.time.steps} {s.time.step}s\nmean over replications, 90 % interval below",
     )
-    table.add_column("brand")
+    table.add_column("brand", no_wrap=True)
     for label in KPIS.values():
-        table.add_column(label, justify="right")
+        table.add_column(label, justify="right", no_wrap=True)
     for brand in s.brand_names:
         rows = {r["kpi"]: r for r in summary.filter(pl.col("brand") == brand).iter_rows(named=True)}
-        name = f"{brand} (focal)" if brand == s.focal else brand
+        name = f"{brand} *" if brand == s.focal else brand
         table.add_row(
             name,
             *(
@@ -123,6 +123,7 @@ def render(summary: pl.DataFrame, result: RunResult, console: Console) -> None:
             ),
         )
     console.print(table)
+    console.print("* focal brand", style="dim")
     if s.time.steps < (RETENTION_PERIOD + 1) * s.retention.period:
         console.print(
             f"{RETENTION_PERIOD}-period retention needs at least "
