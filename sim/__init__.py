@@ -1,12 +1,19 @@
 """Moments of Truth: an agent-based simulation of the customer journey.
 
-from sim import load_scenario, JourneyModel, run
+    from sim import load_scenario, JourneyModel, run
+
+The model and runner load on first use, so `journey validate` starts without importing Mesa.
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from sim.journey import Moment
-from sim.model import Consumer, JourneyModel
-from sim.runner import RunResult, run
 from sim.scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from sim.model import Consumer, JourneyModel
+    from sim.runner import RunResult, run
 
 __all__ = [
     "Consumer",
@@ -18,3 +25,11 @@ __all__ = [
     "load_scenario",
     "run",
 ]
+_LAZY = {"Consumer": "sim.model", "JourneyModel": "sim.model", "RunResult": "sim.runner"}
+_LAZY["run"] = "sim.runner"
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

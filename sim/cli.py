@@ -11,10 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.exceptions import TyperException
 
-from sim.results import default_run_dir, write_run
-from sim.runner import run
 from sim.scenario import ScenarioError, load_scenario
-from sim.summary import render, summarize
 
 app = typer.Typer(
     help="Moments of Truth: simulate the customer journey through the five moments of truth.",
@@ -61,14 +58,22 @@ def run_command(
     ] = None,
 ) -> None:
     """Run a scenario's replications, write a results folder and print a summary."""
+    # imported here so that `journey validate` and refusals start fast (no Mesa)
+    from sim.results import default_run_dir, write_run
+    from sim.runner import run
+    from sim.summary import render, summarize
+
     for name, value in (("--reps", reps), ("--consumers", consumers), ("--steps", steps)):
         _positive(name, value)
     if seed < 0:
         raise Refused(f"--seed: must not be negative, got {seed}")
     path = scenario or _default_scenario()
     spec = load_scenario(path)
-    if out_dir is not None and out_dir.exists() and any(out_dir.iterdir()):
-        raise Refused(f"--out: {out_dir} already exists and is not empty")
+    if out_dir is not None and out_dir.exists():
+        if not out_dir.is_dir():
+            raise Refused(f"--out: {out_dir} already exists and is not a folder")
+        if any(out_dir.iterdir()):
+            raise Refused(f"--out: {out_dir} already exists and is not empty")
     n_steps = steps or spec.time.steps
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -103,15 +108,17 @@ def validate_command(
 ) -> None:
     """Check a scenario file (and its base files) without running it."""
     s = load_scenario(scenario)
-    out.print(
+    _say(
         f"{scenario}: ok — '{s.name}', {s.population.consumers:,} consumers, "
         f"{len(s.brands)} brands, {sum(len(b.touchpoints) for b in s.brands.values())} "
-        f"touchpoints, {s.time.steps} {s.time.step}s"
+        f"touchpoints, {s.time.steps} {s.time.step}s",
+        out,
     )
 
 
-def _say(line: str) -> None:
-    err.print(line, highlight=False, markup=False, soft_wrap=True)
+def _say(line: str, console: Console = err) -> None:
+    """One line as it is: no markup, highlighting or wrapping (a file name may hold '[')."""
+    console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,11 +11,20 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-__all__ = ["Beta", "Constant", "Distribution", "LogNormal", "Normal", "Poisson", "Uniform"]
+__all__ = [
+    "DISTRIBUTIONS",
+    "Beta",
+    "Constant",
+    "Distribution",
+    "LogNormal",
+    "Normal",
+    "Poisson",
+    "Uniform",
+]
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def bounds(self) -> tuple[float, float]:
         """Smallest and largest value a draw can take."""
@@ -77,8 +86,8 @@ class Normal(_Dist):
     dist: Literal["normal"]
     mean: float
     sd: float = Field(ge=0)
-    low: float = -np.inf
-    high: float = np.inf
+    low: float = Field(-np.inf, allow_inf_nan=True)
+    high: float = Field(np.inf, allow_inf_nan=True)
 
     def bounds(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -125,4 +134,12 @@ Distribution = Annotated[
     Field(discriminator="dist"),
     BeforeValidator(_number_is_constant),
 ]
-DIST_TAGS = frozenset({"constant", "beta", "uniform", "normal", "lognormal", "poisson"})
+DISTRIBUTIONS: dict[str, type[_Dist]] = {
+    "constant": Constant,
+    "beta": Beta,
+    "uniform": Uniform,
+    "normal": Normal,
+    "lognormal": LogNormal,
+    "poisson": Poisson,
+}
+"""Each distribution by the `dist` tag that names it in a scenario file."""

@@ -8,6 +8,8 @@ before anything runs.
 from __future__ import annotations
 
 import difflib
+import os
+import re
 import tomllib
 import types
 import typing
@@ -16,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 import tomli_w
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from sim.distributions import DIST_TAGS, Beta, Distribution, Normal, Poisson
+from sim.distributions import DISTRIBUTIONS, Beta, Distribution, Normal, Poisson
 
 __all__ = [
     "Brand",
@@ -37,9 +40,15 @@ __all__ = [
     "load_scenario",
 ]
 
-Probability = Annotated[float, Field(ge=0, le=1)]
+
+def _probability(x: float) -> float:
+    if not 0 <= x <= 1:
+        raise ValueError(f"must be a probability in [0, 1], got {x!r}")
+    return x
+
+
+Probability = Annotated[float, AfterValidator(_probability)]
 NonNegative = Annotated[float, Field(ge=0)]
-MOMENTS = ("pre_zmot", "zmot", "fmot", "smot")
 
 
 class ScenarioError(Exception):
@@ -52,7 +61,7 @@ class ScenarioError(Exception):
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Time(Section):
@@ -60,14 +69,6 @@ class Time(Section):
 
     step: Literal["day", "week", "month"] = "day"
     steps: int = Field(730, ge=1)
-
-
-def _within(dist: Distribution, low: float, high: float, info: ValidationInfo) -> Distribution:
-    lo, hi = dist.bounds()
-    if lo < low or hi > high:
-        kind = "a probability in [0, 1]" if (low, high) == (0, 1) else f"in [{low}, {high}]"
-        raise ValueError(f"must be {kind}, but this distribution gives values in [{lo}, {hi}]")
-    return dist
 
 
 class Segment(Section):
@@ -85,12 +86,16 @@ class Segment(Section):
 
     @field_validator("need_rate", "research", "susceptibility", "review_propensity")
     @classmethod
-    def _probability(cls, v: Distribution, info: ValidationInfo) -> Distribution:
-        return _within(v, 0.0, 1.0, info)
+    def _probability(cls, v: Distribution) -> Distribution:
+        lo, hi = v.bounds()
+        if lo < 0 or hi > 1:
+            problem = f"must be a probability in [0, 1], but this distribution gives [{lo}, {hi}]"
+            raise ValueError(problem)
+        return v
 
     @field_validator("reviews_read", "price_sensitivity")
     @classmethod
-    def _non_negative(cls, v: Distribution, info: ValidationInfo) -> Distribution:
+    def _non_negative(cls, v: Distribution) -> Distribution:
         lo, _ = v.bounds()
         if lo < 0:
             raise ValueError(f"must not be negative, but this distribution can give {lo}")
@@ -191,7 +196,7 @@ class Wom(Section):
 class Umot(Section):
     enabled: bool = True
     self_selected: bool = True
-    surprise_scale: float = Field(1.0, gt=0)
+    surprise_scale: float = Field(3.0, gt=0)
     herding: Probability = 0.1
 
 
@@ -242,6 +247,9 @@ class Scenario(Section):
 
 # --- loading -------------------------------------------------------------------------------
 
+Layer = tuple[str, dict[str, Any]]
+"""One file of a scenario: the name to show for it and its TOML, without `base`."""
+
 
 def _read_toml(path: Path, shown: str) -> dict[str, Any]:
     try:
@@ -250,6 +258,8 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         raise ScenarioError(shown, "", "file does not exist") from None
     except OSError as exc:
         raise ScenarioError(shown, "", f"cannot read file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(shown, "", "not valid TOML: not UTF-8 text") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -257,48 +267,83 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep merge: tables merge key by key, anything else in `override` replaces."""
+    """Deep merge: tables merge key by key, anything else in `override` replaces.
+
+    A table naming another kind of distribution (`dist`) than the base's replaces it whole.
+    """
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        old = out.get(key)
+        if (
+            isinstance(value, dict)
+            and isinstance(old, dict)
+            and value.get("dist", old.get("dist")) == old.get("dist")
+        ):
+            out[key] = _merge(old, value)
         else:
             out[key] = value
     return out
 
 
-def _resolve(path: Path, shown: str, chain: tuple[Path, ...]) -> dict[str, Any]:
+def _layers(path: Path, shown: str, chain: tuple[Path, ...] = ()) -> list[Layer]:
+    """The file and its base files, the deepest base first."""
     data = _read_toml(path, shown)
     base = data.pop("base", None)
     if base is None:
-        return data
+        return [(shown, data)]
     if not isinstance(base, str):
-        raise ScenarioError(shown, "base", "must be a file name (a string)")
+        raise ScenarioError(shown, "base", f"must be a file name (a string), got {base!r}")
+    chain = (*chain, path.resolve())
     base_path = (path.parent / base).resolve()
-    if base_path in chain or base_path == path.resolve():
-        raise ScenarioError(shown, "base", f"'{base}' forms a cycle of base files")
+    if base_path in chain:
+        loop = " -> ".join(p.name for p in (*chain[chain.index(base_path) :], base_path))
+        raise ScenarioError(shown, "base", f"base files form a cycle: {loop}")
     if not base_path.is_file():
         raise ScenarioError(shown, "base", f"base file '{base}' does not exist")
-    parent = _resolve(base_path, str(base_path), (*chain, path.resolve()))
-    parent.pop("name", None)
-    parent.pop("description", None)
-    return _merge(parent, data)
+    return [*_layers(base_path, os.path.normpath(Path(shown).parent / base), chain), (shown, data)]
+
+
+def _origin(layers: list[Layer], key_path: str) -> str:
+    """The file that sets `key_path` (or the nearest table above it), the last one to do so."""
+    keys = key_path.split(".") if key_path else []
+    for n in range(len(keys), 0, -1):
+        for shown, data in reversed(layers):
+            node: Any = data
+            for key in keys[:n]:
+                node = node.get(key) if isinstance(node, dict) else None
+            if node is not None:
+                return shown
+    return layers[-1][0]
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read, merge (with its base files) and validate a scenario file."""
     path = Path(path)
-    data = _resolve(path, str(path), ())
+    layers = _layers(path, str(path))
+    data: dict[str, Any] = {}
+    for _, layer in layers[:-1]:  # a base's name and description are not the what-if's
+        data = _merge(data, {k: v for k, v in layer.items() if k not in ("name", "description")})
+    data = _merge(data, layers[-1][1])
     data.setdefault("name", path.stem)
     if overrides:
+        layers.append((str(path), overrides))
         data = _merge(data, overrides)
-    return validate_scenario(data, path)
-
-
-def validate_scenario(data: dict[str, Any], file: str | Path = "<scenario>") -> Scenario:
-    """Validate a plain dictionary as a scenario, or raise one ScenarioError."""
     try:
-        scenario = Scenario.model_validate(data)
+        return validate_scenario(data, path)
+    except ScenarioError as exc:
+        raise ScenarioError(_origin(layers, exc.path), exc.path, exc.problem) from None
+
+
+def validate_scenario(
+    data: dict[str, Any], file: str | Path = "<scenario>", *, strict: bool = True
+) -> Scenario:
+    """Validate a plain dictionary as a scenario, or raise one ScenarioError.
+
+    Strict (the default, as for a file) refuses a value of the wrong type instead of converting
+    it, e.g. the string "0.5" or the float 10.0 for a count.
+    """
+    try:
+        scenario = Scenario.model_validate(data, strict=strict)
     except ValidationError as exc:
         raise _explain(exc.errors()[0], file) from None
     _check_references(scenario, file)
@@ -306,8 +351,13 @@ def validate_scenario(data: dict[str, Any], file: str | Path = "<scenario>") -> 
 
 
 def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
-    """A validated copy of `scenario` with `overrides` deep-merged into it."""
-    return validate_scenario(_merge(scenario.model_dump(), overrides), scenario.name)
+    """A validated copy of `scenario` with `overrides` deep-merged into it.
+
+    The overrides come from code (the command line, a calibration), so numbers of a related
+    type (a NumPy integer, say) are converted rather than refused.
+    """
+    data = _merge(scenario.model_dump(), overrides)
+    return validate_scenario(data, scenario.name, strict=False)
 
 
 def dump_scenario(scenario: Scenario) -> str:
@@ -315,8 +365,8 @@ def dump_scenario(scenario: Scenario) -> str:
     return tomli_w.dumps(scenario.model_dump(exclude_none=True))
 
 
-_EDITABLE_BRAND = {"quality", "quality_sd", "price"}
-_EDITABLE_TOUCHPOINT = {"reach", "quality", "quality_sd", "weight", "cost", "trigger"}
+_EDITABLE_BRAND = ("price", "quality", "quality_sd")
+_EDITABLE_TOUCHPOINT = ("cost", "quality", "quality_sd", "reach", "trigger", "weight")
 
 
 def _check_references(s: Scenario, file: str | Path) -> None:
@@ -332,135 +382,135 @@ def _check_references(s: Scenario, file: str | Path) -> None:
         where = f"events.{key}"
         if ev.brand not in s.brands:
             raise ScenarioError(file, f"{where}.brand", _unknown("brand", ev.brand, brands))
-        allowed = _EDITABLE_BRAND
+        target: Section = s.brands[ev.brand]
+        editable = _EDITABLE_BRAND
         if ev.touchpoint is not None:
             tps = list(s.brands[ev.brand].touchpoints)
             if ev.touchpoint not in tps:
-                problem = _unknown(f"touchpoint of brand '{ev.brand}'", ev.touchpoint, tps)
+                problem = f"unknown touchpoint '{ev.touchpoint}' of brand '{ev.brand}'"
+                problem += _hint(ev.touchpoint, tps)
                 raise ScenarioError(file, f"{where}.touchpoint", problem)
-            allowed = _EDITABLE_TOUCHPOINT
+            target = s.brands[ev.brand].touchpoints[ev.touchpoint]
+            editable = _EDITABLE_TOUCHPOINT
         for field, value in ev.set.items():
-            if field not in allowed:
-                problem = _unknown("field an event can set", field, sorted(allowed))
+            if field not in editable:
+                problem = f"an event cannot set '{field}'" + _hint(field, editable, "it can set")
                 raise ScenarioError(file, f"{where}.set.{field}", problem)
-            owner = Touchpoint if ev.touchpoint is not None else Brand
-            target = owner.model_fields[field].metadata
-            try:
-                _check_value(target, value)
-            except ValueError as exc:
-                raise ScenarioError(file, f"{where}.set.{field}", str(exc)) from None
+            try:  # the same checks as in the file: assign to a copy (validate_assignment)
+                setattr(target.model_copy(), field, value)
+            except ValidationError as exc:
+                problem = _explain(exc.errors()[0], file, type(target)).problem
+                raise ScenarioError(file, f"{where}.set.{field}", problem) from None
 
 
-def _check_value(metadata: list[Any], value: float) -> None:
-    for m in metadata:
-        ge, le = getattr(m, "ge", None), getattr(m, "le", None)
-        if ge is not None and value < ge:
-            raise ValueError(f"must be at least {ge}, got {value}")
-        if le is not None and value > le:
-            raise ValueError(f"must be at most {le}, got {value}")
+def _hint(name: str, known: typing.Sequence[str], listing: str = "known") -> str:
+    """' (did you mean ...?)' for a close match, else the list of what is known."""
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f"; {listing}: {', '.join(known)}" if known else ""
 
 
-def _unknown(what: str, name: str, known: list[str]) -> str:
-    hint = difflib.get_close_matches(name, known, n=1)
-    text = f"unknown {what} '{name}'"
-    if hint:
-        text += f" (did you mean '{hint[0]}'?)"
-    elif known:
-        text += f"; known: {', '.join(known)}"
-    return text
+def _unknown(what: str, name: str, known: typing.Sequence[str]) -> str:
+    return f"unknown {what} '{name}'" + _hint(name, known)
 
 
 # --- turning pydantic's errors into one line -----------------------------------------------
 
+_LIMITS = {
+    "greater_than_equal": ("ge", "must be at least"),
+    "greater_than": ("gt", "must be greater than"),
+    "less_than_equal": ("le", "must be at most"),
+    "less_than": ("lt", "must be less than"),
+}
+_EXPECTED = {
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "a string",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "model_attributes_type": "a number or a distribution table",
+}
+_TOML_TYPES = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a float",
+    str: "a string",
+    dict: "a table",
+    list: "an array",
+}
 
-def _unwrap(tp: Any) -> Any:
-    """Strip Annotated and Optional so the walk sees the model or container underneath."""
-    while typing.get_origin(tp) is Annotated:
-        tp = typing.get_args(tp)[0]
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return _unwrap(args[0])
-    return tp
 
+def _walk(loc: tuple[int | str, ...], root: type[BaseModel]) -> tuple[str, Any]:
+    """Follow an error location through the schema.
 
-def _walk(loc: tuple[int | str, ...]) -> tuple[list[str], Any]:
-    """Follow an error location through the schema: the path to show and the type it ends at."""
-    tp: Any = Scenario
+    Returns the key path to show, without the tag pydantic adds for a distribution's kind, and
+    the model holding the last key (None if that is not a model's field).
+    """
+    tp: Any = root
+    owner = None
     shown: list[str] = []
     for part in loc:
-        tp = _unwrap(tp)
+        owner = None
         if isinstance(tp, type) and issubclass(tp, BaseModel):
+            owner = tp
             field = tp.model_fields.get(str(part))
-            shown.append(str(part))
             tp = field.annotation if field else None
         elif typing.get_origin(tp) is dict:
-            shown.append(str(part))
             tp = typing.get_args(tp)[1]
-        elif typing.get_origin(tp) in (typing.Union, types.UnionType) and part in DIST_TAGS:
-            tp = next(
-                a
-                for a in typing.get_args(tp)
-                if typing.get_args(a.model_fields["dist"].annotation) == (part,)
-            )
+        elif part in DISTRIBUTIONS and typing.get_origin(tp) in (typing.Union, types.UnionType):
+            tp = DISTRIBUTIONS[str(part)]  # the tag: pydantic's, not a key in the file
+            continue
         else:
-            shown.append(str(part))
             tp = None
-    return shown, tp
+        shown.append(str(part))
+    return ".".join(shown), owner
 
 
-def _explain(err: ErrorDetails, file: str | Path) -> ScenarioError:
+def _toml_value(value: Any) -> str:
+    kind = _TOML_TYPES.get(type(value), type(value).__name__)
+    if isinstance(value, dict | list):
+        return kind
+    return f"{kind} {str(value).lower() if isinstance(value, bool) else repr(value)}"
+
+
+def _explain(
+    err: ErrorDetails, file: str | Path, root: type[BaseModel] = Scenario
+) -> ScenarioError:
     loc = tuple(err["loc"])
-    shown, _ = _walk(loc)
-    kind, msg, value = err["type"], err["msg"], err.get("input")
+    path, owner = _walk(loc, root)
+    kind, msg, value, ctx = err["type"], err["msg"], err.get("input"), err.get("ctx", {})
     if kind == "extra_forbidden":
-        _, parent = _walk(loc[:-1])
-        parent = _unwrap(parent)
-        known = list(parent.model_fields) if isinstance(parent, type) else []
-        known = [k for k in known if k != "dist"]
+        known = [k for k in owner.model_fields if k != "dist"] if owner else []
         problem = _unknown("key", str(loc[-1]), known)
     elif kind == "missing":
         problem = "required key is missing"
-    elif kind in ("greater_than_equal", "less_than_equal") and _is_unit_interval(err):
-        problem = f"must be a probability in [0, 1], got {value}"
-    elif kind == "greater_than_equal" and err.get("ctx", {}).get("ge") == 0:
-        problem = f"must not be negative, got {value}"
+    elif kind == "greater_than_equal" and ctx.get("ge") == 0:
+        problem = f"must not be negative, got {value!r}"
+    elif kind in _LIMITS:
+        bound, text = _LIMITS[kind]
+        problem = f"{text} {ctx[bound]}, got {value!r}"
+    elif kind == "finite_number":
+        problem = f"must be a finite number, got {value!r}"
     elif kind == "union_tag_invalid":
-        problem = f"unknown distribution '{err['ctx']['tag']}'; use one of: {_tags()}"
+        problem = _unknown("distribution", str(ctx["tag"]), sorted(DISTRIBUTIONS))
     elif kind == "union_tag_not_found":
-        problem = f"a distribution needs a 'dist' key (one of: {_tags()}) or a plain number"
+        problem = f"a distribution needs a 'dist' key ({', '.join(sorted(DISTRIBUTIONS))})"
     elif kind == "literal_error":
-        problem = f"{msg.lower()}, got {value!r}"
-    elif kind.endswith("_type") or kind.endswith("_parsing"):
-        problem = f"wrong type: {msg.lower()}, got {type(value).__name__} {value!r}"
-    else:
+        options = re.findall(r"'([^']*)'", ctx.get("expected", ""))
+        problem = f"unknown {loc[-1]} {value!r}" + _hint(str(value), options, "one of")
+    elif kind in _EXPECTED or kind.endswith(("_type", "_parsing")):
+        expected = _EXPECTED.get(kind) or msg.lower().removeprefix("input should be ")
+        problem = f"wrong type: expected {expected}, got {_toml_value(value)}"
+    elif kind == "value_error":  # our own validators: the message is written to be shown
         problem = msg.removeprefix("Value error, ")
-        if value is not None and not isinstance(value, dict) and "got" not in problem:
+    else:
+        problem = msg[:1].lower() + msg[1:]
+        if not isinstance(value, dict | list):
             problem += f", got {value!r}"
-    return ScenarioError(file, ".".join(shown), problem)
-
-
-def _is_unit_interval(err: ErrorDetails) -> bool:
-    _, parent = _walk(tuple(err["loc"])[:-1])
-    parent = _unwrap(parent)
-    if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
-        return False
-    field = parent.model_fields.get(str(err["loc"][-1]))
-    if field is None:
-        return False
-    bounds = {(getattr(m, "ge", None), getattr(m, "le", None)) for m in field.metadata}
-    ge = next((g for g, _ in bounds if g is not None), None)
-    le = next((x for _, x in bounds if x is not None), None)
-    return ge == 0 and le == 1
-
-
-def _tags() -> str:
-    return ", ".join(sorted(DIST_TAGS))
-
-
-def override_path(key: str, value: Any) -> dict[str, Any]:
-    """`{"a": {"b": value}}` from `"a.b"`: how the command line overrides one field."""
-    out: dict[str, Any] = value
-    for part in reversed(key.split(".")):
-        out = {part: out}
-    return out
+    return ScenarioError(file, path, problem)

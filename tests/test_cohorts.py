@@ -21,7 +21,5 @@ def test_cohort_table_counts_survivors_of_fully_observed_periods() -> None:
 
 
 def test_customers_at_the_start_are_not_a_cohort() -> None:
-    t = cohort_retention(
-        np.array([0]), np.array([0]), np.array([41]), ["a"], period=10, steps=40
-    )
+    t = cohort_retention(np.array([0]), np.array([0]), np.array([41]), ["a"], period=10, steps=40)
     assert t.height == 0

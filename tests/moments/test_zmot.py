@@ -30,7 +30,11 @@ def test_unknown_brands_are_never_chosen_and_no_brand_means_no_choice() -> None:
 
 
 def test_utility_falls_with_price_and_rises_with_attitude_and_reviews() -> None:
-    kw = {"price_sensitivity": np.array([0.5]), "aware": np.ones((1, 2), bool), "weights": (2.0, 1.0, 1.0)}
+    kw = {
+        "price_sensitivity": np.array([0.5]),
+        "aware": np.ones((1, 2), bool),
+        "weights": (2.0, 1.0, 1.0),
+    }
     u = utilities(np.array([[3.0, 3.0]]), np.zeros((1, 2)), np.array([10.0, 12.0]), **kw)
     assert u[0, 0] > u[0, 1]
     u = utilities(np.array([[3.0, 3.5]]), np.zeros((1, 2)), np.array([10.0, 10.0]), **kw)

@@ -56,7 +56,9 @@ def test_more_reviews_read_pull_shoppers_toward_the_reviews(baseline) -> None:
         shop = np.flatnonzero(pop.moment == Moment.FMOT)
         brand = pop.brand[shop].astype(int)
         prior = pop.attitude[shop, brand]
-        toward = np.abs(pop.expectation[shop] - prior) / np.maximum(np.abs(page[brand] - prior), 0.1)
+        toward = np.abs(pop.expectation[shop] - prior) / np.maximum(
+            np.abs(page[brand] - prior), 0.1
+        )
         many = pop.reviews_read[shop] >= 12
         gaps[True].extend(toward[many])
         gaps[False].extend(toward[~many])

@@ -49,9 +49,7 @@ def test_reviews_by_everyone_are_unimodal(baseline) -> None:
 def period_on_period(cohorts: pl.DataFrame) -> pl.DataFrame:
     """Pooled retention from period k-1 to k over the cohorts observed at k."""
     now = cohorts.select("brand", "cohort", "period", "active")
-    before = cohorts.select(
-        "brand", "cohort", period=pl.col("period") + 1, before=pl.col("active")
-    )
+    before = cohorts.select("brand", "cohort", period=pl.col("period") + 1, before=pl.col("active"))
     return (
         now.join(before, on=["brand", "cohort", "period"])
         .group_by("period")

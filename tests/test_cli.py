@@ -1,0 +1,183 @@
+"""The `journey` command: bad input is refused with one line and exit status 2, nothing written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from sim.cli import main
+from sim.results import FILES
+from sim.scenario import apply_overrides, load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+TINY = ["--consumers", "300", "--steps", "40", "--reps", "2"]
+
+BASE = f'base = "{(SCENARIOS / "baseline.toml").as_posix()}"\n'
+TV = "brands.aurora.touchpoints.tv_ad"
+
+
+# (text of the bad file, key path the error names)
+BAD_FILES = {
+    "unknown key": (BASE + "[brands.aurora.touchpoints.tv_ad]\nreech = 0.1", TV + ".reech"),
+    "wrong type": (BASE + '[population]\nconsumers = "many"', "population.consumers"),
+    "probability": (BASE + "[brands.aurora]\nawareness = 1.5", "brands.aurora.awareness"),
+    "negative count": (BASE + "[population]\nconsumers = -5", "population.consumers"),
+    "negative duration": (BASE + "[smot]\nonboarding_steps = -1", "smot.onboarding_steps"),
+    "unknown brand": (BASE + '[market]\nfocal = "aurroa"', "market.focal"),
+    "unknown moment": (BASE + '[brands.aurora.touchpoints.tv_ad]\nmoment = "tmot"', TV + ".moment"),
+    "schedule": (BASE + "[brands.aurora.touchpoints.tv_ad]\nstart = 9\nend = 3", TV + ".end"),
+    "missing base": ('base = "no_such_base.toml"', "base"),
+    "not TOML": ("name = = 1", ""),
+}
+
+
+def one_error_line(stderr: str) -> str:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(("text", "path"), BAD_FILES.values(), ids=BAD_FILES.keys())
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_bad_scenario_file_is_refused_and_nothing_written(
+    text: str,
+    path: str,
+    command: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text + "\n", encoding="utf-8")
+    args = [command, str(bad)]
+    if command == "run":
+        args += ["--reps", "1", "--out", str(tmp_path / "run")]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    line = one_error_line(captured.err)
+    assert line.startswith(f"error: {bad}: {path}")
+    assert captured.out == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.toml"]  # no run folder, no results/
+
+
+def test_bad_scenario_without_out_writes_no_results_folder(
+    whatif: Callable[..., Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bad = whatif("[time]\nsteps = 0", "bad.toml")
+    assert main(["run", str(bad), *TINY]) == 2
+    assert "time.steps: must be at least 1, got 0" in one_error_line(capsys.readouterr().err)
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--reps", "0"], "--reps"),
+        (["--reps", "abc"], "--reps"),
+        (["--consumers", "-5"], "--consumers"),
+        (["--consumers", "0"], "--consumers"),
+        (["--steps", "0"], "--steps"),
+        (["--steps", "1.5"], "--steps"),
+        (["--seed", "-1"], "--seed"),
+        (["--bogus"], "--bogus"),
+    ],
+)
+def test_bad_command_line_value_is_refused(
+    args: list[str],
+    option: str,
+    baseline_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(baseline_file), *args, "--out", str(tmp_path / "run")]) == 2
+    assert option in one_error_line(capsys.readouterr().err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_folder_that_is_not_empty_is_refused(
+    baseline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "keep.txt").write_text("mine")
+    (tmp_path / "file").write_text("mine")
+    for target in ("run", "file"):
+        assert main(["run", str(baseline_file), *TINY, "--out", str(tmp_path / target)]) == 2
+        assert "--out" in one_error_line(capsys.readouterr().err)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["file", "keep.txt", "run"]
+
+
+@pytest.mark.parametrize("name", ["baseline.toml", "whatif_better_onboarding.toml"])
+def test_validate_good_file(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(SCENARIOS / name)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert len(captured.out.splitlines()) == 1
+    assert ": ok" in captured.out
+
+
+def test_tiny_run_writes_the_run_folder(
+    baseline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "run"
+    assert main(["run", str(baseline_file), *TINY, "--seed", "3", "--out", str(target)]) == 0
+    assert f"Results in {target}" in capsys.readouterr().out
+    assert sorted(p.name for p in target.iterdir()) == sorted(FILES)
+    expected = apply_overrides(
+        load_scenario(baseline_file), {"population": {"consumers": 300}, "time": {"steps": 40}}
+    )
+    assert load_scenario(target / "scenario.toml") == expected
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert (manifest["replications"], manifest["seed"]) == (2, 3)
+    assert (manifest["consumers"], manifest["steps"]) == (300, 40)
+    metrics = pl.read_parquet(target / "metrics.parquet")
+    assert sorted(metrics["replication"].unique().to_list()) == [0, 1]
+
+
+def test_tiny_run_of_a_whatif(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    whatif = SCENARIOS / "whatif_better_onboarding.toml"
+    target = tmp_path / "run"
+    assert main(["run", str(whatif), *TINY, "--out", str(target)]) == 0
+    written = load_scenario(target / "scenario.toml")
+    assert written.name == "better_onboarding"
+    assert written.brands["aurora"].touchpoints["onboarding"].quality == 4.4
+
+
+def test_real_process_refuses_bad_file_with_one_line(
+    whatif: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The installed command, in its own process: exit status 2 and one line, nothing written.
+
+    Slower than the others (a fresh interpreter imports Mesa), so only this one.
+    """
+    bad = whatif("[brands.aurora.touchpoints.tv_ad]\nreach = 1.5", "bad.toml")
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "run", str(bad), "--reps", "1", "--out", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    line = one_error_line(done.stderr)
+    assert line == (
+        f"error: {bad}: brands.aurora.touchpoints.tv_ad.reach: "
+        "must be a probability in [0, 1], got 1.5"
+    )
+    assert done.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
