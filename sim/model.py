@@ -7,6 +7,7 @@ ends, quality or price changes) are Mesa events scheduled when the model is buil
 
 from __future__ import annotations
 
+import gc
 from functools import partial
 from typing import Any
 
@@ -103,8 +104,16 @@ class JourneyModel(mesa.Model):
         self.population = pop = draw_population(spec, n, self.rng)
         self.ties = build_ties(spec.network, n, self.rng)
         first_id = self.agent_id_counter
-        for row in range(n):
-            Consumer(self, row)
+        # A million agents hold no reference cycles worth collecting while they are created;
+        # pausing the cyclic collector saves about a second of the build.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for row in range(n):
+                Consumer(self, row)
+        finally:
+            if collecting:
+                gc.enable()
         self.first_id = first_id  # Consumer in row i has unique_id first_id + i
 
         brands = list(spec.brands.values())
@@ -270,7 +279,9 @@ class JourneyModel(mesa.Model):
         parts = self._calendar.pop(t, None)
         if not parts:
             return np.empty(0, dtype=np.int64)
-        idx = np.unique(np.concatenate(parts))
+        # No consumer is in a bucket twice: entries are added at acquisition or renewal, never
+        # both to one consumer in one step. Stale entries (churned since) are filtered out.
+        idx = np.concatenate(parts)
         pop = self.population
         return idx[(pop.next_renewal[idx] == t) & (pop.moment[idx] >= Moment.SMOT)]
 
