@@ -13,17 +13,18 @@ from sim.cohorts import pooled_retention
 from sim.reviews import blend_expectation
 from sim.scenario import apply_overrides
 
-SMALL = {"population": {"consumers": 20_000}, "time": {"steps": 420}}  # 13 monthly periods
+# Two years of monthly renewals: twelve cohorts are observed for 12 periods.
+TWO_YEARS = {"population": {"consumers": 20_000}, "time": {"steps": 730}}
 
 
 def test_better_onboarding_raises_twelve_period_retention(baseline) -> None:
-    plain = apply_overrides(baseline, SMALL)
+    plain = apply_overrides(baseline, TWO_YEARS)
     better = apply_overrides(
         plain, {"brands": {"aurora": {"touchpoints": {"onboarding": {"quality": 4.6}}}}}
     )
 
     def retention(s) -> tuple[float, int]:
-        cohorts = run(s, reps=3, seed=11).cohorts.filter(pl.col("brand") == "aurora")
+        cohorts = run(s, reps=2, seed=11).cohorts.filter(pl.col("brand") == "aurora")
         at12 = cohorts.filter(pl.col("period") == 12)
         return pooled_retention(cohorts, 12)["retained"].mean(), at12["size"].sum()
 
