@@ -26,6 +26,9 @@ DEFAULT_SCENARIO = Path("scenarios/baseline.toml")
 _REPO_SCENARIO = Path(__file__).resolve().parents[1] / DEFAULT_SCENARIO
 
 
+INTERRUPTED = "interrupted: nothing was written"
+
+
 class Refused(Exception):
     """Bad input from the command line: shown as one line, exit status 2."""
 
@@ -124,11 +127,8 @@ def _say(line: str, console: Console = err) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input becomes one line on stderr and exit status 2."""
     try:
-        app(args=argv, standalone_mode=False)
-    except ScenarioError as exc:
-        _say(f"error: {exc}")
-        return 2
-    except Refused as exc:
+        status = app(args=argv, standalone_mode=False)
+    except (ScenarioError, Refused) as exc:
         _say(f"error: {exc}")
         return 2
     except TyperException as exc:  # a malformed command line (or no command: help shown)
@@ -138,15 +138,17 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
-        _say("interrupted: nothing was written")
+        _say(INTERRUPTED)
         return 130
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    if status == 130:  # Typer turns Ctrl-C during a command into exit status 130
+        _say(INTERRUPTED)
+    return status if isinstance(status, int) else 0
 
 
 def entry() -> None:
     """Console script: exit with main()'s status."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

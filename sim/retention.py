@@ -52,17 +52,14 @@ def competitor_lead(model: JourneyModel, who: np.ndarray) -> np.ndarray:
 
 def step(model: JourneyModel) -> None:
     s, pop, rng = model.spec.retention, model.population, model.rng
-    if not s.enabled:
-        return
-    t = model.t
-    due = model.renewals_due(t)
-    if s.mode == "subscription":
-        deciding = due
-    else:
-        # the period's churn odds spread as a hazard over its steps
-        deciding = bernoulli_indices(rng, pop.size, 1.0 / s.period)
-        deciding = deciding[model.start[deciding] >= Moment.SMOT]
-    if deciding.size:
+    due = model.renewals_due(model.t)
+    if s.enabled:
+        if s.mode == "subscription":
+            deciding = due
+        else:
+            # the period's churn odds spread as a hazard over its steps
+            deciding = bernoulli_indices(rng, pop.size, 1.0 / s.period)
+            deciding = deciding[model.start[deciding] >= Moment.SMOT]
         p = churn_probability(
             pop.satisfaction[deciding],
             pop.tolerance[deciding],
@@ -71,6 +68,6 @@ def step(model: JourneyModel) -> None:
             s.slope,
             s.competition,
         )
-        gone = deciding[rng.random(deciding.size) < p]
-        model.churn(gone)
+        model.churn(deciding[rng.random(deciding.size) < p])
+    # with churn switched off every customer renews (and pays) forever
     model.renew(due[pop.moment[due] >= Moment.SMOT])

@@ -148,6 +148,8 @@ class Touchpoint(Section):
 
 
 class Brand(Section):
+    """A brand: product quality (1-5 stars) and spread, price per period, initial reach."""
+
     quality: float = Field(3.5, ge=1, le=5)
     quality_sd: NonNegative = 0.8
     price: NonNegative = 10.0
@@ -157,22 +159,30 @@ class Brand(Section):
 
 
 class Market(Section):
+    """Which brand is ours (the focal brand); the first brand when not given."""
+
     focal: str = ""
 
 
 class Zmot(Section):
+    """Research: the prior counts as `prior_weight` reviews; shoppers knowing no brand give up."""
+
     enabled: bool = True
     prior_weight: NonNegative = 5.0
     give_up: Probability = 0.02
 
 
 class Choice(Section):
+    """Logit weights on attitude, review score (stars above 3) and price x price sensitivity."""
+
     attitude: NonNegative = 2.0
     reviews: NonNegative = 1.0
     price: NonNegative = 1.0
 
 
 class Fmot(Section):
+    """First encounter: conversion log-odds `base` at par, `slope` per star above expectation."""
+
     enabled: bool = True
     base: float = 0.5
     slope: NonNegative = 2.0
@@ -180,13 +190,17 @@ class Fmot(Section):
 
 
 class Smot(Section):
-    usage_rate: Probability = 0.1
-    usage_weight: Probability = 0.2
+    """Living with the product: usage experiences, loss weight, how long a customer is new."""
+
+    usage_rate: Probability = 0.3
+    usage_weight: Probability = 0.03
     negativity: float = Field(2.0, ge=1)
     onboarding_steps: int = Field(30, ge=0)
 
 
 class Wom(Section):
+    """Word of mouth: talk rate per customer, pull on the listener, chance to spark a need."""
+
     enabled: bool = True
     rate: Probability = 0.02
     weight: Probability = 0.2
@@ -194,6 +208,8 @@ class Wom(Section):
 
 
 class Umot(Section):
+    """Reviews: self-selected by surprise (or by everyone), with herding toward the average."""
+
     enabled: bool = True
     self_selected: bool = True
     surprise_scale: float = Field(3.0, gt=0)
@@ -201,6 +217,8 @@ class Umot(Section):
 
 
 class Retention(Section):
+    """Renewal every `period` steps (or a repurchase hazard) and the churn log-odds."""
+
     enabled: bool = True
     mode: Literal["subscription", "repurchase"] = "subscription"
     period: int = Field(30, ge=1)

@@ -181,3 +181,25 @@ def test_real_process_refuses_bad_file_with_one_line(
     )
     assert done.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+def test_ctrl_c_during_a_run_leaves_no_results_folder(tmp_path: Path) -> None:
+    """SIGINT mid-run: exit status 130, a one-line notice, and no folder (not even a partial)."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "run", str(SCENARIOS / "baseline.toml"), "--reps", "50"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(6)  # well into the replications (imports take a few seconds)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted: nothing was written"
+    assert list(tmp_path.iterdir()) == []
