@@ -14,7 +14,7 @@ from typing import Any
 import mesa
 import numpy as np
 import polars as pl
-from mesa.time import Priority
+from mesa.time import Priority, Schedule
 
 from sim import retention
 from sim.cohorts import cohort_retention
@@ -139,13 +139,15 @@ class JourneyModel(mesa.Model):
         self.counts = np.bincount(pop.moment, minlength=len(Moment)).astype(np.int64)
         customers = pop.brand[pop.moment >= Moment.SMOT]
         self.customer_counts = np.bincount(customers, minlength=len(brands)).astype(np.int64)
-        self._calendar: dict[int, list[np.ndarray]] = {}
+        self._scheduled: list[Any] = []  # Mesa holds events by weak reference
+        self._calendar: dict[int, list[np.ndarray]] = {}  # renewal step -> who renews then
         initial = np.flatnonzero(pop.moment >= Moment.SMOT)
         for due in np.unique(pop.next_renewal[initial]):
-            self._calendar[int(due)] = [initial[pop.next_renewal[initial] == due]]
+            self._book_renewals(initial[pop.next_renewal[initial] == due], int(due))
         self._spells: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._scheduled: list[partial] = []
         self._schedule_changes()
+        # Measured after the step and the renewals of the same time (lowest priority runs last).
+        self.schedule_recurring(self._record, Schedule(interval=1, start=1), Priority.LOW)
 
     # --- time -------------------------------------------------------------------------------
 
@@ -155,9 +157,10 @@ class JourneyModel(mesa.Model):
         return int(self.time)
 
     def step(self) -> None:
-        """One step. Customers act first (experience, talk, post, renew), then the market, so
-        word of mouth and reviews of a step reach shoppers in the same step. Each moment acts
-        only on those who were in it when the step began."""
+        """One step. Customers act first (experience, talk, post), then the market, so word of
+        mouth and reviews of a step reach shoppers in the same step. Each moment acts only on
+        those who were in it when the step began. Renewals falling on this step are Mesa events
+        that run after it."""
         self.start = self.population.moment.copy()
         experiences = smot.step(self)
         umot.step(self, experiences)
@@ -165,11 +168,10 @@ class JourneyModel(mesa.Model):
         pre_zmot.step(self)
         zmot.step(self)
         fmot.step(self)
-        self._record()
 
-    def _at(self, time: int, change: partial) -> None:
-        self._scheduled.append(change)  # Mesa holds events by weak reference
-        self.schedule_event(change, at=time, priority=Priority.HIGH)
+    def _at(self, time: int, change: partial, priority: Priority = Priority.HIGH) -> None:
+        self._scheduled.append(change)
+        self.schedule_event(change, at=time, priority=priority)
 
     def _schedule_changes(self) -> None:
         """Campaign starts and ends and the scenario's dated events, as Mesa events.
@@ -245,9 +247,7 @@ class JourneyModel(mesa.Model):
         pop.aware[idx, brand] = True
         pop.acquired[idx] = t
         pop.satisfaction[idx] = 0.0
-        due = t + self.spec.retention.period
-        pop.next_renewal[idx] = due
-        self._calendar.setdefault(due, []).append(idx)
+        self._book_renewals(idx, t + self.spec.retention.period)
         self.ledger.add_by_brand(self.cols.acquisitions, brand)
         self.ledger.add_by_brand(self.cols.revenue, brand, self.prices[brand])
         self.customer_counts += np.bincount(brand, minlength=len(self.brands))
@@ -274,24 +274,29 @@ class JourneyModel(mesa.Model):
         self.move(idx[shop], Moment.ZMOT)
         self.move(idx[~shop], Moment.PRE_ZMOT)
 
-    def renewals_due(self, t: int) -> np.ndarray:
-        """Customers whose renewal (or repurchase) falls on step t."""
-        parts = self._calendar.pop(t, None)
-        if not parts:
-            return np.empty(0, dtype=np.int64)
-        # No consumer is in a bucket twice: entries are added at acquisition or renewal, never
-        # both to one consumer in one step. Stale entries (churned since) are filtered out.
-        idx = np.concatenate(parts)
+    def _book_renewals(self, idx: np.ndarray, due: int) -> None:
+        """Put customers in the renewal calendar; each renewal day is one Mesa event."""
+        self.population.next_renewal[idx] = due
+        if due not in self._calendar:
+            self._calendar[due] = []
+            # default priority: after the step of the same time, before it is measured
+            self._at(due, partial(self._renewal_day, due), Priority.DEFAULT)
+        self._calendar[due].append(idx)
+
+    def _renewal_day(self, due: int) -> None:
+        # A consumer enters a day's list at most once (acquisition and renewal never fall in
+        # the same step for one consumer); those who churned since are filtered out.
+        idx = np.concatenate(self._calendar.pop(due))
         pop = self.population
-        return idx[(pop.next_renewal[idx] == t) & (pop.moment[idx] >= Moment.SMOT)]
+        retention.renewals(
+            self, idx[(pop.next_renewal[idx] == due) & (pop.moment[idx] >= Moment.SMOT)]
+        )
 
     def renew(self, idx: np.ndarray) -> None:
-        pop = self.population
-        brand = pop.brand[idx].astype(np.int64)
+        """Customers who stay pay for the next period."""
+        brand = self.population.brand[idx].astype(np.int64)
         self.ledger.add_by_brand(self.cols.revenue, brand, self.prices[brand])
-        due = self.t + self.spec.retention.period
-        pop.next_renewal[idx] = due
-        self._calendar.setdefault(due, []).append(idx)
+        self._book_renewals(idx, self.t + self.spec.retention.period)
 
     # --- touchpoints ------------------------------------------------------------------------
 

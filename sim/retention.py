@@ -50,24 +50,34 @@ def competitor_lead(model: JourneyModel, who: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(lead), lead, 0.0)
 
 
+def _decide(model: JourneyModel, who: np.ndarray) -> None:
+    s, pop = model.spec.retention, model.population
+    p = churn_probability(
+        pop.satisfaction[who],
+        pop.tolerance[who],
+        competitor_lead(model, who),
+        s.base,
+        s.slope,
+        s.competition,
+    )
+    model.churn(who[model.rng.random(who.size) < p])
+
+
+def renewals(model: JourneyModel, due: np.ndarray) -> None:
+    """A renewal day (a Mesa event): subscribers decide; those who stay pay for the next period.
+
+    In repurchase markets this is the day of the next purchase, and churn is the step's hazard.
+    """
+    s = model.spec.retention
+    if s.enabled and s.mode == "subscription":
+        _decide(model, due)
+        due = due[model.population.moment[due] >= Moment.SMOT]
+    model.renew(due)
+
+
 def step(model: JourneyModel) -> None:
-    s, pop, rng = model.spec.retention, model.population, model.rng
-    due = model.renewals_due(model.t)
-    if s.enabled:
-        if s.mode == "subscription":
-            deciding = due
-        else:
-            # the period's churn odds spread as a hazard over its steps
-            deciding = bernoulli_indices(rng, pop.size, 1.0 / s.period)
-            deciding = deciding[model.start[deciding] >= Moment.SMOT]
-        p = churn_probability(
-            pop.satisfaction[deciding],
-            pop.tolerance[deciding],
-            competitor_lead(model, deciding),
-            s.base,
-            s.slope,
-            s.competition,
-        )
-        model.churn(deciding[rng.random(deciding.size) < p])
-    # with churn switched off every customer renews (and pays) forever
-    model.renew(due[pop.moment[due] >= Moment.SMOT])
+    """Repurchase markets: the period's churn odds spread as a hazard over its steps."""
+    s = model.spec.retention
+    if s.enabled and s.mode == "repurchase":
+        deciding = bernoulli_indices(model.rng, model.population.size, 1.0 / s.period)
+        _decide(model, deciding[model.start[deciding] >= Moment.SMOT])

@@ -119,3 +119,17 @@ def test_word_of_mouth_travels_on_every_network(kind: str) -> None:
     model.run_for(30)
     wom = model.metrics().filter(pl.col("metric") == "wom")["value"].sum()
     assert wom > 0
+
+
+def test_every_subscriber_renews_and_pays_once_per_period() -> None:
+    spec = {
+        "time": {"steps": 30},
+        "population": {"consumers": 400},
+        "brands": {"only": {"share": 1.0, "price": 2.0}},
+        "retention": {"enabled": False, "period": 10},
+    }
+    model = JourneyModel(validate_scenario(spec), rng=1)
+    model.run_for(30)
+    revenue = model.metrics().filter(pl.col("metric") == "revenue").sort("step")["value"]
+    per_period = revenue.to_numpy().reshape(3, 10).sum(axis=1)
+    assert per_period.tolist() == [800.0, 800.0, 800.0]
