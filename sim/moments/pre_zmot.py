@@ -45,7 +45,6 @@ def step(model: JourneyModel) -> None:
         keep = out_of_market[heard] & (rng.random(heard.size) < model.spec.wom.trigger)
         model.ledger.add(model.cols.needs["word_of_mouth"], int(keep.sum()))
         triggered.append(heard[keep])
-        model.heard = heard[:0]
 
     needs = np.unique(np.concatenate(triggered))
     # Still out of the market: a consumer contacted twice counts once, and none moved yet.

@@ -35,7 +35,9 @@ class Experiences:
     surprise: np.ndarray
 
 
-def _experience(model: JourneyModel, who: np.ndarray, quality: np.ndarray, weight) -> Experiences:
+def _experience(
+    model: JourneyModel, who: np.ndarray, quality: np.ndarray, weight: float
+) -> Experiences:
     pop, neg = model.population, model.spec.smot.negativity
     brand = pop.brand[who].astype(np.int64)
     surprise = disconfirmation(quality, pop.expectation[who], neg)
