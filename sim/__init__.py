@@ -25,8 +25,12 @@ __all__ = [
     "load_scenario",
     "run",
 ]
-_LAZY = {"Consumer": "sim.model", "JourneyModel": "sim.model", "RunResult": "sim.runner"}
-_LAZY["run"] = "sim.runner"
+_LAZY = {
+    "Consumer": "sim.model",
+    "JourneyModel": "sim.model",
+    "RunResult": "sim.runner",
+    "run": "sim.runner",
+}
 
 
 def __getattr__(name: str) -> Any:

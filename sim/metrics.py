@@ -72,19 +72,16 @@ class Ledger:
                 "satisfaction",
             )
         }
-        sources = ["own", "campaign", "word_of_mouth"]
+
+        def named(metric: str, keys: list[str]) -> dict[str, int]:
+            return dict(zip(keys, add(metric, keys).tolist(), strict=True))
+
         self.cols = Columns(
             consumers=add("consumers", [m.label for m in Moment]),
             flow=add("flow", [edge_name(e) for e in EDGES]),
-            needs=dict(zip(sources, add("needs", sources).tolist(), strict=True)),
+            needs=named("needs", ["own", "campaign", "word_of_mouth"]),
             researched=int(add("researched", [None])[0]),
-            wom=dict(
-                zip(
-                    ["positive", "negative"],
-                    add("wom", ["positive", "negative"]).tolist(),
-                    strict=True,
-                )
-            ),
+            wom=named("wom", ["positive", "negative"]),
             contacts=add("contacts", touchpoints),
             cost=add("cost", touchpoints),
             **per_brand,

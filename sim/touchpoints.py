@@ -15,8 +15,7 @@ from sim.scenario import Scenario
 
 __all__ = ["Touchpoints", "disconfirmation", "encounter"]
 
-_MOMENT = {"pre_zmot": Moment.PRE_ZMOT, "zmot": Moment.ZMOT, "fmot": Moment.FMOT}
-_MOMENT["smot"] = Moment.SMOT
+_MOMENT = {m.label: m for m in (Moment.PRE_ZMOT, Moment.ZMOT, Moment.FMOT, Moment.SMOT)}
 EDITABLE = ("reach", "quality", "quality_sd", "weight", "cost", "trigger")
 
 
