@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.exceptions import TyperException
 
+from calibration import CalibrationError
 from sim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -31,6 +32,10 @@ INTERRUPTED = "interrupted: nothing was written"
 
 class Refused(Exception):
     """Bad input from the command line: shown as one line, exit status 2."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C with something to say about what was kept: one line, exit status 130."""
 
 
 def _default_scenario() -> Path:
@@ -105,6 +110,94 @@ def run_command(
     out.print(f"Results in {written} ({result.wall_time:.1f} s)")
 
 
+@app.command("calibrate")
+def calibrate_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario with a [calibration] table.")],
+    data: Annotated[
+        Path, typer.Option("--data", help="Observed retention: CSV or Parquet (see README).")
+    ],
+    cohort: Annotated[
+        str | None, typer.Option("--cohort", help="Observed cohort to fit (needed if several).")
+    ] = None,
+    fit_periods: Annotated[
+        str,
+        typer.Option("--fit-periods", help="Periods fitted, FIRST-LAST; later ones are held out."),
+    ] = "1-4",
+    horizon: Annotated[
+        int | None,
+        typer.Option("--horizon", help="Forecast up to this period (default: the last observed)."),
+    ] = None,
+    trials: Annotated[
+        int, typer.Option("--trials", help="Completed trials the study should have.")
+    ] = 200,
+    reps: Annotated[
+        int, typer.Option("--reps", help="Replications per trial (same seeds in each).")
+    ] = 5,
+    sampler: Annotated[str, typer.Option("--sampler", help="tpe, cmaes, random or qmc.")] = "tpe",
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage", help="Optuna storage URL (default: SQLite in results/calibration/)."
+        ),
+    ] = None,
+    study: Annotated[
+        str | None, typer.Option("--study", help="Study name (default: <scenario>-<cohort>).")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Processes working on the study.")] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the replications and the sampler.")
+    ] = 0,
+) -> None:
+    """Calibrate a scenario's free parameters to observed cohort retention with Optuna.
+
+    Running the same command again continues the study where it stopped.
+    """
+    from calibration.calibrate import calibrate, plan
+    from calibration.report import render
+
+    p = plan(
+        scenario,
+        data,
+        cohort=cohort,
+        fit_periods=fit_periods,
+        horizon=horizon,
+        trials=trials,
+        reps=reps,
+        sampler=sampler,
+        storage=storage,
+        study=study,
+        workers=workers,
+        seed=seed,
+    )
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[best]}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        search = bar.add_task(f"{p.study}: trials", total=trials, best="")
+        check = bar.add_task("noise floor: re-evaluations", total=None, best="", visible=False)
+
+        def on_trial(done: int, best: float | None) -> None:
+            shown = f"best loss {best:.2f}" if best is not None else ""
+            bar.update(search, completed=done, best=shown)
+
+        def on_recheck() -> None:
+            bar.update(check, visible=True)
+            bar.advance(check)
+
+        try:
+            outcome = calibrate(p, on_trial=on_trial, on_recheck=on_recheck)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"interrupted: the study is kept in {p.storage}; run the same command to continue"
+            ) from None
+    render(outcome, out)
+
+
 @app.command("validate")
 def validate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file to check.")],
@@ -128,9 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input becomes one line on stderr and exit status 2."""
     try:
         status = app(args=argv, standalone_mode=False)
-    except (ScenarioError, Refused) as exc:
+    except (ScenarioError, Refused, CalibrationError) as exc:
         _say(f"error: {exc}")
         return 2
+    except Interrupted as exc:
+        _say(str(exc))
+        return 130
+
     except TyperException as exc:  # a malformed command line (or no command: help shown)
         if exc.format_message():
             _say(f"error: {exc.format_message()}")

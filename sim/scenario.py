@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import ErrorDetails
 
@@ -32,11 +33,13 @@ from sim.distributions import DISTRIBUTIONS, Beta, Distribution, Normal, Poisson
 
 __all__ = [
     "Brand",
+    "FreeParameter",
     "Scenario",
     "ScenarioError",
     "Touchpoint",
     "apply_overrides",
     "dump_scenario",
+    "key_path_overrides",
     "load_scenario",
 ]
 
@@ -237,6 +240,22 @@ class Event(Section):
     set: dict[str, float]
 
 
+class FreeParameter(Section):
+    """A scenario field left free for calibration: its bounds, searched on a log scale or not."""
+
+    low: float
+    high: float
+    log: bool = False
+
+    @model_validator(mode="after")
+    def _bounds(self) -> FreeParameter:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log scale needs low > 0, got {self.low:g}")
+        return self
+
+
 class Scenario(Section):
     name: str = ""
     description: str = ""
@@ -253,6 +272,7 @@ class Scenario(Section):
     umot: Umot = Field(default_factory=Umot)
     retention: Retention = Field(default_factory=Retention)
     events: dict[str, Event] = Field(default_factory=dict)
+    calibration: dict[str, FreeParameter] = Field(default_factory=dict)
 
     @property
     def brand_names(self) -> list[str]:
@@ -365,6 +385,7 @@ def validate_scenario(
     except ValidationError as exc:
         raise _explain(exc.errors()[0], file) from None
     _check_references(scenario, file)
+    _check_calibration(scenario, file)
     return scenario
 
 
@@ -376,6 +397,18 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     """
     data = _merge(scenario.model_dump(), overrides)
     return validate_scenario(data, scenario.name, strict=False)
+
+
+def key_path_overrides(values: typing.Mapping[str, Any]) -> dict[str, Any]:
+    """{"retention.base": -2.0} -> {"retention": {"base": -2.0}}, for `apply_overrides`."""
+    out: dict[str, Any] = {}
+    for path, value in values.items():
+        *tables, key = path.split(".")
+        node = out
+        for table in tables:
+            node = node.setdefault(table, {})
+        node[key] = value
+    return out
 
 
 def dump_scenario(scenario: Scenario) -> str:
@@ -419,6 +452,37 @@ def _check_references(s: Scenario, file: str | Path) -> None:
             except ValidationError as exc:
                 problem = _explain(exc.errors()[0], file, type(target)).problem
                 raise ScenarioError(file, f"{where}.set.{field}", problem) from None
+
+
+def _check_calibration(s: Scenario, file: str | Path) -> None:
+    """Each free parameter names a numeric field, and both its bounds make a valid scenario."""
+    data = s.model_dump(exclude={"calibration"})
+    for path, free in s.calibration.items():
+        where = f'calibration."{path}"'
+        node: Any = data
+        for i, key in enumerate(path.split(".")):
+            if not isinstance(node, dict) or key not in node:
+                known = list(node) if isinstance(node, dict) else []
+                above = ".".join(path.split(".")[:i]) or "the scenario"
+                raise ScenarioError(file, where, f"no field '{key}' in {above}" + _hint(key, known))
+            node = node[key]
+        if isinstance(node, bool) or not isinstance(node, int | float):
+            raise ScenarioError(file, where, f"not a numeric field (it holds {_toml_value(node)})")
+        if isinstance(node, int) and not (free.low.is_integer() and free.high.is_integer()):
+            raise ScenarioError(file, where, "an integer field needs whole-number bounds")
+        for bound in ("low", "high"):
+            value = getattr(free, bound)
+            try:
+                trial = Scenario.model_validate(_merge(data, key_path_overrides({path: value})))
+                _check_references(trial, file)
+            except ValidationError as exc:
+                problem = _explain(exc.errors()[0], file).problem
+                raise ScenarioError(
+                    file, f"{where}.{bound}", f"{value:g} is refused: {problem}"
+                ) from None
+            except ScenarioError as exc:
+                problem = f"{value:g} is refused: {exc.problem}"
+                raise ScenarioError(file, f"{where}.{bound}", problem) from None
 
 
 def _hint(name: str, known: typing.Sequence[str], listing: str = "known") -> str:
@@ -486,7 +550,7 @@ def _walk(loc: tuple[int | str, ...], root: type[BaseModel]) -> tuple[str, Any]:
             continue
         else:
             tp = None
-        shown.append(str(part))
+        shown.append(f'"{part}"' if "." in str(part) else str(part))
     return ".".join(shown), owner
 
 

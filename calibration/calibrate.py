@@ -1,0 +1,369 @@
+"""`journey calibrate`: from a scenario and observed retention to calibrated parameters.
+
+`plan` checks everything the command was given, before anything is written; `calibrate` runs
+(or continues) the study, measures the noise floor, and writes the study's folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import tomli_w
+
+from calibration import CalibrationError, charts
+from calibration.objective import Problem
+from calibration.observed import cohort_curve, read_observed
+from calibration.sbg import SbgFit, fit_sbg
+from calibration.study import (
+    SAMPLERS,
+    completed,
+    open_study,
+    search,
+    setup_of,
+)
+from calibration.uncertainty import (
+    accepted_set,
+    best_trial,
+    correlations,
+    forecast,
+    holdout,
+    importance,
+    intervals,
+    noise_floor,
+    recheck,
+    trials_frame,
+)
+from sim.results import _git_commit, _versions
+from sim.scenario import key_path_overrides, load_scenario
+
+__all__ = ["Outcome", "Plan", "calibrate", "plan"]
+
+DEFAULT_ROOT = Path("results/calibration")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked calibration: what to fit, how, and where the study and its outputs go."""
+
+    scenario_file: Path
+    data_file: Path
+    problem: Problem
+    cohort: str
+    observed: dict[int, float]
+    trials: int
+    reps: int
+    sampler: str
+    workers: int
+    seed: int
+    study: str
+    storage: str
+    out: Path
+
+    @property
+    def params(self) -> list[str]:
+        return list(self.problem.scenario.calibration)
+
+
+def _fit_periods(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not m:
+        raise CalibrationError(f"--fit-periods: expected FIRST-LAST such as 1-4, got '{text}'")
+    first, last = (int(m[1]), int(m[2])) if m[2] else (1, int(m[1]))
+    if first < 1 or last < first:
+        raise CalibrationError(f"--fit-periods: need 1 <= FIRST <= LAST, got '{text}'")
+    return first, last
+
+
+def plan(
+    scenario: Path,
+    data: Path,
+    *,
+    cohort: str | None = None,
+    fit_periods: str = "1-4",
+    horizon: int | None = None,
+    trials: int = 200,
+    reps: int = 5,
+    sampler: str = "tpe",
+    storage: str | None = None,
+    study: str | None = None,
+    workers: int = 1,
+    seed: int = 0,
+    root: Path = DEFAULT_ROOT,
+) -> Plan:
+    """Check the command's inputs (raising one-line errors) and decide names and places."""
+    for flag, value in (("--trials", trials), ("--reps", reps), ("--workers", workers)):
+        if value < 1:
+            raise CalibrationError(f"{flag}: must be at least 1, got {value}")
+    if seed < 0:
+        raise CalibrationError(f"--seed: must not be negative, got {seed}")
+    if sampler not in SAMPLERS:
+        raise CalibrationError(
+            f"--sampler: unknown sampler '{sampler}'; one of {', '.join(SAMPLERS)}"
+        )
+    spec = load_scenario(scenario)
+    if not spec.calibration:
+        raise CalibrationError(
+            f"{scenario}: calibration: no free parameters; add a [calibration] table such as "
+            '"retention.base" = { low = -4.0, high = 1.0 }'
+        )
+    observed = read_observed(data)
+    cohorts = observed["cohort"].unique(maintain_order=True).to_list()
+    if cohort is None:
+        if len(cohorts) > 1:
+            raise CalibrationError(
+                f"{data}: holds cohorts {', '.join(cohorts)}; choose one with --cohort"
+            )
+        cohort = cohorts[0]
+    elif cohort not in cohorts:
+        raise CalibrationError(
+            f"--cohort: no cohort '{cohort}' in {data}; it holds {', '.join(cohorts)}"
+        )
+    curve = cohort_curve(observed, cohort)
+    first, last = _fit_periods(fit_periods)
+    for t in range(first - 1, last + 1):
+        if t not in curve:
+            raise CalibrationError(
+                f"--fit-periods {first}-{last}: cohort '{cohort}' in {data} has no observation "
+                f"at period {t}"
+            )
+    horizon = max(curve) if horizon is None else horizon
+    if horizon < last:
+        raise CalibrationError(
+            f"--horizon: must be at least the last fit period ({last}), got {horizon}"
+        )
+    name = study or f"{spec.name}-{cohort}"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise CalibrationError(
+            f"--study: '{name}' cannot name a folder; use letters, digits, '_', '-' and '.'"
+        )
+    url = storage or f"sqlite:///{(root / f'{name}.db').resolve()}"
+    problem = Problem.build(spec, curve, range(first, last + 1), horizon)
+    return Plan(
+        scenario_file=Path(scenario),
+        data_file=Path(data),
+        problem=problem,
+        cohort=cohort,
+        observed=curve,
+        trials=trials,
+        reps=reps,
+        sampler=sampler,
+        workers=workers,
+        seed=seed,
+        study=name,
+        storage=url,
+        out=root / name,
+    )
+
+
+@dataclass
+class Outcome:
+    """What a calibration found, as frames and numbers (also written to its folder)."""
+
+    plan: Plan
+    trials: pl.DataFrame
+    rechecked: pl.DataFrame
+    accepted: pl.DataFrame
+    parameters: pl.DataFrame
+    correlations: pl.DataFrame
+    forecast: pl.DataFrame
+    holdout: pl.DataFrame
+    sbg: SbgFit
+    best_trial: int
+    best: dict[str, float]
+    best_loss: float
+    noise_floor: float
+    importance: dict[str, float]
+    search_seconds: float
+    simulations: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mae(self) -> tuple[float | None, float | None]:
+        """Mean absolute hold-out error (points) of the journey model and of sBG."""
+        if self.holdout.height == 0:
+            return None, None
+        return (
+            float(self.holdout["journey_error"].abs().mean()),
+            float(self.holdout["sbg_error"].abs().mean()),
+        )
+
+
+def calibrate(
+    p: Plan,
+    on_trial: Callable[[int, float | None], None] | None = None,
+    on_recheck: Callable[[], None] | None = None,
+) -> Outcome:
+    """Run or continue the study to `p.trials` completed trials, then analyse and write."""
+    if p.storage.startswith("sqlite:///"):
+        Path(p.storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    setup = setup_of(p.problem, p.reps, p.seed, str(p.data_file), p.cohort)
+    study = open_study(p.storage, p.study, setup, p.sampler, p.seed)
+    before = len(completed(study))
+    started = time.perf_counter()
+    search(
+        study,
+        p.storage,
+        p.problem,
+        trials=p.trials,
+        reps=p.reps,
+        seed=p.seed,
+        sampler=p.sampler,
+        workers=p.workers,
+        on_progress=on_trial,
+    )
+    searched = time.perf_counter() - started
+    ran = len(completed(study)) - before
+
+    rechecked = recheck(study, p.problem, p.reps, p.seed, on_recheck)
+    floor = noise_floor(rechecked)
+    trials = trials_frame(study, p.params)
+    accepted = accepted_set(trials, floor)
+    chosen = best_trial(rechecked)
+    best = study.trials[chosen].params
+    by_number = {t.number: t for t in completed(study)}
+    curves = np.array(
+        [
+            [np.nan if v is None else v for v in by_number[n].user_attrs["retention"]]
+            for n in accepted["trial"]
+        ]
+    )
+    fit_end = p.problem.fit[-1]
+    sbg = fit_sbg(p.observed, p.problem.fit[0], fit_end)
+    predicted = forecast(curves, p.cohort)
+    outcome = Outcome(
+        plan=p,
+        trials=trials,
+        rechecked=rechecked,
+        accepted=accepted,
+        parameters=intervals(accepted, best, p.params),
+        correlations=correlations(accepted, p.params),
+        forecast=predicted,
+        holdout=holdout(predicted, p.observed, fit_end, sbg),
+        sbg=sbg,
+        best_trial=chosen,
+        best=best,
+        best_loss=float(rechecked.filter(pl.col("trial") == chosen)["loss"].mean()),
+        noise_floor=floor,
+        importance=importance(study),
+        search_seconds=searched,
+        simulations=ran * p.reps,
+    )
+    write_outputs(outcome)
+    return outcome
+
+
+def calibrated_toml(o: Outcome) -> str:
+    """A what-if on the scenario with the best parameters, runnable by `journey run`."""
+    p = o.plan
+    base = os.path.relpath(p.scenario_file.resolve(), p.out.resolve())
+    body: dict[str, Any] = {
+        "base": base,
+        "name": f"{p.problem.scenario.name}_calibrated",
+        "description": f"Calibrated to cohort '{p.cohort}' of {p.data_file.name}",
+    }
+    body.update(key_path_overrides(o.best))
+    head = (
+        f"# Written by `journey calibrate` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), study "
+        f"'{p.study}':\n# trial {o.best_trial}, loss {o.best_loss:.2f} points (RMSE over periods "
+        f"{p.problem.fit[0]}-{p.problem.fit[-1]}), noise floor {o.noise_floor:.2f}; "
+        f"{o.accepted.height} parameter vectors accepted.\n"
+    )
+    return head + tomli_w.dumps(body)
+
+
+def summary(o: Outcome) -> dict[str, Any]:
+    """The outcome's numbers as plain data (summary.json)."""
+    p = o.plan
+    ours, theirs = o.mae
+    return {
+        "study": p.study,
+        "storage": p.storage,
+        "scenario": str(p.scenario_file),
+        "data": str(p.data_file),
+        "cohort": p.cohort,
+        "fit_periods": [p.problem.fit[0], p.problem.fit[-1]],
+        "horizon": p.problem.horizon,
+        "replications": p.reps,
+        "seed": p.seed,
+        "sampler": p.sampler,
+        "trials_completed": int((o.trials["state"] == "complete").sum()),
+        "best_trial": o.best_trial,
+        "best": o.best,
+        "best_loss_points": o.best_loss,
+        "noise_floor_points": o.noise_floor,
+        "accepted": o.accepted.height,
+        "parameters": o.parameters.to_dicts(),
+        "correlations": o.correlations.to_dicts(),
+        "importance": o.importance,
+        "holdout_mae_points": {"journey": ours, "sbg": theirs},
+        "sbg": {"alpha": o.sbg.alpha, "beta": o.sbg.beta},
+        "search_seconds": o.search_seconds,
+        "simulations_this_run": o.simulations,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": _git_commit(),
+        "versions": _versions(),
+    }
+
+
+def write_outputs(o: Outcome) -> Path:
+    """Write the study's folder whole: a temporary folder renamed over the previous one."""
+    p = o.plan
+    p.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{p.out.name}.", suffix=".partial", dir=p.out.parent))
+    try:
+        o.trials.write_parquet(tmp / "trials.parquet")
+        o.accepted.write_parquet(tmp / "accepted.parquet")
+        o.rechecked.write_parquet(tmp / "recheck.parquet")
+        o.parameters.with_columns(
+            importance=pl.col("parameter").replace_strict(
+                o.importance, default=None, return_dtype=pl.Float64
+            )
+        ).write_parquet(tmp / "parameters.parquet")
+        o.correlations.write_parquet(tmp / "correlations.parquet")
+        o.forecast.write_parquet(tmp / "forecast.parquet")
+        o.holdout.write_parquet(tmp / "holdout.parquet")
+        (tmp / "calibrated.toml").write_text(calibrated_toml(o), encoding="utf-8")
+        (tmp / "summary.json").write_text(json.dumps(summary(o), indent=2) + "\n")
+        _write_charts(o, tmp / "charts")
+        old = None
+        if p.out.exists():
+            old = p.out.with_name(f".{p.out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            p.out.rename(old)
+        tmp.rename(p.out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return p.out
+
+
+def _write_charts(o: Outcome, folder: Path) -> None:
+    folder.mkdir()
+    p = o.plan
+    observed = pl.DataFrame({"period": list(p.observed), "retained": list(p.observed.values())})
+    periods = np.arange(p.problem.horizon + 1, dtype=float)
+    sbg = pl.DataFrame({"period": periods, "retained": o.sbg.survival(periods)})
+    fit = f"{p.problem.fit[0]}-{p.problem.fit[-1]}"
+    title = f"Retention of cohort '{p.cohort}', fitted on periods {fit}"
+    made = {
+        "fit": charts.fit_chart(o.forecast, observed, sbg, p.problem.fit[-1], title),
+        "history": charts.history_chart(o.trials, o.noise_floor),
+        "importance": charts.importance_chart(o.importance),
+    }
+    for name, chart in made.items():
+        chart.save(folder / f"{name}.html", inline=True)
+        chart.save(folder / f"{name}.png", scale_factor=2)

@@ -1,0 +1,62 @@
+"""The summary `journey calibrate` prints: parameters with their accepted ranges, the noise
+floor, importance, and the hold-out check against the sBG baseline."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from calibration.calibrate import Outcome
+
+__all__ = ["render"]
+
+
+def render(o: Outcome, console: Console) -> None:
+    p = o.plan
+    done = int((o.trials["state"] == "complete").sum())
+    console.print(
+        f"[bold]{p.study}[/]: {done} trials, cohort '{p.cohort}', fitted on periods "
+        f"{p.problem.fit[0]}-{p.problem.fit[-1]} ({p.reps} replications per trial)",
+        highlight=False,
+    )
+    console.print(
+        f"Best loss {o.best_loss:.2f} points (trial {o.best_trial}, on fresh seeds); noise floor "
+        f"{o.noise_floor:.2f}; {o.accepted.height} parameter vectors within it are accepted.",
+        highlight=False,
+    )
+    table = Table(title="Calibrated parameters (range over the accepted set)")
+    for column in ("parameter", "best", "low", "high", "importance"):
+        table.add_column(column, justify="left" if column == "parameter" else "right")
+    for row in o.parameters.iter_rows(named=True):
+        share = o.importance.get(row["parameter"])
+        table.add_row(
+            row["parameter"],
+            f"{row['best']:.4g}",
+            f"{row['low']:.4g}",
+            f"{row['high']:.4g}",
+            "" if share is None else f"{share:.0%}",
+        )
+    console.print(table)
+    strong = o.correlations.filter(o.correlations["r"].abs() >= 0.5)
+    for row in strong.iter_rows(named=True):
+        console.print(
+            f"Correlated in the accepted set: {row['a']} and {row['b']} (r = {row['r']:+.2f})"
+        )
+    ours, theirs = o.mae
+    if ours is None:
+        console.print("No hold-out: every observed period was used for the fit.")
+    else:
+        held = o.holdout["period"].to_list()
+        console.print(
+            f"Hold-out periods {held[0]}-{held[-1]}: mean absolute error {ours:.1f} points "
+            f"(journey model) against {theirs:.1f} (sBG, alpha {o.sbg.alpha:.3f}, "
+            f"beta {o.sbg.beta:.3f})",
+            highlight=False,
+        )
+    if o.simulations:
+        console.print(
+            f"Search: {o.simulations} simulations in {o.search_seconds:.0f} s "
+            f"({o.simulations / o.search_seconds:.1f} per second)",
+            highlight=False,
+        )
+    console.print(f"Results in {p.out} (calibrated.toml runs with `journey run`)", highlight=False)
