@@ -190,6 +190,12 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def threshold(self) -> float:
+        """Search loss below which a trial is accepted: the best trial's plus the noise floor."""
+        best = self.trials.filter(pl.col("trial") == self.best_trial)["loss"][0]
+        return float(best) + self.noise_floor
+
+    @property
     def mae(self) -> tuple[float | None, float | None]:
         """Mean absolute hold-out error (points) of the journey model and of sBG."""
         if self.holdout.height == 0:
@@ -206,8 +212,6 @@ def calibrate(
     on_recheck: Callable[[], None] | None = None,
 ) -> Outcome:
     """Run or continue the study to `p.trials` completed trials, then analyse and write."""
-    if p.storage.startswith("sqlite:///"):
-        Path(p.storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     setup = setup_of(p.problem, p.reps, p.seed, str(p.data_file), p.cohort)
     study = open_study(p.storage, p.study, setup, p.sampler, p.seed)
     before = len(completed(study))
@@ -226,11 +230,11 @@ def calibrate(
     searched = time.perf_counter() - started
     ran = len(completed(study)) - before
 
-    rechecked = recheck(study, p.problem, p.reps, p.seed, on_recheck)
+    rechecked = recheck(study, p.problem, p.reps, p.seed, p.workers, on_recheck)
     floor = noise_floor(rechecked)
     trials = trials_frame(study, p.params)
-    accepted = accepted_set(trials, floor)
     chosen = best_trial(rechecked)
+    accepted = accepted_set(trials, chosen, floor)
     best = study.trials[chosen].params
     by_number = {t.number: t for t in completed(study)}
     curves = np.array(
@@ -361,7 +365,7 @@ def _write_charts(o: Outcome, folder: Path) -> None:
     title = f"Retention of cohort '{p.cohort}', fitted on periods {fit}"
     made = {
         "fit": charts.fit_chart(o.forecast, observed, sbg, p.problem.fit[-1], title),
-        "history": charts.history_chart(o.trials, o.noise_floor),
+        "history": charts.history_chart(o.trials, o.threshold),
         "importance": charts.importance_chart(o.importance),
     }
     for name, chart in made.items():

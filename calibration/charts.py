@@ -73,7 +73,7 @@ def fit_chart(
     )
 
 
-def history_chart(trials: pl.DataFrame, floor: float) -> alt.LayerChart:
+def history_chart(trials: pl.DataFrame, threshold: float) -> alt.LayerChart:
     """Loss of every completed trial in order, the best so far, and the acceptance line."""
     done = (
         trials.filter(pl.col("state") == "complete")
@@ -88,12 +88,12 @@ def history_chart(trials: pl.DataFrame, floor: float) -> alt.LayerChart:
         .encode(x=x, y=y, tooltip=["trial:Q", alt.Tooltip("loss:Q", format=".2f")])
     )
     best = alt.Chart(done).mark_line(color=SBG, interpolate="step-after").encode(x=x, y="best:Q")
-    line = pl.DataFrame({"accept": [float(done["loss"].min() or 0) + floor]})
+    line = pl.DataFrame({"accept": [threshold]})
     accept = alt.Chart(line).mark_rule(strokeDash=[4, 4], color="gray").encode(y="accept:Q")
     return alt.layer(dots, best, accept).properties(
         title=alt.Title(
             "Optimisation history",
-            subtitle="Dots: trials; line: best so far; dashes: best + noise floor (accepted below)",
+            subtitle="Dots: trials; line: best so far; dashes: accepted below (best + noise floor)",
         ),
         width=WIDTH,
         height=HEIGHT,

@@ -106,7 +106,13 @@ def read_observed(path: str | Path) -> pl.DataFrame:
             )
         refuse(pl.col("active") > pl.col("size"), "active", "is more than the cohort's size")
         data = data.with_columns(retained=pl.col("active") / pl.col("size"))
-    data = data.with_columns(pl.col("period").cast(pl.Int64)).sort("cohort", "period", "line")
+    data = (  # cohorts in the file's order, each by period
+        data.with_columns(
+            pl.col("period").cast(pl.Int64), first=pl.col("line").min().over("cohort")
+        )
+        .sort("first", "period", "line")
+        .drop("first")
+    )
 
     twice = data.filter(pl.struct("cohort", "period").is_duplicated())
     if twice.height:

@@ -15,6 +15,7 @@ import signal
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from sim.scenario import dump_scenario
 __all__ = ["SAMPLERS", "completed", "open_study", "search", "setup_of"]
 
 SAMPLERS = ("tpe", "cmaes", "random", "qmc")
-optuna.logging.set_verbosity(optuna.logging.WARNING)
+optuna.logging.set_verbosity(optuna.logging.ERROR)  # our own lines say what happened
 
 
 def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
@@ -50,8 +51,12 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
 
 
 def open_storage(url: str) -> optuna.storages.RDBStorage:
-    """An Optuna RDB storage; SQLite waits for a lock held by another worker instead of failing."""
-    kwargs = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else None
+    """An Optuna RDB storage. A SQLite file's folder is created, and a lock held by another
+    worker is waited for instead of failing."""
+    kwargs = None
+    if url.startswith("sqlite:///"):
+        kwargs = {"connect_args": {"timeout": 120}}
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
         return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
     except Exception as exc:  # SQLAlchemy and drivers raise many kinds: all mean "cannot open"
@@ -109,11 +114,14 @@ def completed(study: optuna.Study) -> list[FrozenTrial]:
     return study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
 
 
-def objective(problem: Problem, reps: int, seed: int) -> Callable[[optuna.Trial], float]:
+def objective(
+    problem: Problem, reps: int, seed: int, worker: int = 0
+) -> Callable[[optuna.Trial], float]:
     """Optuna's objective: simulate on the fixed seeds, keep the mean curve with the trial."""
     seeds = replication_seeds(seed, reps)
 
     def evaluate(trial: optuna.Trial) -> float:
+        trial.set_user_attr("worker", worker)
         curves = problem.simulate(problem.suggest(trial), seeds)
         curve = mean_curve(curves)
         trial.set_user_attr("retention", [None if np.isnan(v) else float(v) for v in curve])
@@ -139,7 +147,7 @@ def _work(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     study = optuna.load_study(storage=open_storage(url), study_name=name)
     study.sampler = _sampler_for(sampler, seed, worker, len(completed(study)))
-    study.optimize(objective(problem, reps, seed), n_trials=n, gc_after_trial=False)
+    study.optimize(objective(problem, reps, seed, worker), n_trials=n, gc_after_trial=False)
 
 
 def search(

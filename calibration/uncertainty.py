@@ -9,7 +9,9 @@ correlations, and it carries the forecast band.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import optuna
@@ -46,12 +48,23 @@ def trials_frame(study: optuna.Study, params: list[str]) -> pl.DataFrame:
             "state": t.state.name.lower(),
             "loss": t.value,
             "seconds": t.duration.total_seconds() if t.duration else None,
+            "worker": t.user_attrs.get("worker"),
             **{p: t.params.get(p) for p in params},
         }
         for t in study.get_trials(deepcopy=False)
     ]
-    schema = {"trial": pl.Int64, "state": pl.String, "loss": pl.Float64, "seconds": pl.Float64}
+    schema = {
+        "trial": pl.Int64,
+        "state": pl.String,
+        "loss": pl.Float64,
+        "seconds": pl.Float64,
+        "worker": pl.Int64,
+    }
     return pl.DataFrame(rows, schema={**schema, **dict.fromkeys(params, pl.Float64)})
+
+
+def _batch_loss(problem: Problem, params: dict[str, float], seeds: list) -> float:
+    return problem.loss(problem.simulate(params, seeds))
 
 
 def recheck(
@@ -59,6 +72,7 @@ def recheck(
     problem: Problem,
     reps: int,
     seed: int,
+    workers: int = 1,
     on_done: Callable[[], None] | None = None,
 ) -> pl.DataFrame:
     """Loss of the best trials on RECHECK_BATCHES batches of R fresh replications each.
@@ -67,14 +81,26 @@ def recheck(
     """
     best = sorted(completed(study), key=lambda t: t.value)[:RECHECK_TOP]
     fresh = np.random.SeedSequence(seed).spawn(reps * (1 + RECHECK_BATCHES))[reps:]
-    rows = []
-    for t in best:
-        for b in range(RECHECK_BATCHES):
-            curves = problem.simulate(t.params, fresh[b * reps : (b + 1) * reps])
-            rows.append({"trial": t.number, "batch": b, "loss": problem.loss(curves)})
+    jobs = [(t.number, b) for t in best for b in range(RECHECK_BATCHES)]
+    params = {t.number: t.params for t in best}
+    args = [(problem, params[n], fresh[b * reps : (b + 1) * reps]) for n, b in jobs]
+    losses = []
+    if workers == 1:
+        for a in args:
+            losses.append(_batch_loss(*a))
             if on_done is not None:
                 on_done()
-    return pl.DataFrame(rows, schema={"trial": pl.Int64, "batch": pl.Int64, "loss": pl.Float64})
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for loss in pool.map(_batch_loss, *zip(*args, strict=True)):
+                losses.append(loss)
+                if on_done is not None:
+                    on_done()
+    return pl.DataFrame(
+        {"trial": [n for n, _ in jobs], "batch": [b for _, b in jobs], "loss": losses},
+        schema={"trial": pl.Int64, "batch": pl.Int64, "loss": pl.Float64},
+    )
 
 
 def noise_floor(rechecked: pl.DataFrame) -> float:
@@ -89,11 +115,14 @@ def best_trial(rechecked: pl.DataFrame) -> int:
     return int(means["trial"][0])
 
 
-def accepted_set(trials: pl.DataFrame, floor: float) -> pl.DataFrame:
-    """Completed trials whose loss is within the noise floor of the best."""
+def accepted_set(trials: pl.DataFrame, best: int, floor: float) -> pl.DataFrame:
+    """Completed trials whose search loss is within the noise floor of the best trial's.
+
+    Search losses share their seeds (common random numbers), so they compare like with like.
+    """
     done = trials.filter(pl.col("state") == "complete")
-    best = done["loss"].min()
-    return done.filter(pl.col("loss") <= best + floor).sort("loss", "trial")
+    threshold = done.filter(pl.col("trial") == best)["loss"][0] + floor
+    return done.filter(pl.col("loss") <= threshold).sort("loss", "trial")
 
 
 def intervals(accepted: pl.DataFrame, best: dict[str, float], params: list[str]) -> pl.DataFrame:

@@ -203,3 +203,75 @@ def test_ctrl_c_during_a_run_leaves_no_results_folder(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1] == "interrupted: nothing was written"
     assert list(tmp_path.iterdir()) == []
+
+
+# --- journey calibrate ----------------------------------------------------------------------
+
+BAD_DATA = {
+    "missing column": ("cohort,period\na,0\n", "missing column 'retained'"),
+    "not a number": ("cohort,period,retained\na,0,1\na,1,lots\n", "'lots' is not a number"),
+    "share above 1": ("cohort,period,retained\na,0,1\na,1,1.2\n", "1.2 is outside [0, 1]"),
+    "rises": (
+        "cohort,period,retained\na,0,1\na,1,0.5\na,2,0.6\n",
+        "cohort 'a': retention rises from 0.5 at period 1 to 0.6 at period 2",
+    ),
+    "duplicate": (
+        "cohort,period,retained\na,0,1\na,1,0.5\na,1,0.4\n",
+        "cohort 'a', period 1 appears twice (lines 3 and 4)",
+    ),
+    "empty cohort": ("cohort,period,active,size\na,0,0,0\n", "size is 0 (an empty cohort)"),
+}
+ANNUAL = SCENARIOS / "annual_subscription.toml"
+
+
+@pytest.mark.parametrize(("text", "problem"), BAD_DATA.values(), ids=BAD_DATA.keys())
+def test_calibrate_refuses_bad_data_with_one_line_and_writes_nothing(
+    text: str,
+    problem: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "observed.csv"
+    data.write_text(text, encoding="utf-8")
+    assert main(["calibrate", str(ANNUAL), "--data", str(data), "--trials", "2"]) == 2
+    captured = capsys.readouterr()
+    line = one_error_line(captured.err)
+    assert line.startswith(f"error: {data}: ")
+    assert problem in line
+    assert captured.out == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["observed.csv"]  # no results/, no study
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--fit-periods", "4-1"], "--fit-periods"),
+        (["--workers", "0"], "--workers"),
+        (["--sampler", "annealing"], "--sampler"),
+        (["--cohort", "nobody"], "--cohort"),
+        (["--horizon", "abc"], "--horizon"),
+    ],
+)
+def test_calibrate_refuses_bad_options(
+    args: list[str],
+    option: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = Path(__file__).resolve().parents[1] / "calibration" / "data" / "fader_hardie_2007.csv"
+    assert main(["calibrate", str(ANNUAL), "--data", str(data), "--cohort", "regular", *args]) == 2
+    assert option in one_error_line(capsys.readouterr().err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_calibrate_needs_free_parameters(
+    baseline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "observed.csv"
+    data.write_text("cohort,period,retained\na,0,1\na,1,0.5\n", encoding="utf-8")
+    assert main(["calibrate", str(baseline_file), "--data", str(data)]) == 2
+    assert "calibration: no free parameters" in one_error_line(capsys.readouterr().err)

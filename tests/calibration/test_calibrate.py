@@ -1,0 +1,135 @@
+"""End to end through the API: parameter recovery, the study's folder, resuming a finished study."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from calibration import CalibrationError
+from calibration.calibrate import Outcome, calibrate, plan
+from sim.runner import run
+from sim.scenario import load_scenario
+from tests.calibration.conftest import TRUTH
+
+TRIALS, REPS = 16, 2
+
+
+@pytest.fixture(scope="session")
+def recovered(small: Path, truth_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+    root = tmp_path_factory.mktemp("calibration")
+    p = plan(small, truth_data, fit_periods="1-3", trials=TRIALS, reps=REPS, root=root)
+    return calibrate(p)
+
+
+def test_recovers_the_parameter_that_made_the_data(recovered: Outcome) -> None:
+    """Data simulated at retention.base = -1.2 (other seeds): the accepted range holds the truth
+    and is much narrower than the search range [-3, 0]."""
+    row = recovered.parameters.row(0, named=True)
+    assert row["parameter"] == "retention.base"
+    assert row["low"] <= TRUTH["retention.base"] <= row["high"]
+    assert row["high"] - row["low"] < 0.5
+    assert row["low"] <= row["best"] <= row["high"]
+    assert recovered.noise_floor > 0
+    assert recovered.accepted["trial"].to_list().count(recovered.best_trial) == 1
+
+
+def test_writes_the_study_folder(recovered: Outcome) -> None:
+    out = recovered.plan.out
+    for name in (
+        "trials.parquet",
+        "accepted.parquet",
+        "recheck.parquet",
+        "parameters.parquet",
+        "correlations.parquet",
+        "forecast.parquet",
+        "holdout.parquet",
+        "calibrated.toml",
+        "summary.json",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    trials = pl.read_parquet(out / "trials.parquet")
+    assert (trials["state"] == "complete").sum() == TRIALS
+    forecast = pl.read_parquet(out / "forecast.parquet")
+    assert forecast.columns == ["cohort", "period", "mean", "lower", "upper"]
+    assert forecast["period"].to_list() == list(range(7))  # horizon: last observed period
+    assert (forecast["lower"] <= forecast["upper"]).all()
+    holdout = pl.read_parquet(out / "holdout.parquet")
+    assert holdout["period"].to_list() == [4, 5, 6]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["trials_completed"] == TRIALS
+    assert summary["holdout_mae_points"]["journey"] == pytest.approx(recovered.mae[0])
+    assert not list(out.parent.glob(".*partial"))
+
+
+def test_charts_open_offline(recovered: Outcome) -> None:
+    charts = recovered.plan.out / "charts"
+    for name in ("fit", "history", "importance"):
+        html = (charts / f"{name}.html").read_text(encoding="utf-8")
+        assert "<script src=" not in html  # Vega is inlined, nothing fetched
+        assert "vega" in html.lower()
+        assert (charts / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_calibrated_toml_is_a_runnable_whatif(recovered: Outcome) -> None:
+    path = recovered.plan.out / "calibrated.toml"
+    assert tomllib.loads(path.read_text())["retention"]["base"] == recovered.best["retention.base"]
+    scenario = load_scenario(path)
+    assert scenario.name == "small_calibrated"
+    assert scenario.retention.base == recovered.best["retention.base"]
+    assert run(scenario, reps=1, consumers=200, steps=24).cohorts.height > 0
+
+
+def test_same_command_on_a_finished_study_runs_no_new_trial(
+    recovered: Outcome, small: Path, truth_data: Path
+) -> None:
+    p = recovered.plan
+    again = calibrate(
+        plan(small, truth_data, fit_periods="1-3", trials=TRIALS, reps=REPS, root=p.out.parent)
+    )
+    assert again.simulations == 0
+    assert again.trials.equals(recovered.trials)
+    assert again.best == recovered.best
+
+
+def test_a_study_made_with_other_settings_is_not_mixed_in(
+    recovered: Outcome, small: Path, truth_data: Path
+) -> None:
+    p = plan(
+        small, truth_data, fit_periods="1-3", trials=TRIALS, reps=3, root=recovered.plan.out.parent
+    )
+    with pytest.raises(CalibrationError, match=r"different --reps \(2, now 3\)"):
+        calibrate(p)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"fit_periods": "x"}, "--fit-periods: expected FIRST-LAST such as 1-4, got 'x'"),
+        ({"fit_periods": "3-2"}, "--fit-periods: need 1 <= FIRST <= LAST"),
+        ({"fit_periods": "1-9"}, "no observation at period 7"),
+        ({"horizon": 2, "fit_periods": "1-3"}, "--horizon: must be at least the last fit period"),
+        ({"cohort": "regular"}, "--cohort: no cohort 'regular'"),
+        ({"trials": 0}, "--trials: must be at least 1"),
+        ({"sampler": "grid"}, "--sampler: unknown sampler 'grid'"),
+        ({"study": "../up"}, "--study: '../up' cannot name a folder"),
+    ],
+)
+def test_bad_settings_are_refused_before_anything_is_written(
+    small: Path, truth_data: Path, tmp_path: Path, options: dict, message: str
+) -> None:
+    with pytest.raises(CalibrationError) as err:
+        plan(small, truth_data, root=tmp_path / "calibration", **options)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_several_cohorts_need_a_choice(small: Path, tmp_path: Path) -> None:
+    data = Path(__file__).resolve().parents[2] / "calibration" / "data" / "fader_hardie_2007.csv"
+    with pytest.raises(CalibrationError, match="holds cohorts regular, high_end; choose one"):
+        plan(small, data, root=tmp_path)
+    assert plan(small, data, cohort="high_end", root=tmp_path).observed[1] == 0.869
