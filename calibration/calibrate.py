@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -187,7 +187,6 @@ class Outcome:
     importance: dict[str, float]
     search_seconds: float
     simulations: int
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def threshold(self) -> float:
@@ -235,8 +234,8 @@ def calibrate(
     trials = trials_frame(study, p.params)
     chosen = best_trial(rechecked)
     accepted = accepted_set(trials, chosen, floor)
-    best = study.trials[chosen].params
     by_number = {t.number: t for t in completed(study)}
+    best = by_number[chosen].params
     curves = np.array(
         [
             [np.nan if v is None else v for v in by_number[n].user_attrs["retention"]]

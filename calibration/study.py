@@ -168,6 +168,8 @@ def search(
     """
     name = study.study_name
     remaining = trials - len(completed(study))
+    if on_progress is not None:
+        on_progress(trials - remaining, _best(study))
     if remaining <= 0:
         return
     shares = [remaining // workers + (w < remaining % workers) for w in range(workers)]
