@@ -21,6 +21,7 @@ KPIS = {
     "retention_12": f"retention after\n{RETENTION_PERIOD} periods",
     "rating": "average\nrating",
     "acquisition_cost": "acquisition\ncost",
+    "revenue": "revenue\nover the run",
 }
 
 
@@ -48,10 +49,16 @@ def kpis(result: RunResult) -> pl.DataFrame:
         .group_by("replication", "brand")
         .agg(spend=pl.col("value").sum())
     )
-    won = (
-        m.filter(pl.col("metric") == "acquisitions")
-        .group_by("replication", "brand")
-        .agg(won=pl.col("value").sum())
+    totals = (
+        m.filter(pl.col("metric").is_in(["acquisitions", "revenue"]))
+        .group_by("replication", "brand", "metric")
+        .agg(pl.col("value").sum())
+    )
+    won = totals.filter(pl.col("metric") == "acquisitions").select(
+        "replication", "brand", won=pl.col("value")
+    )
+    revenue = totals.filter(pl.col("metric") == "revenue").select(
+        "replication", "brand", kpi=pl.col("metric"), value=pl.col("value")
     )
     cost = won.join(spend, on=["replication", "brand"], how="left").select(
         "replication",
@@ -63,7 +70,7 @@ def kpis(result: RunResult) -> pl.DataFrame:
     retention = grid.join(
         pooled_retention(result.cohorts, RETENTION_PERIOD), on=["replication", "brand"], how="left"
     ).select("replication", "brand", kpi=pl.lit("retention_12"), value=pl.col("retained"))
-    return pl.concat([end, retention, cost], how="vertical_relaxed").with_columns(
+    return pl.concat([end, retention, cost, revenue], how="vertical_relaxed").with_columns(
         pl.col("replication").cast(pl.Int32)
     )
 
@@ -99,6 +106,7 @@ def _fmt(kpi: str, mean: float | None, low: float | None, high: float | None) ->
         "retention_12": "{:.1%}",
         "rating": "{:.2f}",
         "acquisition_cost": "{:,.2f}",
+        "revenue": "{:,.0f}",
     }[kpi]
     return f"{fmt.format(mean)}\n[dim]{fmt.format(low)} to {fmt.format(high)}[/dim]"
 
