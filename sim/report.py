@@ -523,9 +523,8 @@ def write_report(
         charts.mkdir()
         figs = [fig for _, group in parts for fig in group]
         for i, fig in enumerate(figs, start=1):
-            spec = chart_spec(fig.chart)
-            for fmt in formats:
-                (charts / f"{i:02d}_{fig.name}.{fmt}").write_bytes(render(spec, fmt, fig.heading))
+            for fmt, data in render(chart_spec(fig.chart), formats, fig.heading).items():
+                (charts / f"{i:02d}_{fig.name}.{fmt}").write_bytes(data)
         (tmp / REPORT).write_text(text, encoding="utf-8")
         if (target / CHARTS).exists():
             (target / CHARTS).rename(tmp / "old-charts")

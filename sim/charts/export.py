@@ -20,7 +20,17 @@ import vl_convert as vlc
 
 from sim.charts.theme import CONFIG
 
-__all__ = ["FORMATS", "PNG_SCALE", "chart_spec", "embed_script", "save_chart", "vega_bundle"]
+__all__ = [
+    "FORMATS",
+    "PNG_SCALE",
+    "chart_spec",
+    "embed_script",
+    "page",
+    "render",
+    "save_chart",
+    "vega_bundle",
+    "write_atomic",
+]
 
 FORMATS = ("html", "png", "svg")
 PNG_SCALE = 2.0  # PNG pixels per chart pixel: sharp on slides and high-density screens
@@ -82,16 +92,26 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def render(spec: dict[str, Any], fmt: str, title: str = "") -> bytes:
-    """One chart as bytes in `fmt` (html, png or svg)."""
-    if fmt == "png":
-        return vlc.vegalite_to_png(spec, scale=PNG_SCALE)
-    if fmt == "svg":
-        return vlc.vegalite_to_svg(spec).encode()
-    if fmt == "html":
-        body = "<div id='chart'></div>"
-        return page(title or "chart", body, embed_script({"chart": spec})).encode()
-    raise ValueError(f"unknown chart format {fmt!r}; known: {', '.join(FORMATS)}")
+def render(spec: dict[str, Any], formats: Iterable[str], title: str = "chart") -> dict[str, bytes]:
+    """One chart as bytes in each of `formats` (html, png, svg).
+
+    PNG is rasterised from the SVG, so a chart wanted in both is laid out by Vega once.
+    """
+    formats = tuple(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown chart format {unknown[0]!r}; known: {', '.join(FORMATS)}")
+    out: dict[str, bytes] = {}
+    if "svg" in formats or "png" in formats:
+        svg = vlc.vegalite_to_svg(spec)
+        if "svg" in formats:
+            out["svg"] = svg.encode()
+        if "png" in formats:
+            out["png"] = vlc.svg_to_png(svg, scale=PNG_SCALE)
+    if "html" in formats:
+        body = "<div class='chart' id='chart'></div>"
+        out["html"] = page(title, body, embed_script({"chart": spec})).encode()
+    return {fmt: out[fmt] for fmt in formats}
 
 
 def save_chart(
@@ -104,15 +124,11 @@ def save_chart(
 
     Returns the paths by format. Each file is written atomically.
     """
-    formats = tuple(formats)
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise ValueError(f"unknown chart format {unknown[0]!r}; known: {', '.join(FORMATS)}")
+    data = render(chart_spec(chart), formats, title=name)
     folder.mkdir(parents=True, exist_ok=True)
-    spec = chart_spec(chart)
     written = {}
-    for fmt in formats:
+    for fmt, content in data.items():
         path = folder / f"{name}.{fmt}"
-        write_atomic(path, render(spec, fmt, title=name))
+        write_atomic(path, content)
         written[fmt] = path
     return written

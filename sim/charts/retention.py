@@ -33,10 +33,12 @@ def observed_curve(observed: pl.DataFrame) -> pl.DataFrame:
     """Observed (cohort, period, retained[, size][, brand]) to one curve per brand (or one):
     retention per period pooled over cohorts, weighted by size when given."""
     keys = [c for c in ("brand",) if c in observed.columns]
-    weight = pl.col("size") if "size" in observed.columns else pl.lit(1.0)
+    retained = pl.col("retained")
+    if "size" in observed.columns:
+        retained = (retained * pl.col("size")).sum() / pl.col("size").sum()
     return (
         observed.group_by(*keys, "period")
-        .agg(retained=(pl.col("retained") * weight).sum() / weight.sum(), cohorts=pl.len())
+        .agg(retained=retained.mean(), cohorts=pl.len())
         .sort(*keys, "period")
     )
 
