@@ -6,7 +6,7 @@ from sim.charts import market
 from sim.charts.export import chart_spec
 from sim.charts.theme import BRAND_COLORS
 from sim.runner import RunResult
-from tests.charts.spec import encoding
+from tests.charts.checks import encoding
 
 pytest_plugins = ["tests.charts.fixtures"]
 

@@ -6,7 +6,7 @@ import pytest
 from sim.charts import money
 from sim.charts.export import chart_spec
 from sim.runner import RunResult
-from tests.charts.spec import encoding
+from tests.charts.checks import encoding
 
 pytest_plugins = ["tests.charts.fixtures"]
 

@@ -5,7 +5,7 @@ import polars as pl
 from sim.charts import satisfaction
 from sim.charts.export import chart_spec
 from sim.runner import RunResult
-from tests.charts.spec import encoding
+from tests.charts.checks import encoding
 
 pytest_plugins = ["tests.charts.fixtures"]
 
