@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from sim.charts.bands import HIGH, LOW
+from sim.frames import stable_group_by
 from sim.runner import RunResult
 
 __all__ = ["can_pair", "differences"]
@@ -37,7 +38,7 @@ def differences(base: pl.DataFrame, other: pl.DataFrame, *, paired: bool) -> pl.
         pairs = o.join(b.drop("replication"), on=keys, suffix="_base")
     diff = pl.col("value") - pl.col("value_base")
     return (
-        pairs.group_by(keys)
+        stable_group_by(pairs, *keys)
         .agg(
             mean=diff.mean(),
             low=diff.quantile(LOW, interpolation="linear"),

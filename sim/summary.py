@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.cohorts import pooled_retention
+from sim.frames import stable_group_by
 from sim.runner import RunResult
 
 __all__ = ["RETENTION_PERIOD", "kpis", "render", "summarize"]
@@ -48,12 +49,12 @@ def kpis(result: RunResult) -> pl.DataFrame:
     spend = (
         m.filter(pl.col("metric") == "cost")
         .join(acquisition, on=["brand", "detail"], how="semi")
-        .group_by("replication", "brand")
+        .pipe(stable_group_by, "replication", "brand")
         .agg(spend=pl.col("value").sum())
     )
     totals = (
         m.filter(pl.col("metric").is_in(["acquisitions", "revenue"]))
-        .group_by("replication", "brand", "metric")
+        .pipe(stable_group_by, "replication", "brand", "metric")
         .agg(pl.col("value").sum())
     )
     won = totals.filter(pl.col("metric") == "acquisitions").select(
@@ -83,7 +84,7 @@ def summarize(result: RunResult) -> pl.DataFrame:
     return (
         kpis(result)
         .with_columns(pl.col("value").fill_nan(None))
-        .group_by("brand", "kpi")
+        .pipe(stable_group_by, "brand", "kpi")
         .agg(
             mean=pl.col("value").mean(),
             low=pl.col("value").quantile(0.05, interpolation="linear"),

@@ -12,6 +12,7 @@ import altair as alt
 import polars as pl
 
 from sim.charts.theme import HEIGHT, WIDTH, dimmed, highlight
+from sim.frames import stable_group_by
 
 __all__ = ["HIGH", "LOW", "band_chart", "bands", "per_period", "series"]
 
@@ -22,7 +23,7 @@ def bands(frame: pl.DataFrame, keys: Sequence[str], value: str = "value") -> pl.
     """Mean, low (5th percentile) and high (95th) of `value` over the rows of each key."""
     v = pl.col(value).fill_nan(None)
     return (
-        frame.group_by(keys)
+        stable_group_by(frame, *keys)
         .agg(
             mean=v.mean(),
             low=v.quantile(LOW, interpolation="linear"),
@@ -48,7 +49,7 @@ def per_period(frame: pl.DataFrame, period: int, keys: Sequence[str]) -> pl.Data
     return (
         frame.filter(pl.col("step") <= full)
         .with_columns(step=(((pl.col("step") - 1) // period) + 1) * period)
-        .group_by("replication", "step", *keys)
+        .pipe(stable_group_by, "replication", "step", *keys)
         .agg(pl.col("value").sum())
     )
 

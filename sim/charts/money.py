@@ -10,6 +10,7 @@ import polars as pl
 
 from sim.charts.bands import band_chart, bands, per_period, series
 from sim.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
+from sim.frames import stable_group_by
 
 __all__ = ["cost_chart", "cost_frame", "margin_chart", "margin_frame", "revenue_chart"]
 
@@ -18,7 +19,7 @@ def cost_frame(metrics: pl.DataFrame) -> pl.DataFrame:
     """Spending per touchpoint over the whole run: brand, touchpoint, mean, low, high."""
     spent = (
         series(metrics, "cost")
-        .group_by("replication", "brand", "detail")
+        .pipe(stable_group_by, "replication", "brand", "detail")
         .agg(pl.col("value").sum())
         .rename({"detail": "touchpoint"})
     )
@@ -84,7 +85,7 @@ def margin_frame(metrics: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             value=pl.when(pl.col("metric") == "cost").then(-pl.col("value")).otherwise("value")
         )
-        .group_by("replication", "brand", "step")
+        .pipe(stable_group_by, "replication", "brand", "step")
         .agg(pl.col("value").sum())
         .sort("replication", "brand", "step")
     )

@@ -10,6 +10,7 @@ import polars as pl
 
 from sim.charts.bands import bands
 from sim.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
+from sim.frames import stable_group_by
 
 __all__ = ["observed_curve", "pooled_curves", "retention_bands", "retention_chart"]
 
@@ -37,7 +38,7 @@ def observed_curve(observed: pl.DataFrame) -> pl.DataFrame:
     if "size" in observed.columns:
         retained = (retained * pl.col("size")).sum() / pl.col("size").sum()
     return (
-        observed.group_by(*keys, "period")
+        stable_group_by(observed, *keys, "period")
         .agg(retained=retained.mean(), cohorts=pl.len())
         .sort(*keys, "period")
     )
