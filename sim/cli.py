@@ -1,4 +1,4 @@
-"""The `journey` command: run scenarios and check scenario files."""
+"""The `journey` command: run scenarios, check scenario files, write reports."""
 
 from __future__ import annotations
 
@@ -64,8 +64,11 @@ def run_command(
         Path | None,
         typer.Option("--out", help="Run folder to write (default: results/<scenario>-<UTC time>)."),
     ] = None,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
+    ] = False,
 ) -> None:
-    """Run a scenario's replications, write a results folder and print a summary."""
+    """Run a scenario's replications, write a results folder and its report, print a summary."""
     # imported here so that `journey validate` and refusals start fast (no Mesa)
     from sim.results import default_run_dir, write_run
     from sim.runner import run
@@ -108,6 +111,46 @@ def run_command(
     written = write_run(result, target)
     render(summarize(result), result, out)
     out.print(f"Results in {written} ({result.wall_time:.1f} s)")
+    if not no_report:
+        _report([written], None)
+
+
+def _report(run_dirs: list[Path], out_dir: Path | None) -> None:
+    import time
+
+    from sim.report import write_report
+    from sim.results import RunFolderError
+
+    started = time.perf_counter()
+    try:
+        with err.status("writing the report", spinner="dots"):
+            page = write_report(run_dirs, out_dir)
+    except RunFolderError as exc:
+        raise Refused(str(exc)) from None
+    _say(f"Report in {page} ({time.perf_counter() - started:.1f} s)", out)
+
+
+@app.command("report")
+def report_command(
+    run_dirs: Annotated[
+        list[Path],
+        typer.Argument(help="Run folders; the first is the baseline the others are compared with."),
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for report.html and charts/ (default: the run folder; for several, "
+            "compare-<runs> inside the first).",
+        ),
+    ] = None,
+) -> None:
+    """Write the executive report (offline HTML) and every chart as PNG and SVG."""
+    if len(set(p.resolve() for p in run_dirs)) < len(run_dirs):
+        raise Refused("run folders: the same folder is given twice")
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise Refused(f"--out: {out_dir} exists and is not a folder")
+    _report(run_dirs, out_dir)
 
 
 @app.command("calibrate")

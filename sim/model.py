@@ -30,6 +30,7 @@ from sim.touchpoints import Touchpoints, encounter
 __all__ = ["Consumer", "JourneyModel"]
 
 _MAX_PAGE_DEPTH = 200  # nobody reads further back than this many reviews
+SATISFACTION_BIN = 0.25  # width of a bin in the satisfaction distribution at the end
 
 
 class Consumer(mesa.Agent):
@@ -364,6 +365,26 @@ class JourneyModel(mesa.Model):
         brand, acquired, ended = (np.concatenate(x) for x in zip(*parts, strict=True))
         return cohort_retention(
             brand, acquired, ended, self.brands, self.spec.retention.period, self.t
+        )
+
+    def satisfaction(self) -> pl.DataFrame:
+        """Customers now by brand and satisfaction bin: brand, bin (lower edge), customers."""
+        pop = self.population
+        customers = np.flatnonzero(pop.moment >= Moment.SMOT)
+        return (
+            pl.DataFrame(
+                {
+                    "brand": pl.Series(
+                        np.asarray(self.brands, dtype=object)[pop.brand[customers]],
+                        dtype=pl.String,
+                    ),
+                    "bin": np.floor(pop.satisfaction[customers] / SATISFACTION_BIN)
+                    * SATISFACTION_BIN,
+                }
+            )
+            .group_by("brand", "bin")
+            .agg(customers=pl.len().cast(pl.Int64))
+            .sort("brand", "bin")
         )
 
     def reviews(self) -> pl.DataFrame:

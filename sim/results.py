@@ -14,13 +14,17 @@ import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
+
+import polars as pl
 
 from sim.runner import RunResult
-from sim.scenario import dump_scenario
+from sim.scenario import dump_scenario, load_scenario
 
-__all__ = ["FILES", "default_run_dir", "write_run"]
+__all__ = ["FILES", "RunFolderError", "default_run_dir", "read_run", "write_run"]
 
-FILES = ("metrics.parquet", "cohorts.parquet", "reviews.parquet", "scenario.toml", "manifest.json")
+FRAMES = ("metrics", "cohorts", "reviews", "satisfaction")  # RunResult fields kept as Parquet
+FILES = (*(f"{name}.parquet" for name in FRAMES), "scenario.toml", "manifest.json")
 _PACKAGES = ("moments-of-truth", "mesa", "numpy", "polars", "pydantic", "optuna", "altair")
 
 
@@ -78,9 +82,8 @@ def write_run(result: RunResult, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
     try:
-        result.metrics.write_parquet(tmp / "metrics.parquet")
-        result.cohorts.write_parquet(tmp / "cohorts.parquet")
-        result.reviews.write_parquet(tmp / "reviews.parquet")
+        for name in FRAMES:
+            getattr(result, name).write_parquet(tmp / f"{name}.parquet")
         (tmp / "scenario.toml").write_text(dump_scenario(result.scenario), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
         tmp.rename(path)
@@ -88,3 +91,43 @@ def write_run(result: RunResult, path: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+class RunFolderError(ValueError):
+    """A run folder that cannot be read: missing, incomplete or damaged (one line)."""
+
+
+def read_run(path: Path) -> RunResult:
+    """Read a run folder written by `write_run` back into a RunResult."""
+    if not path.is_dir():
+        raise RunFolderError(f"{path}: no such run folder")
+    missing = [name for name in FILES if not (path / name).is_file()]
+    if missing:
+        raise RunFolderError(f"{path}: incomplete run folder, missing {', '.join(missing)}")
+    info = _read_manifest(path / "manifest.json")
+    frames = {}
+    for name in FRAMES:
+        try:
+            frames[name] = pl.read_parquet(path / f"{name}.parquet")
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RunFolderError(f"{path / f'{name}.parquet'}: unreadable ({first})") from None
+    return RunResult(
+        scenario=load_scenario(path / "scenario.toml"),
+        seed=info["seed"],
+        replications=info["replications"],
+        wall_time=info["wall_time_seconds"],
+        **frames,
+    )
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunFolderError(f"{path}: not a readable manifest ({exc})") from None
+    need = {"seed": int, "replications": int, "wall_time_seconds": (int, float)}
+    for key, kind in need.items():
+        if not isinstance(info, dict) or not isinstance(info.get(key), kind):
+            raise RunFolderError(f"{path}: {key}: missing or not a number")
+    return info

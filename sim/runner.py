@@ -31,6 +31,7 @@ class RunResult:
     metrics: pl.DataFrame
     cohorts: pl.DataFrame
     reviews: pl.DataFrame
+    satisfaction: pl.DataFrame  # customers by satisfaction bin at the end
     wall_time: float
 
 
@@ -43,8 +44,9 @@ def run_replication(
     seed: np.random.SeedSequence,
     replication: int = 0,
     on_step: Callable[[], None] | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """One replication: (metrics, cohorts, reviews), each with a `replication` column first."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One replication: (metrics, cohorts, reviews, satisfaction), each with a `replication`
+    column first."""
     model = JourneyModel(scenario, rng=np.random.default_rng(seed))
     for _ in range(scenario.time.steps):
         model.run_for(1)
@@ -52,7 +54,8 @@ def run_replication(
             on_step()
     rep = pl.lit(replication, dtype=pl.Int32).alias("replication")
     return tuple(  # type: ignore[return-value]
-        frame.select(rep, pl.all()) for frame in (model.metrics(), model.cohorts(), model.reviews())
+        frame.select(rep, pl.all())
+        for frame in (model.metrics(), model.cohorts(), model.reviews(), model.satisfaction())
     )
 
 
@@ -82,7 +85,7 @@ def run(
         if on_replication is not None:
             on_replication(i)
         parts.append(run_replication(scenario, child, i, on_step))
-    metrics, cohorts, reviews = (pl.concat(list(p)) for p in zip(*parts, strict=True))
+    metrics, cohorts, reviews, satisfaction = (pl.concat(list(p)) for p in zip(*parts, strict=True))
     return RunResult(
         scenario=scenario,
         seed=seed,
@@ -90,5 +93,6 @@ def run(
         metrics=metrics,
         cohorts=cohorts,
         reviews=reviews,
+        satisfaction=satisfaction,
         wall_time=time.perf_counter() - started,
     )

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.cohorts import pooled_retention
+from sim.frames import stable_group_by
 from sim.runner import RunResult
 
 __all__ = ["RETENTION_PERIOD", "kpis", "render", "summarize"]
@@ -21,7 +22,10 @@ KPIS = {
     "retention_12": f"retention after\n{RETENTION_PERIOD} periods",
     "rating": "average\nrating",
     "acquisition_cost": "acquisition\ncost",
+    "revenue": "revenue\nover the run",
 }
+# The console table leaves revenue to the report: six columns do not fit 80 characters.
+TABLE = ("customers", "retention_12", "rating", "acquisition_cost")
 
 
 def kpis(result: RunResult) -> pl.DataFrame:
@@ -45,13 +49,19 @@ def kpis(result: RunResult) -> pl.DataFrame:
     spend = (
         m.filter(pl.col("metric") == "cost")
         .join(acquisition, on=["brand", "detail"], how="semi")
-        .group_by("replication", "brand")
+        .pipe(stable_group_by, "replication", "brand")
         .agg(spend=pl.col("value").sum())
     )
-    won = (
-        m.filter(pl.col("metric") == "acquisitions")
-        .group_by("replication", "brand")
-        .agg(won=pl.col("value").sum())
+    totals = (
+        m.filter(pl.col("metric").is_in(["acquisitions", "revenue"]))
+        .pipe(stable_group_by, "replication", "brand", "metric")
+        .agg(pl.col("value").sum())
+    )
+    won = totals.filter(pl.col("metric") == "acquisitions").select(
+        "replication", "brand", won=pl.col("value")
+    )
+    revenue = totals.filter(pl.col("metric") == "revenue").select(
+        "replication", "brand", kpi=pl.col("metric"), value=pl.col("value")
     )
     cost = won.join(spend, on=["replication", "brand"], how="left").select(
         "replication",
@@ -63,7 +73,7 @@ def kpis(result: RunResult) -> pl.DataFrame:
     retention = grid.join(
         pooled_retention(result.cohorts, RETENTION_PERIOD), on=["replication", "brand"], how="left"
     ).select("replication", "brand", kpi=pl.lit("retention_12"), value=pl.col("retained"))
-    return pl.concat([end, retention, cost], how="vertical_relaxed").with_columns(
+    return pl.concat([end, retention, cost, revenue], how="vertical_relaxed").with_columns(
         pl.col("replication").cast(pl.Int32)
     )
 
@@ -74,7 +84,7 @@ def summarize(result: RunResult) -> pl.DataFrame:
     return (
         kpis(result)
         .with_columns(pl.col("value").fill_nan(None))
-        .group_by("brand", "kpi")
+        .pipe(stable_group_by, "brand", "kpi")
         .agg(
             mean=pl.col("value").mean(),
             low=pl.col("value").quantile(0.05, interpolation="linear"),
@@ -110,7 +120,7 @@ def render(summary: pl.DataFrame, result: RunResult, console: Console) -> None:
         f"consumers x {s.time.steps} {s.time.step}s\nmean over replications, 90 % interval below",
     )
     table.add_column("brand", no_wrap=True)
-    for label in KPIS.values():
+    for label in (KPIS[k] for k in TABLE):
         table.add_column(label, justify="right", no_wrap=True)
     for brand in s.brand_names:
         rows = {r["kpi"]: r for r in summary.filter(pl.col("brand") == brand).iter_rows(named=True)}
@@ -119,7 +129,7 @@ def render(summary: pl.DataFrame, result: RunResult, console: Console) -> None:
             name,
             *(
                 _fmt(k, *(rows[k][c] for c in ("mean", "low", "high"))) if k in rows else "n/a"
-                for k in KPIS
+                for k in TABLE
             ),
         )
     console.print(table)

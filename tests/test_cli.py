@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -135,8 +136,11 @@ def test_tiny_run_writes_the_run_folder(
 ) -> None:
     target = tmp_path / "run"
     assert main(["run", str(baseline_file), *TINY, "--seed", "3", "--out", str(target)]) == 0
-    assert f"Results in {target}" in capsys.readouterr().out
-    assert sorted(p.name for p in target.iterdir()) == sorted(FILES)
+    printed = capsys.readouterr().out
+    assert f"Results in {target}" in printed
+    assert f"Report in {target / 'report.html'}" in printed
+    assert sorted(p.name for p in target.iterdir()) == sorted([*FILES, "charts", "report.html"])
+    assert len(list((target / "charts").glob("*.png"))) == 14
     expected = apply_overrides(
         load_scenario(baseline_file), {"population": {"consumers": 300}, "time": {"steps": 40}}
     )
@@ -151,10 +155,69 @@ def test_tiny_run_writes_the_run_folder(
 def test_tiny_run_of_a_whatif(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     whatif = SCENARIOS / "whatif_better_onboarding.toml"
     target = tmp_path / "run"
-    assert main(["run", str(whatif), *TINY, "--out", str(target)]) == 0
+    assert main(["run", str(whatif), *TINY, "--no-report", "--out", str(target)]) == 0
+    assert "Report in" not in capsys.readouterr().out
+    assert sorted(p.name for p in target.iterdir()) == sorted(FILES)
     written = load_scenario(target / "scenario.toml")
     assert written.name == "better_onboarding"
     assert written.brands["aurora"].touchpoints["onboarding"].quality == 4.4
+
+
+@pytest.fixture
+def tiny_run(baseline_file: Path, tmp_path: Path) -> Path:
+    """A run folder written without its report."""
+    target = tmp_path / "run"
+    assert main(["run", str(baseline_file), *TINY, "--no-report", "--out", str(target)]) == 0
+    return target
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("missing", "{run}x: no such run folder"),
+        ("incomplete", "{run}: incomplete run folder, missing reviews.parquet"),
+        ("twice", "run folders: the same folder is given twice"),
+        ("out is a file", "--out: {out} exists and is not a folder"),
+        ("bad scenario", "{run}/scenario.toml: "),
+    ],
+)
+def test_report_of_a_bad_run_folder_is_refused(
+    case: str, message: str, tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    out = tmp_path / "out"
+    args = ["report", str(tiny_run)]
+    if case == "missing":
+        args = ["report", str(tiny_run), f"{tiny_run}x"]
+    elif case == "incomplete":
+        (tiny_run / "reviews.parquet").unlink()
+    elif case == "twice":
+        args.append(str(tiny_run))
+    elif case == "out is a file":
+        out.write_text("mine")
+        args += ["--out", str(out)]
+    else:
+        (tiny_run / "scenario.toml").write_text("name = = 1\n")
+    before = sorted(tmp_path.rglob("*"))
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert one_error_line(captured.err).startswith(
+        "error: " + message.format(run=tiny_run, out=out)
+    )
+    assert captured.out == ""
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_report_of_two_runs_goes_inside_the_baseline(
+    tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(tiny_run, other)
+    out = tmp_path / "slides"
+    assert main(["report", str(tiny_run), str(other), "--out", str(out)]) == 0
+    assert f"Report in {out / 'report.html'}" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["charts", "report.html"]
+    assert len(list((out / "charts").glob("*.svg"))) == 18
 
 
 def test_real_process_refuses_bad_file_with_one_line(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from rich.console import Console
 
 from sim import run
@@ -28,7 +29,7 @@ SPEC = validate_scenario(
 def test_summary_gives_mean_and_interval_per_brand_and_kpi() -> None:
     result = run(SPEC, reps=4, seed=1)
     summary = summarize(result)
-    assert summary.height == 2 * 4
+    assert summary.height == 2 * 5
     assert (summary["low"] <= summary["mean"]).all() and (summary["mean"] <= summary["high"]).all()
     end = result.metrics.filter((pl.col("metric") == "customers") & (pl.col("step") == 60))
     customers = summary.filter(pl.col("kpi") == "customers").sort("brand")["mean"].to_list()
@@ -39,6 +40,11 @@ def test_summary_gives_mean_and_interval_per_brand_and_kpi() -> None:
     # brand b has no touchpoints: it acquires for nothing
     free = summary.filter((pl.col("kpi") == "acquisition_cost") & (pl.col("brand") == "b"))
     assert free["mean"].item() == 0
+    revenue = summary.filter(pl.col("kpi") == "revenue").sort("brand")["mean"].to_list()
+    paid = result.metrics.filter(pl.col("metric") == "revenue").group_by("brand", "replication")
+    expected = paid.agg(pl.col("value").sum()).group_by("brand").agg(pl.col("value").mean())
+    assert revenue == pytest.approx(expected.sort("brand")["value"].to_list())
+    assert min(revenue) > 0
 
 
 def test_the_table_marks_the_focal_brand_and_says_when_retention_is_not_observed() -> None:

@@ -1,0 +1,25 @@
+"""Charts: functions from run frames to Altair charts, one module per chart family.
+
+Aggregation (mean and 90 % band over replications) is done in polars first, so a chart holds
+only the points it draws. `theme` gives every brand and scenario one colour in all charts;
+`export.save_chart` writes a chart as offline HTML, PNG and SVG.
+"""
+
+from sim.charts.bands import band_chart, bands
+from sim.charts.export import FORMATS, chart_spec, save_chart
+from sim.charts.retention import retention_bands, retention_chart
+from sim.charts.theme import BRAND_COLORS, SCENARIO_COLORS, brand_scale, scenario_scale
+
+__all__ = [
+    "BRAND_COLORS",
+    "FORMATS",
+    "SCENARIO_COLORS",
+    "band_chart",
+    "bands",
+    "brand_scale",
+    "chart_spec",
+    "retention_bands",
+    "retention_chart",
+    "save_chart",
+    "scenario_scale",
+]
