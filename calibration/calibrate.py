@@ -45,6 +45,7 @@ from calibration.uncertainty import (
     recheck,
     trials_frame,
 )
+from sim.charts.export import save_chart
 from sim.results import _git_commit, _versions
 from sim.scenario import key_path_overrides, load_scenario
 
@@ -368,5 +369,4 @@ def _write_charts(o: Outcome, folder: Path) -> None:
         "importance": charts.importance_chart(o.importance),
     }
     for name, chart in made.items():
-        chart.save(folder / f"{name}.html", inline=True)
-        chart.save(folder / f"{name}.png", scale_factor=2)
+        save_chart(chart, folder, name)

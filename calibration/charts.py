@@ -5,10 +5,12 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from sim.charts.theme import BRAND_COLORS, HEIGHT, WIDTH
+
 __all__ = ["fit_chart", "history_chart", "importance_chart"]
 
-JOURNEY, SBG, OBSERVED = "#0072B2", "#D55E00", "#000000"  # Okabe-Ito: safe for colour blindness
-WIDTH, HEIGHT = 560, 320
+# The house palette (Okabe-Ito): the model in blue, the baseline in vermillion, data in black.
+JOURNEY, SBG, OBSERVED = BRAND_COLORS[0], BRAND_COLORS[-1], "#000000"
 
 
 def fit_chart(

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sim.charts.bands import HIGH, LOW
-from sim.frames import stable_group_by
+from sim.frames import bands
 from sim.runner import RunResult
 
 __all__ = ["can_pair", "differences"]
@@ -36,14 +35,5 @@ def differences(base: pl.DataFrame, other: pl.DataFrame, *, paired: bool) -> pl.
         pairs = o.join(b, on=["replication", *keys], suffix="_base")
     else:
         pairs = o.join(b.drop("replication"), on=keys, suffix="_base")
-    diff = pl.col("value") - pl.col("value_base")
-    return (
-        stable_group_by(pairs, *keys)
-        .agg(
-            mean=diff.mean(),
-            low=diff.quantile(LOW, interpolation="linear"),
-            high=diff.quantile(HIGH, interpolation="linear"),
-        )
-        .with_columns(paired=pl.lit(paired))
-        .sort(keys)
-    )
+    diff = pairs.with_columns(value=pl.col("value") - pl.col("value_base"))
+    return bands(diff, keys).with_columns(paired=pl.lit(paired))

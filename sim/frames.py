@@ -1,9 +1,16 @@
-"""Aggregation that gives the same floats on every call."""
+"""Aggregation over replications: the same floats on every call, and the 90 % bands every
+summary, comparison and chart reports."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 from polars.dataframe.group_by import GroupBy
+
+__all__ = ["HIGH", "LOW", "bands", "stable_group_by"]
+
+LOW, HIGH = 0.05, 0.95  # the 90 % interval over replications
 
 
 def stable_group_by(frame: pl.DataFrame, *keys: str) -> GroupBy:
@@ -13,3 +20,18 @@ def stable_group_by(frame: pl.DataFrame, *keys: str) -> GroupBy:
     sorted first and groups kept in that order make the order of additions fixed.
     """
     return frame.sort(pl.all()).group_by(*keys, maintain_order=True)
+
+
+def bands(frame: pl.DataFrame, keys: Sequence[str], value: str = "value") -> pl.DataFrame:
+    """Mean, low (5th percentile) and high (95th) of `value` over the rows of each key, sorted
+    by key; NaN counts as missing."""
+    v = pl.col(value).fill_nan(None)
+    return (
+        stable_group_by(frame, *keys)
+        .agg(
+            mean=v.mean(),
+            low=v.quantile(LOW, interpolation="linear"),
+            high=v.quantile(HIGH, interpolation="linear"),
+        )
+        .sort(keys)
+    )

@@ -24,6 +24,7 @@ from sim.charts.bands import series
 from sim.charts.export import chart_spec, embed_script, page, render
 from sim.charts.theme import SCENARIO_COLORS
 from sim.comparison import can_pair, differences
+from sim.frames import bands
 from sim.results import read_run
 from sim.runner import RunResult
 from sim.scenario import Scenario
@@ -290,8 +291,6 @@ def fmt_diff(kpi: str, value: float | None, unit: bool = True) -> str:
 
 def summary_frame(result: RunResult) -> pl.DataFrame:
     """Mean and 90 % interval of each KPI of the focal brand: kpi, mean, low, high."""
-    from sim.charts.bands import bands
-
     focal = kpis(result).filter(pl.col("brand") == result.scenario.focal)
     return bands(focal, ["kpi"])
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.cohorts import pooled_retention
-from sim.frames import stable_group_by
+from sim.frames import bands, stable_group_by
 from sim.runner import RunResult
 
 __all__ = ["RETENTION_PERIOD", "kpis", "render", "summarize"]
@@ -82,14 +82,7 @@ def summarize(result: RunResult) -> pl.DataFrame:
     """Per brand and KPI: mean, low (5th percentile) and high (95th) over replications."""
     order = {b: i for i, b in enumerate(result.scenario.brand_names)}
     return (
-        kpis(result)
-        .with_columns(pl.col("value").fill_nan(None))
-        .pipe(stable_group_by, "brand", "kpi")
-        .agg(
-            mean=pl.col("value").mean(),
-            low=pl.col("value").quantile(0.05, interpolation="linear"),
-            high=pl.col("value").quantile(0.95, interpolation="linear"),
-        )
+        bands(kpis(result), ["brand", "kpi"])
         .with_columns(
             order=pl.col("brand").replace_strict(order, return_dtype=pl.Int32),
             k=pl.col("kpi").replace_strict(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 
-from sim.frames import stable_group_by
+from sim.frames import HIGH, LOW, bands, stable_group_by
 
 
 def test_float_sums_are_the_same_every_call() -> None:
@@ -36,3 +37,21 @@ def test_groups_come_in_sorted_order_whatever_the_input_order() -> None:
         out = stable_group_by(f, "k").agg(pl.col("v").sum())
         assert out["k"].to_list() == ["a", "b", "c"]
         assert out["v"].to_list() == [6.0, 1.0, 3.0]
+
+
+def test_bands_are_the_mean_and_the_5th_and_95th_percentile_per_key() -> None:
+    rng = np.random.default_rng(3)
+    values = {"b": rng.normal(10.0, 2.0, 20), "a": rng.normal(-1.0, 1.0, 20)}
+    frame = pl.DataFrame(
+        {
+            "k": ["b"] * 20 + ["a"] * 20 + ["a"],
+            "value": [*values["b"], *values["a"], float("nan")],  # NaN: not a number to count
+        }
+    )
+    out = bands(frame, ["k"])
+    assert out["k"].to_list() == ["a", "b"]
+    for row in out.iter_rows(named=True):
+        v = values[row["k"]]
+        assert row["mean"] == pytest.approx(v.mean(), rel=1e-12)
+        assert row["low"] == pytest.approx(np.quantile(v, LOW), rel=1e-12)
+        assert row["high"] == pytest.approx(np.quantile(v, HIGH), rel=1e-12)

@@ -5,10 +5,11 @@ only the points it draws. `theme` gives every brand and scenario one colour in a
 `export.save_chart` writes a chart as offline HTML, PNG and SVG.
 """
 
-from sim.charts.bands import band_chart, bands
+from sim.charts.bands import band_chart
 from sim.charts.export import FORMATS, chart_spec, save_chart
 from sim.charts.retention import retention_bands, retention_chart
 from sim.charts.theme import BRAND_COLORS, SCENARIO_COLORS, brand_scale, scenario_scale
+from sim.frames import bands
 
 __all__ = [
     "BRAND_COLORS",

@@ -1,7 +1,8 @@
-"""Aggregating replications into bands, and the band-and-line chart most series use.
+"""Series ready for charting, and the band-and-line chart most of them use.
 
-Aggregation happens in polars before any chart is built, so a chart holds one row per point
-drawn (mean, 5th and 95th percentile), however many consumers and replications were run.
+Aggregation happens in polars before any chart is built (`sim.frames.bands`), so a chart holds
+one row per point drawn (mean, 5th and 95th percentile), however many consumers and
+replications were run.
 """
 
 from __future__ import annotations
@@ -14,23 +15,7 @@ import polars as pl
 from sim.charts.theme import HEIGHT, WIDTH, dimmed, highlight
 from sim.frames import stable_group_by
 
-__all__ = ["HIGH", "LOW", "band_chart", "bands", "per_period", "series"]
-
-LOW, HIGH = 0.05, 0.95  # the 90 % interval over replications, as in the run summary
-
-
-def bands(frame: pl.DataFrame, keys: Sequence[str], value: str = "value") -> pl.DataFrame:
-    """Mean, low (5th percentile) and high (95th) of `value` over the rows of each key."""
-    v = pl.col(value).fill_nan(None)
-    return (
-        stable_group_by(frame, *keys)
-        .agg(
-            mean=v.mean(),
-            low=v.quantile(LOW, interpolation="linear"),
-            high=v.quantile(HIGH, interpolation="linear"),
-        )
-        .sort(keys)
-    )
+__all__ = ["band_chart", "per_period", "series"]
 
 
 def series(metrics: pl.DataFrame, metric: str) -> pl.DataFrame:

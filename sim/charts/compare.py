@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import band_chart, bands
+from sim.charts.bands import band_chart
 from sim.charts.theme import WIDTH, dimmed, highlight, scenario_scale
+from sim.frames import bands
 
 __all__ = ["difference_chart", "fan_chart", "scenario_bands"]
 

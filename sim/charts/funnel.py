@@ -19,8 +19,9 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import bands, series
+from sim.charts.bands import series
 from sim.cohorts import pooled_retention
+from sim.frames import bands
 from sim.summary import RETENTION_PERIOD
 
 __all__ = ["STAGES", "funnel_chart", "funnel_frame", "funnel_stages"]

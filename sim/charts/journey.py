@@ -7,8 +7,9 @@ import math
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import bands, series
+from sim.charts.bands import series
 from sim.charts.theme import HEIGHT, WIDTH, dimmed, highlight, moment_scale
+from sim.frames import bands
 from sim.journey import Moment
 
 __all__ = ["MOMENT_NAMES", "flows_chart", "flows_frame", "moments_chart", "moments_frame"]

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import band_chart, bands, series
+from sim.charts.bands import band_chart, series
 from sim.charts.theme import brand_scale
+from sim.frames import bands
 
 __all__ = ["customers_chart", "share_chart"]
 

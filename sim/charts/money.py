@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import band_chart, bands, per_period, series
+from sim.charts.bands import band_chart, per_period, series
 from sim.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
-from sim.frames import stable_group_by
+from sim.frames import bands, stable_group_by
 
 __all__ = ["cost_chart", "cost_frame", "margin_chart", "margin_frame", "revenue_chart"]
 

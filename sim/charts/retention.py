@@ -8,9 +8,8 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import bands
 from sim.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
-from sim.frames import stable_group_by
+from sim.frames import bands, stable_group_by
 
 __all__ = ["observed_curve", "pooled_curves", "retention_bands", "retention_chart"]
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import band_chart, bands, per_period, series
+from sim.charts.bands import band_chart, per_period, series
 from sim.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
+from sim.frames import bands
 
 __all__ = ["rating_chart", "stars_chart", "stars_frame", "volume_chart"]
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import band_chart, bands, per_period, series
+from sim.charts.bands import band_chart, per_period, series
 from sim.charts.theme import brand_scale
+from sim.frames import bands
 
 __all__ = ["VALENCE_COLORS", "satisfaction_chart", "satisfaction_frame", "wom_chart"]
 

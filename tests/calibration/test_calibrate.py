@@ -72,6 +72,7 @@ def test_charts_open_offline(recovered: Outcome) -> None:
         assert "<script src=" not in html  # Vega is inlined, nothing fetched
         assert "vega" in html.lower()
         assert (charts / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (charts / f"{name}.svg").read_text(encoding="utf-8").startswith("<svg")
 
 
 def test_calibrated_toml_is_a_runnable_whatif(recovered: Outcome) -> None:
