@@ -3,12 +3,28 @@ floor, importance, and the hold-out check against the sBG baseline."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.table import Table
 
 from calibration.calibrate import Outcome
 
-__all__ = ["render"]
+__all__ = ["render", "short_names"]
+
+
+def short_names(paths: Sequence[str]) -> dict[str, str]:
+    """Each key path by its shortest tail of two or more parts that no other path ends with,
+    e.g. `population.segments.members.tolerance.sigma` as `tolerance.sigma`."""
+    parts = {p: p.split(".") for p in paths}
+    names = {}
+    for path, keys in parts.items():
+        for k in range(min(2, len(keys)), len(keys) + 1):
+            tail = keys[-k:]
+            if not any(o[-k:] == tail for q, o in parts.items() if q != path):
+                break
+        names[path] = ".".join(tail)
+    return names
 
 
 def render(o: Outcome, console: Console) -> None:
@@ -24,13 +40,17 @@ def render(o: Outcome, console: Console) -> None:
         f"{o.noise_floor:.2f}; {o.accepted.height} parameter vectors within it are accepted.",
         highlight=False,
     )
-    table = Table(title="Calibrated parameters (range over the accepted set)")
+    name = short_names(o.parameters["parameter"].to_list())
+    table = Table(
+        title="Calibrated parameters (range over the accepted set)",
+        caption="Full key paths in parameters.parquet",
+    )
     for column in ("parameter", "best", "low", "high", "importance"):
         table.add_column(column, justify="left" if column == "parameter" else "right")
     for row in o.parameters.iter_rows(named=True):
         share = o.importance.get(row["parameter"])
         table.add_row(
-            row["parameter"],
+            name[row["parameter"]],
             f"{row['best']:.4g}",
             f"{row['low']:.4g}",
             f"{row['high']:.4g}",
@@ -40,7 +60,9 @@ def render(o: Outcome, console: Console) -> None:
     strong = o.correlations.filter(o.correlations["r"].abs() >= 0.5)
     for row in strong.iter_rows(named=True):
         console.print(
-            f"Correlated in the accepted set: {row['a']} and {row['b']} (r = {row['r']:+.2f})"
+            f"Correlated in the accepted set: {name[row['a']]} and {name[row['b']]} "
+            f"(r = {row['r']:+.2f})",
+            highlight=False,
         )
     ours, theirs = o.mae
     if ours is None:

@@ -18,6 +18,7 @@ from sim.scenario import (
     ScenarioError,
     apply_overrides,
     dump_scenario,
+    key_path_overrides,
     load_scenario,
     validate_scenario,
 )
@@ -463,3 +464,131 @@ def test_load_scenario_with_overrides_merges_and_checks_them() -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario(BASELINE, overrides={"network": {"rewire": 2.0}})
     assert_one_line(info.value, BASELINE, "network.rewire")
+
+
+# --- the [calibration] table: free parameters by key path -----------------------------------
+
+
+def test_the_annual_example_declares_its_free_parameters() -> None:
+    s = load_scenario(SCENARIOS / "annual_subscription.toml")
+    tolerance = s.calibration["population.segments.members.tolerance.median"]
+    assert (tolerance.low, tolerance.high, tolerance.log) == (0.2, 5.0, True)
+    assert s.calibration["retention.base"].log is False
+
+
+def test_free_parameters_load_on_any_numeric_field(whatif: Callable[..., Path]) -> None:
+    s = load_scenario(
+        whatif(
+            "[calibration]\n"
+            '"retention.base" = { low = -5, high = 0 }\n'
+            '"population.consumers" = { low = 100, high = 2000, log = true }\n'
+            '"brands.aurora.touchpoints.tv_ad.reach" = { low = 0.01, high = 0.5 }\n'
+        )
+    )
+    assert set(s.calibration) == {
+        "retention.base",
+        "population.consumers",
+        "brands.aurora.touchpoints.tv_ad.reach",
+    }
+    assert s.calibration["population.consumers"].log is True
+
+
+BAD_CALIBRATION = {
+    "unknown path": (
+        '"retention.bsae" = { low = 0, high = 1 }',
+        'calibration."retention.bsae"',
+        "no field 'bsae' in retention (did you mean 'base'?)",
+    ),
+    "unknown table": (
+        '"brands.nobody.quality" = { low = 1, high = 2 }',
+        'calibration."brands.nobody.quality"',
+        "no field 'nobody' in brands",
+    ),
+    "a string field": (
+        '"retention.mode" = { low = 0, high = 1 }',
+        'calibration."retention.mode"',
+        "not a numeric field (it holds a string 'subscription')",
+    ),
+    "a boolean field": (
+        '"wom.enabled" = { low = 0, high = 1 }',
+        'calibration."wom.enabled"',
+        "not a numeric field",
+    ),
+    "a table": (
+        '"retention" = { low = 0, high = 1 }',
+        'calibration."retention"',
+        "not a numeric field",
+    ),
+    "low not below high": (
+        '"retention.base" = { low = 1, high = 1 }',
+        'calibration."retention.base"',
+        "low (1) must be below high (1)",
+    ),
+    "log scale through zero": (
+        '"retention.slope" = { low = 0, high = 3, log = true }',
+        'calibration."retention.slope"',
+        "a log scale needs low > 0, got 0",
+    ),
+    "integer field, fractional bound": (
+        '"population.consumers" = { low = 100.5, high = 2000 }',
+        'calibration."population.consumers"',
+        "an integer field needs whole-number bounds",
+    ),
+    "bound the field refuses": (
+        '"wom.rate" = { low = 0.1, high = 1.5 }',
+        'calibration."wom.rate".high',
+        "1.5 is refused: ",
+    ),
+    "low bound the field refuses": (
+        '"population.consumers" = { low = -10, high = 100 }',
+        'calibration."population.consumers".low',
+        "-10 is refused: ",
+    ),
+    "no bounds": (
+        '"retention.base" = { low = 0 }',
+        'calibration."retention.base".high',
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "fragment"), BAD_CALIBRATION.values(), ids=BAD_CALIBRATION.keys()
+)
+def test_bad_free_parameter_is_refused_like_any_scenario_error(
+    whatif: Callable[..., Path], body: str, path: str, fragment: str
+) -> None:
+    file = whatif("[calibration]\n" + body)
+    err = refused(file)
+    assert_one_line(err, file, path)
+    assert fragment in err.problem
+
+
+def test_key_paths_become_nested_overrides() -> None:
+    assert key_path_overrides({"retention.base": -2.0, "brands.a.quality": 4, "x": 1}) == {
+        "retention": {"base": -2.0},
+        "brands": {"a": {"quality": 4}},
+        "x": 1,
+    }
+    s = apply_overrides(load_scenario(BASELINE), key_path_overrides({"retention.base": -1.5}))
+    assert s.retention.base == -1.5
+
+
+def test_a_whatif_merges_its_calibration_table_with_its_base(
+    tmp_path: Path, whatif: Callable[..., Path]
+) -> None:
+    base = whatif(
+        "[calibration]\n"
+        '"retention.base" = { low = -5, high = 0 }\n'
+        '"wom.rate" = { low = 0.001, high = 0.1 }\n',
+        name="base.toml",
+    )
+    child = tmp_path / "child.toml"
+    child.write_text(
+        f'base = "{base.as_posix()}"\n'
+        '[calibration]\n"retention.base" = { low = -4, high = -1 }\n',
+        encoding="utf-8",
+    )
+    s = load_scenario(child)
+    assert set(s.calibration) == {"retention.base", "wom.rate"}
+    assert (s.calibration["retention.base"].low, s.calibration["retention.base"].high) == (-4, -1)

@@ -12,11 +12,11 @@ from sim.runner import replication_seeds
 from sim.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-TRUTH = {"retention.base": -1.2}
-"""The parameter that made the synthetic data; the search range is [-3, 0]."""
+TRUTH = {"retention.base": 1.2}
+"""The parameter that made the synthetic data; the search range is [-1, 3]."""
 
 
-def small_scenario_text(free: str = '"retention.base" = { low = -3.0, high = 0.0 }') -> str:
+def small_scenario_text(free: str = '"retention.base" = { low = -1.0, high = 3.0 }') -> str:
     """The shipped annual subscription, smaller and shorter, with its own [calibration] table."""
     text = (SCENARIOS / "annual_subscription.toml").read_text(encoding="utf-8")
     text = text[: text.index("\n[calibration]\n")] + "\n"

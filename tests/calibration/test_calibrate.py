@@ -26,8 +26,8 @@ def recovered(small: Path, truth_data: Path, tmp_path_factory: pytest.TempPathFa
 
 
 def test_recovers_the_parameter_that_made_the_data(recovered: Outcome) -> None:
-    """Data simulated at retention.base = -1.2 (other seeds): the accepted range holds the truth
-    and is much narrower than the search range [-3, 0]."""
+    """Data simulated at retention.base = 1.2 (other seeds): the accepted range holds the truth
+    and is much narrower than the search range [-1, 3]."""
     row = recovered.parameters.row(0, named=True)
     assert row["parameter"] == "retention.base"
     assert row["low"] <= TRUTH["retention.base"] <= row["high"]

@@ -1,7 +1,7 @@
 """Calibration benchmark: `journey calibrate` on the shipped example, wall time and simulations/s.
 
-    uv run python benchmarks/calibration.py    # 3 repeats of 200 trials x 5 reps, 2 workers
-    uv run python benchmarks/calibration.py --repeats 1 --trials 40   # a quick look
+    uv run python benchmarks/calibration_speed.py    # 3 repeats of 200 trials x 5 reps, 2 workers
+    uv run python benchmarks/calibration_speed.py --repeats 1 --trials 40   # a quick look
 
 Each repeat runs the real command in a fresh process on a fresh study (SQLite in a temporary
 folder): `journey calibrate scenarios/annual_subscription.toml --data
