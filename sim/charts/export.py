@@ -38,7 +38,10 @@ PNG_SCALE = 2.0  # PNG pixels per chart pixel: sharp on slides and high-density 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The chart's Vega-Lite spec with the house theme (the chart's own config wins)."""
-    spec = chart.to_dict()
+    # Frames are aggregated before charting, so every row is a point drawn: no row limit, even
+    # for a long daily run with many brands (Altair refuses more than 5,000 rows by default).
+    with alt.data_transformers.enable("default", max_rows=None):
+        spec = chart.to_dict()
     spec["config"] = {**CONFIG, **spec.get("config", {})}
     return spec
 

@@ -47,3 +47,12 @@ def test_the_theme_is_applied_and_a_chart_config_wins() -> None:
     assert chart_spec(CHART)["config"]["font"] == CONFIG["font"]
     own = chart_spec(CHART.configure(font="Courier"))
     assert own["config"]["font"] == "Courier"
+
+
+def test_a_long_series_is_charted_whole() -> None:
+    """Five brands over five years of days: more rows than Altair's default limit of 5,000."""
+    rows = 5 * 5 * 365
+    frame = pl.DataFrame({"step": range(rows), "value": [float(i % 7) for i in range(rows)]})
+    spec = chart_spec(alt.Chart(frame).mark_line().encode(x="step:Q", y="value:Q"))
+    (data,) = spec["datasets"].values()
+    assert len(data) == rows
