@@ -46,7 +46,7 @@ from calibration.uncertainty import (
     trials_frame,
 )
 from sim.charts.export import save_chart
-from sim.results import _git_commit, _versions
+from sim.results import git_commit, versions
 from sim.scenario import key_path_overrides, load_scenario
 
 __all__ = ["Outcome", "Plan", "calibrate", "plan"]
@@ -316,8 +316,8 @@ def summary(o: Outcome) -> dict[str, Any]:
         "search_seconds": o.search_seconds,
         "simulations_this_run": o.simulations,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": _git_commit(),
-        "versions": _versions(),
+        "git_commit": git_commit(),
+        "versions": versions(),
     }
 
 

@@ -21,7 +21,15 @@ import polars as pl
 from sim.runner import RunResult
 from sim.scenario import dump_scenario, load_scenario
 
-__all__ = ["FILES", "RunFolderError", "default_run_dir", "read_run", "write_run"]
+__all__ = [
+    "FILES",
+    "RunFolderError",
+    "default_run_dir",
+    "git_commit",
+    "read_run",
+    "versions",
+    "write_run",
+]
 
 FRAMES = ("metrics", "cohorts", "reviews", "satisfaction")  # RunResult fields kept as Parquet
 FILES = (*(f"{name}.parquet" for name in FRAMES), "scenario.toml", "manifest.json")
@@ -39,7 +47,7 @@ def default_run_dir(root: Path, scenario: str, now: datetime | None = None) -> P
     return path
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(
@@ -50,7 +58,7 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for name in _PACKAGES:
         try:
@@ -71,8 +79,8 @@ def manifest(result: RunResult) -> dict:
         "step": s.time.step,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_time_seconds": round(result.wall_time, 3),
-        "git_commit": _git_commit(),
-        "versions": _versions(),
+        "git_commit": git_commit(),
+        "versions": versions(),
         "files": list(FILES),
     }
 
