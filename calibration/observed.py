@@ -37,10 +37,12 @@ def _read(path: Path) -> tuple[pl.DataFrame, int]:
         if suffix == ".csv":
             return pl.read_csv(path, infer_schema=False), 2
         frame = pl.read_parquet(path)
+        # Only the columns used are read as text: others may be of any type, lists included.
+        used = [c for c in (*COUNTS, "retained") if c in frame.columns]
+        return frame.select(pl.col(used).cast(pl.String)), 1
     except (pl.exceptions.PolarsError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(path, f"cannot read it: {first}") from None
-    return frame.with_columns(pl.all().cast(pl.String)), 1
 
 
 def read_observed(path: str | Path) -> pl.DataFrame:
@@ -74,7 +76,8 @@ def read_observed(path: str | Path) -> pl.DataFrame:
         bad = raw.filter(value.is_null() | ~value.is_finite())
         if bad.height:
             text = bad[column][0]
-            what = "is missing" if text is None or not text.strip() else f"'{text}' is not a number"
+            shown = " ".join(text.split()) if text else ""  # the message stays on one line
+            what = f"'{shown}' is not a number" if shown else "is missing"
             raise DataError(path, f"column '{column}', {unit} {bad['line'][0]}: {what}")
         numbers[column] = value
     data = raw.select("line", pl.col("cohort").str.strip_chars(), **numbers)
