@@ -15,7 +15,16 @@ import polars as pl
 from sim.charts.theme import HEIGHT, WIDTH, dimmed, highlight
 from sim.frames import stable_group_by
 
-__all__ = ["band_chart", "per_period", "series"]
+__all__ = ["band_chart", "band_tooltips", "per_period", "series"]
+
+
+def band_tooltips(fmt: str, mean_title: str) -> list[alt.Tooltip]:
+    """Tooltips for a mean and its 90 % band: the `mean`, `low` and `high` of `bands`."""
+    return [
+        alt.Tooltip("mean:Q", format=fmt, title=mean_title),
+        alt.Tooltip("low:Q", format=fmt, title="5th percentile"),
+        alt.Tooltip("high:Q", format=fmt, title="95th percentile"),
+    ]
 
 
 def series(metrics: pl.DataFrame, metric: str) -> pl.DataFrame:
@@ -59,9 +68,7 @@ def band_chart(
         tooltip=[
             alt.Tooltip(f"{color}:N"),
             alt.Tooltip(f"{x}:Q", title=x_title),
-            alt.Tooltip("mean:Q", format=y_format, title="mean"),
-            alt.Tooltip("low:Q", format=y_format, title="5th percentile"),
-            alt.Tooltip("high:Q", format=y_format, title="95th percentile"),
+            *band_tooltips(y_format, "mean"),
         ],
     )
     band = base.mark_area().encode(

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import band_chart
+from sim.charts.bands import band_chart, band_tooltips
 from sim.charts.theme import WIDTH, dimmed, highlight, scenario_scale
 from sim.frames import bands
 
@@ -30,9 +30,7 @@ def difference_chart(diffs: pl.DataFrame, scenarios: Sequence[str]) -> alt.Facet
             alt.Tooltip("scenario:N"),
             alt.Tooltip("brand:N"),
             alt.Tooltip("kpi:N"),
-            alt.Tooltip("mean:Q", format=",.3~f", title="difference (mean)"),
-            alt.Tooltip("low:Q", format=",.3~f", title="5th percentile"),
-            alt.Tooltip("high:Q", format=",.3~f", title="95th percentile"),
+            *band_tooltips(",.3~f", "difference (mean)"),
         ],
     )
     zero = alt.Chart().mark_rule(color="#888").encode(x="zero:Q")

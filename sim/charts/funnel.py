@@ -19,7 +19,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import series
+from sim.charts.bands import band_tooltips, series
 from sim.cohorts import pooled_retention
 from sim.frames import bands
 from sim.summary import RETENTION_PERIOD
@@ -186,9 +186,7 @@ def funnel_chart(frame: pl.DataFrame) -> alt.LayerChart:
         y=alt.Y("stage:N", sort=order, title=None),
         tooltip=[
             alt.Tooltip("stage:N"),
-            alt.Tooltip("mean:Q", format=",.0f", title="count (mean)"),
-            alt.Tooltip("low:Q", format=",.0f", title="5th percentile"),
-            alt.Tooltip("high:Q", format=",.0f", title="95th percentile"),
+            *band_tooltips(",.0f", "count (mean)"),
             alt.Tooltip("parent:N", title="converts from"),
             alt.Tooltip("conversion:Q", format=".1%", title="conversion (mean)"),
             alt.Tooltip("conversion_low:Q", format=".1%", title="conversion 5th pct"),

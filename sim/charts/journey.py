@@ -7,7 +7,7 @@ import math
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import series
+from sim.charts.bands import band_tooltips, series
 from sim.charts.theme import HEIGHT, WIDTH, dimmed, highlight, moment_scale
 from sim.frames import bands
 from sim.journey import Moment
@@ -45,9 +45,7 @@ def moments_chart(metrics: pl.DataFrame, unit: str = "step") -> alt.Chart:
             tooltip=[
                 alt.Tooltip("moment:N"),
                 alt.Tooltip("step:Q", title=unit),
-                alt.Tooltip("mean:Q", format=",.0f", title="consumers (mean)"),
-                alt.Tooltip("low:Q", format=",.0f", title="5th percentile"),
-                alt.Tooltip("high:Q", format=",.0f", title="95th percentile"),
+                *band_tooltips(",.0f", "consumers (mean)"),
             ],
         )
         .add_params(pick)
@@ -90,9 +88,7 @@ def flows_chart(metrics: pl.DataFrame) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("source:N", title="from"),
             alt.Tooltip("target:N", title="to"),
-            alt.Tooltip("mean:Q", format=",.0f", title="moves (mean)"),
-            alt.Tooltip("low:Q", format=",.0f", title="5th percentile"),
-            alt.Tooltip("high:Q", format=",.0f", title="95th percentile"),
+            *band_tooltips(",.0f", "moves (mean)"),
         ],
     )
     cells = base.mark_rect().encode(

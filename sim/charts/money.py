@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import band_chart, per_period, series
+from sim.charts.bands import band_chart, band_tooltips, per_period, series
 from sim.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
 from sim.frames import bands, stable_group_by
 
@@ -38,9 +38,7 @@ def cost_chart(metrics: pl.DataFrame, brands: Sequence[str]) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("brand:N"),
             alt.Tooltip("touchpoint:N"),
-            alt.Tooltip("mean:Q", format=",.0f", title="spent (mean)"),
-            alt.Tooltip("low:Q", format=",.0f", title="5th percentile"),
-            alt.Tooltip("high:Q", format=",.0f", title="95th percentile"),
+            *band_tooltips(",.0f", "spent (mean)"),
         ],
     )
     bars = (

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
+from sim.charts.bands import band_tooltips
 from sim.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
 from sim.frames import bands, stable_group_by
 
@@ -62,9 +63,7 @@ def retention_chart(
         tooltip=[
             alt.Tooltip("brand:N"),
             alt.Tooltip("period:Q", title=f"{period_label}s"),
-            alt.Tooltip("mean:Q", format=".1%", title="retained (mean)"),
-            alt.Tooltip("low:Q", format=".1%", title="5th percentile"),
-            alt.Tooltip("high:Q", format=".1%", title="95th percentile"),
+            *band_tooltips(".1%", "retained (mean)"),
         ],
     )
     y = alt.Y("low:Q", title="Customers still active (%)", axis=alt.Axis(format=".0%"))

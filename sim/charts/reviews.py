@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from sim.charts.bands import band_chart, per_period, series
+from sim.charts.bands import band_chart, band_tooltips, per_period, series
 from sim.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
 from sim.frames import bands
 
@@ -45,9 +45,7 @@ def stars_chart(reviews: pl.DataFrame, brands: Sequence[str]) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("brand:N"),
             alt.Tooltip("stars:O"),
-            alt.Tooltip("mean:Q", format=".1%", title="share of reviews (mean)"),
-            alt.Tooltip("low:Q", format=".1%", title="5th percentile"),
-            alt.Tooltip("high:Q", format=".1%", title="95th percentile"),
+            *band_tooltips(".1%", "share of reviews (mean)"),
         ],
     )
     bars = (

@@ -107,11 +107,6 @@ BAD = {
 }
 
 
-@pytest.mark.parametrize(("text", "problem"), BAD.values(), ids=BAD.keys())
-def test_bad_data_is_refused_with_one_line(text: str, problem: str, tmp_path: Path) -> None:
-    assert problem in refused(write(tmp_path, text))
-
-
 def test_parquet_errors_name_rows(tmp_path: Path) -> None:
     path = tmp_path / "o.parquet"
     pl.DataFrame({"cohort": ["a", "a"], "period": [0, 1], "retained": [1.0, 1.5]}).write_parquet(
@@ -216,8 +211,11 @@ MORE_BAD = {
 }
 
 
-@pytest.mark.parametrize(("text", "problem"), MORE_BAD.values(), ids=MORE_BAD.keys())
-def test_more_bad_data_is_refused_with_one_line(text: str, problem: str, tmp_path: Path) -> None:
+ALL_BAD = {**BAD, **MORE_BAD}
+
+
+@pytest.mark.parametrize(("text", "problem"), ALL_BAD.values(), ids=ALL_BAD.keys())
+def test_bad_data_is_refused_with_one_line(text: str, problem: str, tmp_path: Path) -> None:
     assert problem in refused(write(tmp_path, text))
 
 
