@@ -45,9 +45,9 @@ from calibration.uncertainty import (
     recheck,
     trials_frame,
 )
-from sim.charts.export import save_chart
-from sim.results import git_commit, versions
+from sim.report.charts.export import save_chart
 from sim.scenario import key_path_overrides, load_scenario
+from sim.store.runs import git_commit, versions
 
 __all__ = ["Outcome", "Plan", "calibrate", "plan"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from sim.charts.theme import BRAND_COLORS, HEIGHT, WIDTH
+from sim.report.charts.theme import BRAND_COLORS, HEIGHT, WIDTH
 
 __all__ = ["fit_chart", "history_chart", "importance_chart"]
 

@@ -16,7 +16,7 @@ import numpy as np
 import optuna
 import polars as pl
 
-from sim.model import JourneyModel
+from sim.engine.model import JourneyModel
 from sim.scenario import Scenario, apply_overrides, key_path_overrides
 
 __all__ = [

@@ -8,12 +8,12 @@ The model and runner load on first use, so `journey validate` starts without imp
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from sim.journey import Moment
+from sim.engine.journey import Moment
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
-    from sim.model import Consumer, JourneyModel
-    from sim.runner import RunResult, run
+    from sim.engine.model import Consumer, JourneyModel
+    from sim.running.replications import RunResult, run
 
 __all__ = [
     "Consumer",
@@ -26,10 +26,10 @@ __all__ = [
     "run",
 ]
 _LAZY = {
-    "Consumer": "sim.model",
-    "JourneyModel": "sim.model",
-    "RunResult": "sim.runner",
-    "run": "sim.runner",
+    "Consumer": "sim.engine.model",
+    "JourneyModel": "sim.engine.model",
+    "RunResult": "sim.running.replications",
+    "run": "sim.running.replications",
 }
 
 

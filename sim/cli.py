@@ -70,9 +70,9 @@ def run_command(
 ) -> None:
     """Run a scenario's replications, write a results folder and its report, print a summary."""
     # imported here so that `journey validate` and refusals start fast (no Mesa)
-    from sim.results import default_run_dir, write_run
-    from sim.runner import run
-    from sim.summary import render, summarize
+    from sim.report.summary import render, summarize
+    from sim.running.replications import run
+    from sim.store.runs import default_run_dir, write_run
 
     for name, value in (("--reps", reps), ("--consumers", consumers), ("--steps", steps)):
         _positive(name, value)
@@ -118,8 +118,8 @@ def run_command(
 def _report(run_dirs: list[Path], out_dir: Path | None) -> None:
     import time
 
-    from sim.report import write_report
-    from sim.results import RunFolderError
+    from sim.report.page import write_report
+    from sim.store.runs import RunFolderError
 
     started = time.perf_counter()
     try:

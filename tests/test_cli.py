@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from sim.cli import main
-from sim.results import FILES
 from sim.scenario import apply_overrides, load_scenario
+from sim.store.runs import FILES
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 TINY = ["--consumers", "300", "--steps", "40", "--reps", "2"]

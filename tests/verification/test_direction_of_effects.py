@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 
 from sim import run
-from sim.cohorts import pooled_retention
-from sim.reviews import blend_expectation
+from sim.engine.cohorts import pooled_retention
+from sim.engine.reviews import blend_expectation
 from sim.scenario import apply_overrides
 
 # Two years of monthly renewals: twelve cohorts are observed for 12 periods.
@@ -44,7 +44,7 @@ def test_more_reviews_read_weigh_more_against_the_prior() -> None:
 def test_more_reviews_read_pull_shoppers_toward_the_reviews(baseline) -> None:
     """In the model: readers of many reviews expect what reviews say more than readers of few."""
     from sim import JourneyModel
-    from sim.journey import Moment
+    from sim.engine.journey import Moment
 
     s = apply_overrides(baseline, {"population": {"consumers": 20_000}, "time": {"steps": 200}})
     model = JourneyModel(s, rng=3)

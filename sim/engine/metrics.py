@@ -1,0 +1,123 @@
+"""What a run measures each step, kept as one row of numbers per step and then made tidy.
+
+The series are fixed when the model is built (per moment, edge, brand and touchpoint), so a
+step only adds into a preallocated row; `frame()` turns the rows into a long table with one
+observation per (step, metric, brand, detail).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from sim.engine.journey import EDGES, Moment, edge_name
+
+__all__ = ["Columns", "Ledger"]
+
+SCHEMA = {
+    "step": pl.Int32,
+    "metric": pl.String,
+    "brand": pl.String,
+    "detail": pl.String,
+    "value": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Column numbers of every series, by what they measure."""
+
+    consumers: np.ndarray  # [moment] consumers in each moment at the end of the step
+    flow: np.ndarray  # [edge] consumers moving along each edge of the journey
+    needs: dict[str, int]  # needs arising, by source
+    researched: int  # in-market consumers who read reviews
+    acquisitions: np.ndarray  # [brand]
+    churn: np.ndarray  # [brand]
+    customers: np.ndarray  # [brand] active at the end of the step
+    share: np.ndarray  # [brand] share of all active customers
+    revenue: np.ndarray  # [brand]
+    reviews: np.ndarray  # [brand] reviews posted
+    rating: np.ndarray  # [brand] average rating shown on the page
+    satisfaction: np.ndarray  # [brand] mean satisfaction of its customers
+    wom: dict[str, int]  # word-of-mouth talks by valence
+    contacts: np.ndarray  # [touchpoint]
+    cost: np.ndarray  # [touchpoint]
+
+
+class Ledger:
+    def __init__(self, brands: list[str], touchpoints: list[tuple[str, str]], steps: int) -> None:
+        self.series: list[tuple[str, str | None, str | None]] = []
+
+        def add(metric: str, keys: list, by_brand: bool = False) -> np.ndarray:
+            first = len(self.series)
+            for key in keys:
+                brand, detail = (key, None) if by_brand else (None, key)
+                if isinstance(key, tuple):
+                    brand, detail = key
+                self.series.append((metric, brand, detail))
+            return np.arange(first, len(self.series))
+
+        per_brand = {
+            name: add(name, brands, by_brand=True)
+            for name in (
+                "acquisitions",
+                "churn",
+                "customers",
+                "share",
+                "revenue",
+                "reviews",
+                "rating",
+                "satisfaction",
+            )
+        }
+
+        def named(metric: str, keys: list[str]) -> dict[str, int]:
+            return dict(zip(keys, add(metric, keys).tolist(), strict=True))
+
+        self.cols = Columns(
+            consumers=add("consumers", [m.label for m in Moment]),
+            flow=add("flow", [edge_name(e) for e in EDGES]),
+            needs=named("needs", ["own", "campaign", "word_of_mouth"]),
+            researched=int(add("researched", [None])[0]),
+            wom=named("wom", ["positive", "negative"]),
+            contacts=add("contacts", touchpoints),
+            cost=add("cost", touchpoints),
+            **per_brand,
+        )
+        self.values = np.zeros((steps, len(self.series)))
+        self.row = np.zeros(len(self.series))
+        self.brands = len(brands)
+
+    def add(self, col: int | np.ndarray, amount: float | np.ndarray) -> None:
+        self.row[col] += amount
+
+    def add_by_brand(
+        self, cols: np.ndarray, brand: np.ndarray, weights: np.ndarray | None = None
+    ) -> None:
+        self.row[cols] += np.bincount(brand, weights, minlength=self.brands)
+
+    def set(self, cols: np.ndarray, values: np.ndarray) -> None:
+        self.row[cols] = values
+
+    def close(self, step: int) -> None:
+        """Store the step's row (steps count from 1) and start an empty one."""
+        self.values[step - 1] = self.row
+        self.row = np.zeros_like(self.row)
+
+    def frame(self, steps: int | None = None) -> pl.DataFrame:
+        """Tidy table of the first `steps` steps: step, metric, brand, detail, value."""
+        values = self.values if steps is None else self.values[:steps]
+        n_steps, n_series = values.shape
+        metric, brand, detail = zip(*self.series, strict=True)
+        return pl.DataFrame(
+            {
+                "step": np.repeat(np.arange(1, n_steps + 1, dtype=np.int32), n_series),
+                "metric": list(metric) * n_steps,
+                "brand": list(brand) * n_steps,
+                "detail": list(detail) * n_steps,
+                "value": values.ravel(),
+            },
+            schema=SCHEMA,
+        )

@@ -1,0 +1,71 @@
+"""FMOT, the first moment: the first seconds with the chosen brand's product or shop.
+
+Each shopper meets one of the brand's first-encounter touchpoints (shelf, demo, landing page,
+sales call), picked in proportion to their reach; with none running, the product itself. It
+converts with a logistic chance in the encounter's quality against what research promised.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine.journey import Moment
+from sim.engine.touchpoints import encounter
+
+if TYPE_CHECKING:
+    from sim.engine.model import JourneyModel
+
+__all__ = ["conversion_probability", "step"]
+
+
+def conversion_probability(
+    quality: np.ndarray, expectation: np.ndarray, base: float, slope: float
+) -> np.ndarray:
+    """Logistic in the encounter's quality minus expectation; `base` is the log-odds at par."""
+    return 1.0 / (1.0 + np.exp(-(base + slope * (quality - expectation))))
+
+
+def first_encounter(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Quality each shopper in `idx` meets at its chosen brand and the encounter's weight on
+    attitude, recording touchpoint contacts."""
+    rng, tps = model.rng, model.touchpoints
+    brand = model.population.brand[idx]
+    quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * rng.standard_normal(
+        idx.size
+    )
+    weight = np.full(idx.size, model.spec.smot.usage_weight)
+    live = tps.live(Moment.FMOT)
+    for b in np.unique(brand):
+        mine = live[tps.brand[live] == b]
+        if mine.size == 0:
+            continue
+        rows = np.flatnonzero(brand == b)
+        weights = tps.reach[mine] / tps.reach[mine].sum() if tps.reach[mine].sum() > 0 else None
+        which = rng.choice(mine, size=rows.size, p=weights)
+        for tp in mine:
+            met = rows[which == tp]
+            model.contact(tp, idx[met], attitude=False)
+            quality[met] = tps.quality[tp] + tps.quality_sd[tp] * rng.standard_normal(met.size)
+            weight[met] = tps.weight[tp]
+    return quality, weight
+
+
+def step(model: JourneyModel) -> None:
+    pop, rng, s = model.population, model.rng, model.spec
+    idx = np.flatnonzero(model.start == Moment.FMOT)
+    if idx.size == 0:
+        return
+    brand = pop.brand[idx].astype(np.int64)
+    quality, weight = first_encounter(model, idx)
+    pop.attitude[idx, brand] = encounter(
+        pop.attitude[idx, brand], quality, weight, s.smot.negativity
+    )
+    p = conversion_probability(quality, pop.expectation[idx], s.fmot.base, s.fmot.slope)
+    won = rng.random(idx.size) < p
+    model.acquire(idx[won], brand[won])
+    lost = idx[~won]
+    again = rng.random(lost.size) < s.fmot.retry
+    model.leave(lost[again], Moment.ZMOT)
+    model.leave(lost[~again], Moment.PRE_ZMOT)

@@ -1,0 +1,51 @@
+"""<ZMOT, less than zero: a need arises and stimuli build awareness and attitude.
+
+Needs come from the consumer's own need cycle, from campaign contacts that trigger them, and
+from positive word of mouth heard in the same step. Ads, social posts and e-mails reach
+their audience with their reach per step, make the brand known and move attitude.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine.draws import bernoulli_indices, thinned_indices
+from sim.engine.journey import Moment
+
+if TYPE_CHECKING:
+    from sim.engine.model import JourneyModel
+
+__all__ = ["step"]
+
+
+def step(model: JourneyModel) -> None:
+    pop, rng, n = model.population, model.rng, model.population.size
+    out_of_market = model.start == Moment.PRE_ZMOT
+    triggered = []
+
+    for tp in model.touchpoints.live(Moment.PRE_ZMOT):
+        met = model.audience(tp, bernoulli_indices(rng, n, model.touchpoints.reach[tp]))
+        model.contact(tp, met)
+        trigger = model.touchpoints.trigger[tp]
+        if trigger > 0:
+            met = met[out_of_market[met]]
+            sparked = met[rng.random(met.size) < trigger]
+            model.ledger.add(model.cols.needs["campaign"], sparked.size)
+            triggered.append(sparked)
+
+    own = thinned_indices(rng, pop.need_rate, model.max_need_rate)
+    own = own[out_of_market[own]]
+    model.ledger.add(model.cols.needs["own"], own.size)
+    triggered.append(own)
+
+    heard = model.heard
+    if heard.size:
+        keep = out_of_market[heard] & (rng.random(heard.size) < model.spec.wom.trigger)
+        model.ledger.add(model.cols.needs["word_of_mouth"], int(keep.sum()))
+        triggered.append(heard[keep])
+
+    needs = np.unique(np.concatenate(triggered))
+    # Still out of the market: a consumer contacted twice counts once, and none moved yet.
+    model.enter_market(needs[pop.moment[needs] == Moment.PRE_ZMOT])

@@ -1,0 +1,97 @@
+"""The population as struct-of-arrays: one row per consumer, one array per trait or state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.journey import Moment
+from sim.scenario import Scenario
+
+__all__ = ["TRAITS", "Population", "draw_population"]
+
+TRAITS = (
+    "need_rate",
+    "research",
+    "reviews_read",
+    "susceptibility",
+    "tolerance",
+    "review_propensity",
+    "price_sensitivity",
+)
+NO_BRAND = -1
+
+
+@dataclass(eq=False)
+class Population:
+    """Everything that differs between consumers. The model owns it; agents read their row."""
+
+    segment: np.ndarray  # int8: index into the scenario's segments
+    need_rate: np.ndarray  # chance per step that a need arises on its own
+    research: np.ndarray  # chance to read reviews when in the market
+    reviews_read: np.ndarray  # int32: how many of a brand's newest reviews are read
+    susceptibility: np.ndarray  # how far others' word of mouth moves one's attitude (0..1)
+    tolerance: np.ndarray  # dissatisfaction borne before churn becomes likely
+    review_propensity: np.ndarray  # chance to post after a memorable experience
+    price_sensitivity: np.ndarray  # utility lost per unit of price
+    moment: np.ndarray  # int8 Moment
+    brand: np.ndarray  # int8: chosen or current brand, NO_BRAND when none
+    aware: np.ndarray  # bool [n, brands]
+    attitude: np.ndarray  # [n, brands], on the 1..5 quality scale
+    expectation: np.ndarray  # expected quality of the chosen brand, formed in ZMOT
+    satisfaction: np.ndarray  # running expectation-disconfirmation of the current brand
+    acquired: np.ndarray  # int32: step of acquisition, 0 for customers at the start, -1 none
+    next_renewal: np.ndarray  # int32: step of the next renewal or purchase
+
+    @property
+    def size(self) -> int:
+        return int(self.moment.shape[0])
+
+
+def draw_population(scenario: Scenario, n: int, rng: np.random.Generator) -> Population:
+    """Draw n consumers' traits by segment and place the initial customers."""
+    segments = list(scenario.population.segments.values())
+    shares = np.array([s.share for s in segments])
+    segment = rng.choice(len(segments), size=n, p=shares / shares.sum()).astype(np.int8)
+    traits: dict[str, np.ndarray] = {name: np.empty(n) for name in TRAITS}
+    brands = list(scenario.brands.values())
+    attitude = np.empty((n, len(brands)))
+    for k, seg in enumerate(segments):
+        rows = np.flatnonzero(segment == k)
+        for name in TRAITS:
+            traits[name][rows] = getattr(seg, name).sample(rng, rows.size)
+        attitude[rows] = seg.initial_attitude.sample(rng, rows.size * len(brands)).reshape(
+            rows.size, len(brands)
+        )
+    aware = rng.random((n, len(brands))) < np.array([b.awareness for b in brands])
+
+    moment = np.full(n, Moment.PRE_ZMOT, dtype=np.int8)
+    brand = np.full(n, NO_BRAND, dtype=np.int8)
+    acquired = np.full(n, -1, dtype=np.int32)
+    next_renewal = np.zeros(n, dtype=np.int32)
+    # Initial customers: a random share per brand, with renewals spread over the first period.
+    start_shares = np.array([b.share for b in brands])
+    if start_shares.sum() > 0:
+        pick = rng.choice(len(brands) + 1, size=n, p=[*start_shares, 1 - start_shares.sum()])
+        rows = np.flatnonzero(pick < len(brands))
+        brand[rows] = pick[rows]
+        moment[rows] = Moment.SMOT
+        acquired[rows] = 0
+        aware[rows, pick[rows]] = True
+        period = scenario.retention.period
+        next_renewal[rows] = rng.integers(1, period + 1, rows.size)
+    expectation = np.where(brand >= 0, attitude[np.arange(n), np.maximum(brand, 0)], np.nan)
+    return Population(
+        segment=segment,
+        reviews_read=traits.pop("reviews_read").round().astype(np.int32),
+        **traits,
+        moment=moment,
+        brand=brand,
+        aware=aware,
+        attitude=attitude,
+        expectation=expectation,
+        satisfaction=np.zeros(n),
+        acquired=acquired,
+        next_renewal=next_renewal,
+    )

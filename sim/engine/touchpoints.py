@@ -1,0 +1,76 @@
+"""Touchpoints compiled into arrays, and what one encounter does to a consumer.
+
+Each touchpoint belongs to a brand and a moment. Its numbers live in arrays so that dated events
+(scheduled through Mesa) can change them in place, and a step can read them without lookups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.journey import Moment
+from sim.scenario import Scenario
+
+__all__ = ["Touchpoints", "disconfirmation", "encounter"]
+
+_MOMENT = {m.label: m for m in (Moment.PRE_ZMOT, Moment.ZMOT, Moment.FMOT, Moment.SMOT)}
+EDITABLE = ("reach", "quality", "quality_sd", "weight", "cost", "trigger")
+
+
+@dataclass(eq=False)
+class Touchpoints:
+    names: list[str]  # touchpoint names as in the scenario
+    brand: np.ndarray  # int: index of the owning brand
+    moment: np.ndarray  # int: Moment
+    audience: list[str]
+    reach: np.ndarray
+    quality: np.ndarray
+    quality_sd: np.ndarray
+    weight: np.ndarray
+    cost: np.ndarray
+    trigger: np.ndarray
+    active: np.ndarray  # bool: inside its schedule now
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Touchpoints:
+        rows = [
+            (b, name, tp)
+            for b, brand in enumerate(scenario.brands.values())
+            for name, tp in brand.touchpoints.items()
+        ]
+        values = {f: np.array([getattr(tp, f) for *_, tp in rows], float) for f in EDITABLE}
+        return cls(
+            names=[name for _, name, _ in rows],
+            brand=np.array([b for b, *_ in rows], dtype=np.int64),
+            moment=np.array([_MOMENT[tp.moment] for *_, tp in rows], dtype=np.int64),
+            audience=[tp.who for *_, tp in rows],
+            active=np.array([tp.start is None for *_, tp in rows], dtype=bool),
+            **values,
+        )
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def index(self, brand: int, name: str) -> int:
+        return next(i for i in range(len(self)) if self.brand[i] == brand and self.names[i] == name)
+
+    def live(self, moment: Moment) -> np.ndarray:
+        """Indices of the touchpoints of a moment that are running now."""
+        return np.flatnonzero((self.moment == moment) & self.active)
+
+
+def disconfirmation(quality: np.ndarray, expected: np.ndarray, negativity: float) -> np.ndarray:
+    """Quality minus expectation, with shortfalls weighing `negativity` times more (Oliver 1980)."""
+    surprise = quality - expected
+    return np.where(surprise < 0, negativity * surprise, surprise)
+
+
+def encounter(
+    attitude: np.ndarray, quality: np.ndarray, weight: np.ndarray | float, negativity: float
+) -> np.ndarray:
+    """Attitude after an encounter: moved toward its quality, further when it disappoints."""
+    surprise = quality - attitude
+    step = np.minimum(1.0, weight * np.where(surprise < 0, negativity, 1.0))
+    return attitude + step * surprise

@@ -1,9 +1,0 @@
-"""The five moments of truth, one module each, run in journey order every step.
-
-Each moment acts on the consumers who were in it when the step began, so a consumer moves at
-most one edge of the journey per step (unless the scenario switches a moment off).
-"""
-
-from sim.moments import fmot, pre_zmot, smot, umot, zmot
-
-__all__ = ["fmot", "pre_zmot", "smot", "umot", "zmot"]

@@ -1,0 +1,1 @@
+"""Presentation: KPIs, the terminal summary, comparisons, charts and the offline HTML report."""

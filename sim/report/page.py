@@ -1,0 +1,543 @@
+"""The executive report: one offline HTML page of KPI tiles, plain sentences and charts, plus
+every chart as PNG and SVG for slides.
+
+Given several run folders, the first is the baseline and the others are compared with it
+(`sim.report.comparison`). The page inlines Vega and every chart's data, so it opens in any browser
+with no network. Everything is written under temporary names and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+
+from sim.report.charts import (
+    compare,
+    funnel,
+    journey,
+    market,
+    money,
+    retention,
+    reviews,
+    satisfaction,
+)
+from sim.report.charts.bands import series
+from sim.report.charts.export import chart_spec, embed_script, page, render
+from sim.report.charts.theme import SCENARIO_COLORS
+from sim.report.comparison import can_pair, differences
+from sim.report.frames import bands
+from sim.report.summary import KPIS, RETENTION_PERIOD, kpis
+from sim.running.replications import RunResult
+from sim.scenario import Scenario
+from sim.store.runs import read_run
+
+__all__ = ["Figure", "Run", "figures", "report_dir", "write_report"]
+
+REPORT = "report.html"
+CHARTS = "charts"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run folder read back, with the name it goes by in the report."""
+
+    name: str
+    path: Path
+    result: RunResult
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart of the report: file name, heading, how to read it, the chart."""
+
+    name: str
+    heading: str
+    how_to_read: str
+    chart: alt.TopLevelMixin
+
+
+def period_name(s: Scenario) -> str:
+    """What a renewal period is called: month, week, year, or 'n-day period'."""
+    step, period = s.time.step, s.retention.period
+    known = {("day", 7): "week", ("day", 30): "month", ("day", 365): "year", ("week", 52): "year"}
+    if (step, period) in known:
+        return known[(step, period)]
+    return step if period == 1 else f"{period}-{step} period"
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").replace("-", " ").capitalize()
+
+
+def load_runs(paths: Sequence[Path]) -> list[Run]:
+    """Read run folders; a scenario name used twice gets its folder name added."""
+    results = [read_run(p) for p in paths]
+    names = [r.scenario.name for r in results]
+    return [
+        Run(name if names.count(name) == 1 else f"{name} ({p.name})", p, r)
+        for name, p, r in zip(names, paths, results, strict=True)
+    ]
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def run_figures(run: Run) -> list[Figure]:
+    """The charts of one run."""
+    r, s = run.result, run.result.scenario
+    brands, unit, period = s.brand_names, s.time.step, s.retention.period
+    m = r.metrics
+    per = period_name(s)
+    stages = funnel.funnel_stages(m, r.cohorts, r.reviews, r.satisfaction)
+    return [
+        Figure(
+            "journey_moments",
+            "The journey over time",
+            "Each coloured layer is the number of consumers in that moment; together they make "
+            "the whole population. Click a moment in the legend to pick it out.",
+            journey.moments_chart(m, unit),
+        ),
+        Figure(
+            "journey_flows",
+            "Moves between moments",
+            "Read a row as 'from' and a column as 'to': FMOT to <ZMOT, for example, counts "
+            "shoppers who left after a disappointing first encounter.",
+            journey.flows_chart(m),
+        ),
+        Figure(
+            "funnel",
+            "The funnel",
+            "Bars count consumers reaching each stage over the run (all brands); the text gives "
+            "the conversion from the stage named and its 90 % interval. Satisfied, reviewing and "
+            "retained are shares of purchases.",
+            funnel.funnel_chart(funnel.funnel_frame(stages)),
+        ),
+        Figure(
+            "customers",
+            "Customers per brand",
+            "The line is the mean over replications, the band holds 90 % of them. "
+            "Click a brand in the legend to pick it out.",
+            market.customers_chart(m, brands, unit),
+        ),
+        Figure(
+            "share",
+            "Market share",
+            "Each brand's share of all active customers; a gain for one brand is a loss for "
+            "another.",
+            market.share_chart(m, brands, unit),
+        ),
+        Figure(
+            "retention",
+            "Cohort retention",
+            f"Of the customers a brand won, the share still active after each {per}. Curves "
+            "flatten as the least tolerant leave first.",
+            retention.retention_chart(retention.retention_bands(r.cohorts), brands, per),
+        ),
+        Figure(
+            "review_stars",
+            "How reviewers rate",
+            "Self-selected reviewers post after strong experiences, so ratings pile up at the "
+            "ends (the J shape) rather than in the middle.",
+            reviews.stars_chart(r.reviews, brands),
+        ),
+        Figure(
+            "review_rating",
+            "Average rating shown",
+            "The average a shopper sees on each brand's review page in ZMOT; it steers "
+            "expectations and choice.",
+            reviews.rating_chart(m, brands, unit),
+        ),
+        Figure(
+            "review_volume",
+            "Reviews posted",
+            f"Reviews posted per {period} {unit}s; more customers post more reviews.",
+            reviews.volume_chart(m, brands, period, unit),
+        ),
+        Figure(
+            "satisfaction",
+            "Customer satisfaction",
+            "Satisfaction is experience against expectation: right of the dotted line, customers "
+            "got more than they expected. The further left, the likelier they churn.",
+            satisfaction.satisfaction_chart(r.satisfaction, brands),
+        ),
+        Figure(
+            "word_of_mouth",
+            "Word of mouth",
+            "Talks between customers and their ties: satisfied customers talk positively and "
+            "may spark a friend's need; dissatisfied ones warn them off.",
+            satisfaction.wom_chart(m, period, unit),
+        ),
+        Figure(
+            "touchpoint_cost",
+            "Touchpoint spending",
+            "What each touchpoint cost over the run; compare with what it brings in the funnel.",
+            money.cost_chart(m, brands),
+        ),
+        Figure(
+            "revenue",
+            "Revenue",
+            f"Subscriptions and renewals paid per {period} {unit}s.",
+            money.revenue_chart(m, brands, period, unit),
+        ),
+        Figure(
+            "margin",
+            "Cumulative margin",
+            "Revenue less touchpoint spending, added up since the start: where a line rises "
+            "steeper, a brand earns more than it spends.",
+            money.margin_chart(m, brands, unit),
+        ),
+    ]
+
+
+def _focal_series(run: Run, frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.filter(pl.col("brand") == run.result.scenario.focal)
+
+
+def comparison_figures(runs: Sequence[Run], diffs: pl.DataFrame) -> list[Figure]:
+    """Scenario against baseline: KPI differences and fan charts of the focal brand."""
+    base = runs[0].result.scenario
+    names = [r.name for r in runs]
+    focal, unit, per = base.focal, base.time.step, period_name(base)
+
+    def fan(make: Callable[[Run], pl.DataFrame], keys: tuple[str, ...] = ("step",)) -> pl.DataFrame:
+        return compare.scenario_bands({r.name: _focal_series(r, make(r)) for r in runs}, keys)
+
+    return [
+        Figure(
+            "compare_kpis",
+            "Difference from the baseline",
+            "A dot right of the grey line means the scenario raises the KPI; when the whisker "
+            "crosses the line, the difference is within the noise of the simulation.",
+            compare.difference_chart(diffs, names),
+        ),
+        Figure(
+            "compare_customers",
+            f"{focal.capitalize()}'s customers by scenario",
+            "Each scenario's mean with the band of 90 % of its replications; where bands "
+            "separate, the scenarios differ beyond the noise.",
+            compare.fan_chart(
+                fan(lambda r: series(r.result.metrics, "customers")),
+                names,
+                title=f"Customers of {focal} by scenario",
+                subtitle="active customers; band: 90 % of replications",
+                y_title="Customers",
+                x_title=unit.capitalize(),
+            ),
+        ),
+        Figure(
+            "compare_retention",
+            f"{focal.capitalize()}'s cohort retention by scenario",
+            f"The share of {focal}'s new customers still active after each {per}, by scenario.",
+            compare.fan_chart(
+                fan(lambda r: retention.pooled_curves(r.result.cohorts), ("period",)),
+                names,
+                title=f"Cohort retention of {focal} by scenario",
+                subtitle="share of an acquisition cohort still active; band: 90 % of replications",
+                y_title="Customers still active (%)",
+                x="period",
+                x_title=f"{per.capitalize()}s since acquisition",
+                y_format=".0%",
+            ),
+        ),
+        Figure(
+            "compare_margin",
+            f"{focal.capitalize()}'s cumulative margin by scenario",
+            "Revenue less touchpoint spending, added up since the start, by scenario.",
+            compare.fan_chart(
+                fan(lambda r: money.margin_frame(r.result.metrics)),
+                names,
+                title=f"Cumulative margin of {focal} by scenario",
+                subtitle="revenue less touchpoint spending; band: 90 % of replications",
+                y_title="Cumulative margin (currency units)",
+                x_title=unit.capitalize(),
+            ),
+        ),
+    ]
+
+
+# --- numbers and words ----------------------------------------------------------------------
+
+# KPI: (title, format of a value, scale for display, unit of a difference)
+KPI_TEXT: dict[str, tuple[str, str, float, str]] = {
+    "customers": ("Customers at the end", "{:,.0f}", 1.0, ""),
+    "retention_12": (f"Retention after {RETENTION_PERIOD} periods", "{:.1f}", 100.0, " points"),
+    "rating": ("Average rating", "{:.2f}", 1.0, " stars"),
+    "acquisition_cost": ("Acquisition cost", "{:,.2f}", 1.0, ""),
+    "revenue": ("Revenue over the run", "{:,.0f}", 1.0, ""),
+}
+assert set(KPI_TEXT) == set(KPIS)
+
+
+def kpi_title(kpi: str, s: Scenario) -> str:
+    if kpi == "retention_12":
+        return f"{RETENTION_PERIOD}-{period_name(s)} retention"
+    return KPI_TEXT[kpi][0]
+
+
+def fmt_value(kpi: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    _, fmt, scale, _ = KPI_TEXT[kpi]
+    return fmt.format(value * scale) + (" %" if kpi == "retention_12" else "")
+
+
+def fmt_diff(kpi: str, value: float | None, unit: bool = True) -> str:
+    """A signed difference in display units, e.g. '+4.1 points'."""
+    if value is None:
+        return "n/a"
+    _, fmt, scale, name = KPI_TEXT[kpi]
+    sign = "+" if value >= 0 else "\u2212"
+    return sign + fmt.format(abs(value * scale)) + (name if unit else "")
+
+
+def summary_frame(result: RunResult) -> pl.DataFrame:
+    """Mean and 90 % interval of each KPI of the focal brand: kpi, mean, low, high."""
+    focal = kpis(result).filter(pl.col("brand") == result.scenario.focal)
+    return bands(focal, ["kpi"])
+
+
+def all_differences(runs: Sequence[Run]) -> pl.DataFrame:
+    """Every scenario's KPI differences from the baseline: scenario, brand, kpi, mean, low,
+    high, paired."""
+    base = runs[0].result
+    base_kpis = kpis(base)
+    frames = [
+        differences(base_kpis, kpis(r.result), paired=can_pair(base, r.result)).select(
+            pl.lit(r.name).alias("scenario"), pl.all()
+        )
+        for r in runs[1:]
+    ]
+    return pl.concat(frames)
+
+
+def chart_differences(diffs: pl.DataFrame, s: Scenario) -> pl.DataFrame:
+    """Differences in display units with the KPI title and unit as the row label."""
+    labels = {
+        k: f"{kpi_title(k, s)}{KPI_TEXT[k][3] and ' (' + KPI_TEXT[k][3].strip() + ')'}"
+        for k in KPI_TEXT
+    }
+    scale = {k: v[2] for k, v in KPI_TEXT.items()}
+    order = {k: i for i, k in enumerate(KPI_TEXT)}
+    return (
+        diffs.with_columns(
+            *(
+                pl.col(c) * pl.col("kpi").replace_strict(scale, return_dtype=pl.Float64)
+                for c in ("mean", "low", "high")
+            ),
+            order=pl.col("kpi").replace_strict(order, return_dtype=pl.Int32),
+        )
+        .sort("order", "scenario", "brand")
+        .with_columns(kpi=pl.col("kpi").replace_strict(labels, return_dtype=pl.String))
+        .drop("order")
+    )
+
+
+def sentence(name: str, diffs: pl.DataFrame, s: Scenario) -> str:
+    """One plain sentence on a scenario: its clearest effect on the focal brand's KPIs."""
+    mine = diffs.filter(
+        (pl.col("scenario") == name) & (pl.col("brand") == s.focal) & pl.col("mean").is_not_null()
+    )
+    clear = mine.filter((pl.col("low") > 0) | (pl.col("high") < 0)).with_columns(
+        score=pl.col("mean").abs() / ((pl.col("high") - pl.col("low")) / 2 + 1e-12)
+    )
+    who = _label(name)
+    if clear.height == 0:
+        return (
+            f"{who} changes none of {s.focal}'s KPIs beyond the noise of the simulation: "
+            "every difference's 90 % interval includes zero."
+        )
+    best = clear.sort("score", "kpi", descending=[True, False]).row(0, named=True)
+    kpi, up = best["kpi"], best["mean"] > 0
+    low, high = (best["low"], best["high"]) if up else (-best["high"], -best["low"])
+    _, fmt, scale, unit = KPI_TEXT[kpi]
+    return (
+        f"{who} {'raises' if up else 'lowers'} {s.focal}'s {kpi_title(kpi, s).lower()} by "
+        f"{fmt.format(abs(best['mean']) * scale)}{unit} (90 % interval "
+        f"{fmt.format(low * scale)} to {fmt.format(high * scale)})."
+    )
+
+
+# --- the page -------------------------------------------------------------------------------
+
+STYLE = """
+body { font-family: Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1100px;
+       padding: 0 1.5rem; color: #222; }
+h1 { margin-bottom: 0.2rem; } .lead { color: #555; margin-top: 0; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
+         gap: 0.8rem; margin: 1.2rem 0; }
+.tile { border: 1px solid #ddd; border-radius: 6px; padding: 0.7rem 0.9rem; }
+.tile h3 { font-size: 0.85rem; font-weight: normal; color: #555; margin: 0 0 0.3rem; }
+.tile .value { font-size: 1.6rem; font-weight: bold; }
+.tile .interval, .tile .diff .interval { color: #666; font-size: 0.8rem; }
+.tile .diff { margin-top: 0.35rem; font-size: 0.95rem; border-left: 4px solid #888;
+              padding-left: 0.4rem; }
+.sentences li { margin: 0.3rem 0; }
+figure { margin: 2.2rem 0; } figure h2 { font-size: 1.15rem; margin-bottom: 0.2rem; }
+figure p { color: #444; margin: 0 0 0.6rem; } .chart { min-height: 120px; }
+pre { background: #f6f6f6; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }
+.note { color: #666; font-size: 0.85rem; }
+"""
+
+
+def _tiles(runs: Sequence[Run], diffs: pl.DataFrame | None) -> str:
+    base = runs[0]
+    s = base.result.scenario
+    summary = {r["kpi"]: r for r in summary_frame(base.result).iter_rows(named=True)}
+    out = []
+    for kpi in KPI_TEXT:
+        row = summary.get(kpi, {})
+        parts = [
+            f"<div class='tile'><h3>{html.escape(kpi_title(kpi, s))}</h3>",
+            f"<div class='value'>{fmt_value(kpi, row.get('mean'))}</div>",
+            f"<div class='interval'>90 %: {fmt_value(kpi, row.get('low'))} to "
+            f"{fmt_value(kpi, row.get('high'))}</div>",
+        ]
+        for i, run in enumerate(runs[1:], start=1):
+            d = diffs.filter(  # type: ignore[union-attr]
+                (pl.col("scenario") == run.name)
+                & (pl.col("brand") == s.focal)
+                & (pl.col("kpi") == kpi)
+            )
+            mean, low, high = (d[c].item() if d.height else None for c in ("mean", "low", "high"))
+            color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
+            parts.append(
+                f"<div class='diff' style='border-color:{color}'>{html.escape(_label(run.name))}: "
+                f"<b>{fmt_diff(kpi, mean)}</b> <span class='interval'>(90 %: "
+                f"{fmt_diff(kpi, low, unit=False)} to {fmt_diff(kpi, high, unit=False)})"
+                "</span></div>"
+            )
+        parts.append("</div>")
+        out.append("".join(parts))
+    return f"<div class='tiles'>{''.join(out)}</div>"
+
+
+def _settings(runs: Sequence[Run]) -> str:
+    parts = ["<h2>Scenario settings and run manifests</h2>"]
+    for run in runs:
+        toml = (run.path / "scenario.toml").read_text(encoding="utf-8")
+        manifest = json.loads((run.path / "manifest.json").read_text(encoding="utf-8"))
+        parts += [
+            f"<h3>{html.escape(run.name)} <span class='note'>({html.escape(str(run.path))})"
+            "</span></h3>",
+            f"<details><summary>scenario.toml</summary><pre>{html.escape(toml)}</pre></details>",
+            "<details open><summary>manifest.json</summary>"
+            f"<pre>{html.escape(json.dumps(manifest, indent=2, sort_keys=True))}</pre></details>",
+        ]
+    return "\n".join(parts)
+
+
+Section = tuple[str, list[Figure]]
+
+
+def sections(runs: Sequence[Run]) -> tuple[list[Section], pl.DataFrame | None]:
+    """The report's chart sections (heading, figures) and, for several runs, the differences."""
+    if len(runs) == 1:
+        return [("Charts", run_figures(runs[0]))], None
+    diffs = all_differences(runs)
+    shown = chart_differences(diffs, runs[0].result.scenario)
+    return [
+        ("Scenarios compared", comparison_figures(runs, shown)),
+        (f"The baseline in detail: {_label(runs[0].name)}", run_figures(runs[0])),
+    ], diffs
+
+
+def figures(runs: Sequence[Run]) -> list[Figure]:
+    """Every chart of the report, in page order."""
+    return [fig for _, figs in sections(runs)[0] for fig in figs]
+
+
+def build_page(runs: Sequence[Run], parts: Sequence[Section], diffs: pl.DataFrame | None) -> str:
+    """The whole report page: summary, chart sections, settings and manifests."""
+    base = runs[0].result
+    s = base.scenario
+    others = ", ".join(_label(r.name) for r in runs[1:])
+    lead = (
+        _label(runs[0].name)
+        + (f" compared with {others}" if others else "")
+        + f": {base.replications} replications, {s.population.consumers:,} consumers, "
+        f"{s.time.steps} {s.time.step}s. Tiles show {s.focal}, the focal brand: the mean over "
+        "replications and the range holding 90 % of them."
+    )
+    body = [
+        f"<h1>Moments of Truth: {html.escape(_label(runs[0].name))}</h1>",
+        f"<p class='lead'>{html.escape(lead)}</p>",
+        "<section id='summary'><h2>Executive summary</h2>",
+        _tiles(runs, diffs),
+    ]
+    if diffs is not None:
+        items = "".join(f"<li>{html.escape(sentence(r.name, diffs, s))}</li>" for r in runs[1:])
+        pairing = "paired replication by replication (same seed: common random numbers)"
+        if not diffs["paired"].all():
+            pairing = "unpaired where runs differ in seed or replications"
+        body.append(
+            f"<ul class='sentences'>{items}</ul><p class='note'>Differences are scenario minus "
+            f"baseline, {pairing}; the interval holds 90 % of the differences.</p>"
+        )
+    if s.time.steps < (RETENTION_PERIOD + 1) * s.retention.period:
+        body.append(
+            f"<p class='note'>{RETENTION_PERIOD}-period retention needs at least "
+            f"{(RETENTION_PERIOD + 1) * s.retention.period} steps: not observed in this run.</p>"
+        )
+    body.append("</section>")
+    specs = {}
+    for heading, figs in parts:
+        body.append(f"<h2 class='section'>{html.escape(heading)}</h2>")
+        for fig in figs:
+            cid = f"chart-{len(specs) + 1:02d}-{fig.name}"
+            specs[cid] = chart_spec(fig.chart)
+            body.append(
+                f"<figure><h2>{html.escape(fig.heading)}</h2><p>{html.escape(fig.how_to_read)}"
+                f"</p><div class='chart' id='{cid}'></div></figure>"
+            )
+    body.append(_settings(runs))
+    return page(f"Moments of Truth: {runs[0].name}", "\n".join(body), embed_script(specs), STYLE)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def report_dir(paths: Sequence[Path]) -> Path:
+    """Where the report goes: in the run folder, or for a comparison in a `compare-...`
+    folder inside the baseline's run folder (so the baseline's own report stays)."""
+    if len(paths) == 1:
+        return paths[0]
+    return paths[0] / ("compare-" + "+".join(p.name for p in paths[1:]))
+
+
+def write_report(
+    paths: Sequence[Path], out: Path | None = None, formats: Sequence[str] = ("png", "svg")
+) -> Path:
+    """Write report.html and charts/ (each chart in `formats`) for the run folders `paths`
+    (the first is the baseline) into `out` (default: `report_dir`); return report.html.
+
+    Both are built in a temporary folder and moved into place when complete.
+    """
+    runs = load_runs(paths)
+    parts, diffs = sections(runs)
+    text = build_page(runs, parts, diffs)
+    target = out or report_dir(paths)
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".report-", suffix=".partial", dir=target))
+    try:
+        charts = tmp / CHARTS
+        charts.mkdir()
+        figs = [fig for _, group in parts for fig in group]
+        for i, fig in enumerate(figs, start=1):
+            for fmt, data in render(chart_spec(fig.chart), formats, fig.heading).items():
+                (charts / f"{i:02d}_{fig.name}.{fmt}").write_bytes(data)
+        (tmp / REPORT).write_text(text, encoding="utf-8")
+        if (target / CHARTS).exists():
+            (target / CHARTS).rename(tmp / "old-charts")
+        charts.rename(target / CHARTS)
+        (tmp / REPORT).replace(target / REPORT)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target / REPORT

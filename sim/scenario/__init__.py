@@ -1,0 +1,35 @@
+"""The scenario layer: what a run is, as validated data.
+
+`schema` holds the typed sections of a scenario (pydantic models), `distributions` the trait
+distributions they use, `loading` reads TOML files with their base files and overrides, and
+`errors` turns any problem into one line naming the file, the key path and what is wrong.
+Nothing here imports the engine.
+"""
+
+from sim.scenario.schema import (
+    Brand,
+    FreeParameter,
+    Network,
+    Scenario,
+    ScenarioError,
+    Touchpoint,
+    apply_overrides,
+    dump_scenario,
+    key_path_overrides,
+    load_scenario,
+    validate_scenario,
+)
+
+__all__ = [
+    "Brand",
+    "FreeParameter",
+    "Network",
+    "Scenario",
+    "ScenarioError",
+    "Touchpoint",
+    "apply_overrides",
+    "dump_scenario",
+    "key_path_overrides",
+    "load_scenario",
+    "validate_scenario",
+]

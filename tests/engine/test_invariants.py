@@ -1,0 +1,103 @@
+"""Invariants that hold at every step of every valid scenario (property-based, hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import JourneyModel
+from sim.engine.journey import EDGES, Moment
+from sim.scenario import validate_scenario
+
+ALLOWED = {(int(a), int(b)) for a, b in EDGES}
+prob = st.floats(0, 1)
+
+
+@st.composite
+def touchpoints(draw) -> dict:
+    moment = draw(st.sampled_from(["pre_zmot", "zmot", "fmot", "smot"]))
+    tp = {
+        "moment": moment,
+        "reach": draw(st.floats(0, 0.5)),
+        "quality": draw(st.floats(1, 5)),
+        "quality_sd": draw(st.floats(0, 1.5)),
+        "weight": draw(prob),
+        "cost": draw(st.floats(0, 5)),
+        "trigger": draw(prob),
+        "audience": draw(st.sampled_from(["prospects", "customers", "new_customers", "all"])),
+    }
+    if draw(st.booleans()):
+        start = draw(st.integers(0, 30))
+        tp["start"], tp["end"] = start, start + draw(st.integers(0, 30))
+    return tp
+
+
+@st.composite
+def scenarios(draw) -> dict:
+    n_brands = draw(st.integers(1, 3))
+    brands = {}
+    for b in range(n_brands):
+        brands[f"b{b}"] = {
+            "quality": draw(st.floats(1, 5)),
+            "quality_sd": draw(st.floats(0, 1.5)),
+            "price": draw(st.floats(0, 20)),
+            "awareness": draw(prob),
+            "share": draw(st.floats(0, 1 / n_brands)),
+            "touchpoints": {f"t{i}": draw(touchpoints()) for i in range(draw(st.integers(0, 3)))},
+        }
+    return {
+        "name": "generated",
+        "time": {"steps": draw(st.integers(5, 40))},
+        "population": {
+            "consumers": draw(st.integers(20, 300)),
+            "segments": {
+                "a": {"share": 0.5, "need_rate": draw(st.floats(0, 0.2))},
+                "b": {"share": 0.5, "tolerance": draw(st.floats(-2, 2))},
+            },
+        },
+        "network": {"kind": draw(st.sampled_from(["fully_mixed", "small_world", "scale_free"]))},
+        "brands": brands,
+        "zmot": {"enabled": draw(st.booleans()), "give_up": draw(prob)},
+        "fmot": {"enabled": draw(st.booleans()), "retry": draw(prob)},
+        "smot": {"usage_rate": draw(prob), "negativity": draw(st.floats(1, 4))},
+        "wom": {"enabled": draw(st.booleans()), "rate": draw(prob), "trigger": draw(prob)},
+        "umot": {"enabled": draw(st.booleans()), "self_selected": draw(st.booleans())},
+        "retention": {
+            "enabled": draw(st.booleans()),
+            "mode": draw(st.sampled_from(["subscription", "repurchase"])),
+            "period": draw(st.integers(1, 20)),
+            "reenter": draw(prob),
+        },
+    }
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_every_step_keeps_the_invariants(spec: dict, seed: int) -> None:
+    model = JourneyModel(validate_scenario(spec), rng=seed)
+    pop, n = model.population, model.population.size
+    for _ in range(model.spec.time.steps):
+        before = pop.moment.copy()
+        model.run_for(1)
+        after = pop.moment
+        # the population is conserved, and the running counts agree with the arrays
+        counts = np.bincount(after, minlength=len(Moment))
+        assert counts.sum() == n
+        assert (counts == model.counts).all()
+        # consumers move only along the journey's edges
+        moved = before != after
+        pairs = set(zip(before[moved].tolist(), after[moved].tolist(), strict=True))
+        assert pairs <= ALLOWED, pairs - ALLOWED
+        # a brand is held exactly from the first encounter on, and customer counts agree
+        holds = after >= Moment.FMOT
+        assert ((pop.brand >= 0) == holds).all()
+        customers = pop.brand[after >= Moment.SMOT]
+        assert (np.bincount(customers, minlength=len(model.brands)) == model.customer_counts).all()
+        row = model.ledger.values[model.t - 1]
+        share = row[model.cols.share]
+        assert ((share >= 0) & (share <= 1)).all()
+        assert model.customer_counts.sum() == 0 or np.isclose(share.sum(), 1)
+    reviews = model.reviews()
+    assert reviews["stars"].is_between(1, 5).all()
+    assert model.metrics()["value"].is_infinite().sum() == 0

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.engine.network import build_ties, pick_listeners, scale_free, small_world
+from sim.scenario import Network
+
+
+def edges(ties) -> set[tuple[int, int]]:
+    src = np.repeat(np.arange(ties.indptr.size - 1), ties.degree)
+    return set(zip(src.tolist(), ties.indices.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("make", [small_world, scale_free])
+def test_ties_are_symmetric_without_self_loops(make) -> None:
+    ties = make(np.random.default_rng(0), 2_000, 8, 0.1 if make is small_world else 2.5)
+    e = edges(ties)
+    assert all((b, a) in e for a, b in e)
+    assert all(a != b for a, b in e)
+
+
+def test_small_world_has_the_asked_mean_degree() -> None:
+    ties = small_world(np.random.default_rng(0), 10_000, 10, 0.1)
+    assert ties.degree.mean() == pytest.approx(10, rel=0.01)
+
+
+def test_scale_free_has_hubs_and_the_asked_mean_degree() -> None:
+    ties = scale_free(np.random.default_rng(0), 50_000, 10, 2.5)
+    degree = ties.degree
+    assert degree.mean() == pytest.approx(10, rel=0.1)
+    # heavy tail: the largest hub is far beyond what a Poisson(10) network would ever have
+    assert degree.max() > 100
+    assert np.median(degree) < degree.mean()
+
+
+def test_networks_come_from_the_model_rng() -> None:
+    spec = Network(kind="small_world", mean_degree=6, rewire=0.3)
+    a = build_ties(spec, 500, np.random.default_rng(4))
+    b = build_ties(spec, 500, np.random.default_rng(4))
+    assert (a.indices == b.indices).all() and (a.indptr == b.indptr).all()
+    assert build_ties(Network(kind="fully_mixed"), 500, np.random.default_rng(4)) is None
+
+
+def test_listeners_are_neighbours() -> None:
+    rng = np.random.default_rng(5)
+    ties = small_world(rng, 1_000, 4, 0.2)
+    talkers = rng.integers(0, 1_000, 500)
+    listeners = pick_listeners(rng, ties, talkers, 1_000)
+    e = edges(ties)
+    assert all((t, ls) in e for t, ls in zip(talkers.tolist(), listeners.tolist(), strict=True))

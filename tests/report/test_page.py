@@ -1,0 +1,209 @@
+"""The report: one offline page that draws every chart, PNG and SVG for slides, and clear
+refusals of run folders it cannot read."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+
+from sim.report.page import (
+    build_page,
+    figures,
+    load_runs,
+    report_dir,
+    sections,
+    sentence,
+    write_report,
+)
+from sim.store.runs import FILES, RunFolderError
+from tests.report.charts.checks import assert_images_match, assert_offline
+
+if TYPE_CHECKING:
+    from sim.running.replications import RunResult
+    from tests.report.charts.fixtures import Runs
+
+pytest_plugins = ["tests.report.charts.fixtures"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+]
+
+
+def test_comparison_report_is_written_inside_the_baseline_folder(
+    runs: Runs, comparison_report: Path
+) -> None:
+    target = runs.base / "compare-onboarding"
+    assert report_dir([runs.base, runs.whatif]) == target
+    assert comparison_report == target / "report.html"
+    assert sorted(p.name for p in target.iterdir()) == ["charts", "report.html"]  # no temporary
+    names = [f.name for f in figures(load_runs([runs.base, runs.whatif]))]
+    charts = sorted((target / "charts").iterdir())
+    expected = [
+        f"{i:02d}_{name}.{ext}" for i, name in enumerate(names, 1) for ext in ("png", "svg")
+    ]
+    assert [p.name for p in charts] == sorted(expected)
+    for png in (target / "charts").glob("*.png"):
+        assert_images_match(png, png.with_suffix(".svg"))
+
+
+def test_the_page_says_what_the_scenario_does(runs: Runs, comparison_report: Path) -> None:
+    page = comparison_report.read_text(encoding="utf-8")
+    assert_offline(page)
+    assert page.count("class='tile'") == 5
+    for title in ("Customers at the end", "12-month retention", "Average rating"):
+        assert title in page
+    assert "Acquisition cost" in page and "Revenue over the run" in page
+    (sentence,) = re.findall(r"<li>(Better onboarding[^<]*)</li>", page)
+    assert sentence.startswith("Better onboarding ") and "aurora" in sentence
+    assert "paired replication by replication" in page
+    # settings and manifests of both runs at the bottom
+    assert page.count("<summary>scenario.toml</summary>") == 2
+    assert page.count("<summary>manifest.json</summary>") == 2
+    assert "quality = 4.4" in page  # the what-if's onboarding
+    assert page.count("class='chart'") == 18
+
+
+def diffs_frame(mean: float, low: float, high: float, kpi: str = "retention_12") -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "scenario": ["better_onboarding", "better_onboarding"],
+            "brand": ["aurora", "aurora"],
+            "kpi": [kpi, "customers"],
+            "mean": [mean, 3.0],
+            "low": [low, -10.0],
+            "high": [high, 12.0],
+        }
+    )
+
+
+def test_one_sentence_names_the_clearest_effect(result: RunResult) -> None:
+    s = result.scenario
+    up = sentence("better_onboarding", diffs_frame(0.041, 0.032, 0.050), s)
+    assert up == (
+        "Better onboarding raises aurora's 12-month retention by 4.1 points "
+        "(90 % interval 3.2 to 5.0)."
+    )
+    down = sentence("better_onboarding", diffs_frame(-0.3, -0.5, -0.1, "acquisition_cost"), s)
+    assert down == (
+        "Better onboarding lowers aurora's acquisition cost by 0.30 (90 % interval 0.10 to 0.50)."
+    )
+    unclear = sentence("better_onboarding", diffs_frame(0.01, -0.01, 0.03), s)
+    assert "none of aurora's KPIs beyond the noise" in unclear
+
+
+def test_same_runs_give_the_same_page(runs: Runs) -> None:
+    pages = []
+    for _ in range(2):
+        loaded = load_runs([runs.base, runs.whatif])
+        pages.append(build_page(loaded, *sections(loaded)))
+    assert pages[0] == pages[1]
+
+
+def test_one_run_is_reported_in_its_folder(runs: Runs, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(runs.base, run, ignore=shutil.ignore_patterns("compare-*"))
+    page = write_report([run], formats=("svg",))
+    assert page == run / "report.html"
+    text = page.read_text(encoding="utf-8")
+    assert text.count("class='chart'") == 14 and "class='tile'" in text
+    assert "Difference from the baseline" not in text
+    assert len(list((run / "charts").glob("*.svg"))) == 14
+    # writing again replaces the report and its charts, leaving nothing else behind
+    write_report([run], formats=())
+    assert list((run / "charts").iterdir()) == []
+    assert sorted(p.name for p in run.iterdir()) == sorted([*FILES, "charts", "report.html"])
+
+
+@pytest.mark.parametrize("damage", ["missing folder", "missing file", "bad manifest"])
+def test_a_folder_that_is_not_a_whole_run_is_refused(
+    damage: str, runs: Runs, tmp_path: Path
+) -> None:
+    run = tmp_path / "run"
+    if damage != "missing folder":
+        shutil.copytree(runs.base, run, ignore=shutil.ignore_patterns("compare-*"))
+    if damage == "missing file":
+        (run / "cohorts.parquet").unlink()
+        message = f"{run}: incomplete run folder, missing cohorts.parquet"
+    elif damage == "bad manifest":
+        (run / "manifest.json").write_text("{not json")
+        message = f"{run / 'manifest.json'}: not a readable manifest"
+    else:
+        message = f"{run}: no such run folder"
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(RunFolderError) as caught:
+        write_report([runs.base, run])
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+    assert sorted(tmp_path.rglob("*")) == before
+    assert not (runs.base / f"compare-{run.name}").exists()
+
+
+def test_the_report_draws_in_a_browser_without_network(
+    comparison_report: Path, tmp_path: Path
+) -> None:
+    """Headless Chromium, offline and with every request refused: every chart draws (its SVG
+    has marks), nothing is fetched, nothing is logged as an error; a screenshot is kept."""
+    if not CHROMIUM.exists():
+        if os.environ.get("JOURNEY_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing and JOURNEY_REQUIRE_BROWSER is set")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium, or run .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    fetched: list[str] = []
+    problems: list[str] = []
+    started = time.perf_counter()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
+
+            def refuse(route) -> None:
+                if not route.request.url.startswith("file://"):
+                    fetched.append(route.request.url)
+                    route.abort()
+                else:
+                    route.continue_()
+
+            context.route("**/*", refuse)
+            page = context.new_page()
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(f"{m.type}: {m.text}")
+                    if m.type in ("error", "warning")
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            page.goto(comparison_report.as_uri())
+            page.wait_for_function(
+                "[...document.querySelectorAll('.chart')].every(e => e.dataset.drawn)",
+                timeout=30_000,
+            )
+            drawn = page.eval_on_selector_all(
+                ".chart",
+                "els => els.map(e => [e.id, e.dataset.drawn,"
+                " e.querySelectorAll('svg .role-mark > *').length])",
+            )
+            shot = comparison_report.parent / "screenshot.png"
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    print(f"browser test: {time.perf_counter() - started:.1f} s, screenshot {shot}")
+    assert len(drawn) == 18
+    assert [(cid, state) for cid, state, _ in drawn if state != "yes"] == []
+    assert [cid for cid, _, marks in drawn if marks == 0] == []
+    assert fetched == []
+    assert problems == []
+    assert shot.stat().st_size > 50_000
