@@ -6,21 +6,27 @@ distributions they use, `loading` reads TOML files with their base files and ove
 Nothing here imports the engine.
 """
 
-from sim.scenario.schema import (
-    Brand,
-    FreeParameter,
-    Network,
-    Scenario,
-    ScenarioError,
-    Touchpoint,
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loading import (
     apply_overrides,
     dump_scenario,
     key_path_overrides,
     load_scenario,
     validate_scenario,
 )
+from sim.scenario.schema import (
+    EDITABLE_BRAND,
+    EDITABLE_TOUCHPOINT,
+    Brand,
+    FreeParameter,
+    Network,
+    Scenario,
+    Touchpoint,
+)
 
 __all__ = [
+    "EDITABLE_BRAND",
+    "EDITABLE_TOUCHPOINT",
     "Brand",
     "FreeParameter",
     "Network",

@@ -1,0 +1,224 @@
+"""Loading scenarios: TOML files, their base files (deep merge), overrides, validation, dumping.
+
+A what-if file names its `base` and overrides only what changes. Any problem is raised as one
+`ScenarioError` naming the file that set the key, the key path and what is wrong, before
+anything runs.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError
+
+from sim.scenario.errors import ScenarioError, explain, hint, toml_value, unknown
+from sim.scenario.schema import EDITABLE_BRAND, EDITABLE_TOUCHPOINT, Scenario, Section
+
+__all__ = [
+    "apply_overrides",
+    "dump_scenario",
+    "key_path_overrides",
+    "load_scenario",
+    "validate_scenario",
+]
+
+
+Layer = tuple[str, dict[str, Any]]
+"""One file of a scenario: the name to show for it and its TOML, without `base`."""
+
+
+def _read_toml(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(shown, "", "file does not exist") from None
+    except OSError as exc:
+        raise ScenarioError(shown, "", f"cannot read file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(shown, "", "not valid TOML: not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(shown, "", f"not valid TOML: {exc}") from None
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge: tables merge key by key, anything else in `override` replaces.
+
+    A table naming another kind of distribution (`dist`) than the base's replaces it whole.
+    """
+    out = dict(base)
+    for key, value in override.items():
+        old = out.get(key)
+        if (
+            isinstance(value, dict)
+            and isinstance(old, dict)
+            and value.get("dist", old.get("dist")) == old.get("dist")
+        ):
+            out[key] = _merge(old, value)
+        else:
+            out[key] = value
+    return out
+
+
+def _layers(path: Path, shown: str, chain: tuple[Path, ...] = ()) -> list[Layer]:
+    """The file and its base files, the deepest base first."""
+    data = _read_toml(path, shown)
+    base = data.pop("base", None)
+    if base is None:
+        return [(shown, data)]
+    if not isinstance(base, str):
+        raise ScenarioError(shown, "base", f"must be a file name (a string), got {base!r}")
+    chain = (*chain, path.resolve())
+    base_path = (path.parent / base).resolve()
+    if base_path in chain:
+        loop = " -> ".join(p.name for p in (*chain[chain.index(base_path) :], base_path))
+        raise ScenarioError(shown, "base", f"base files form a cycle: {loop}")
+    if not base_path.is_file():
+        raise ScenarioError(shown, "base", f"base file '{base}' does not exist")
+    return [*_layers(base_path, os.path.normpath(Path(shown).parent / base), chain), (shown, data)]
+
+
+def _origin(layers: list[Layer], key_path: str) -> str:
+    """The file that sets `key_path` (or the nearest table above it), the last one to do so."""
+    keys = key_path.split(".") if key_path else []
+    for n in range(len(keys), 0, -1):
+        for shown, data in reversed(layers):
+            node: Any = data
+            for key in keys[:n]:
+                node = node.get(key) if isinstance(node, dict) else None
+            if node is not None:
+                return shown
+    return layers[-1][0]
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, merge (with its base files) and validate a scenario file."""
+    path = Path(path)
+    layers = _layers(path, str(path))
+    data: dict[str, Any] = {}
+    for _, layer in layers[:-1]:  # a base's name and description are not the what-if's
+        data = _merge(data, {k: v for k, v in layer.items() if k not in ("name", "description")})
+    data = _merge(data, layers[-1][1])
+    data.setdefault("name", path.stem)
+    if overrides:
+        layers.append((str(path), overrides))
+        data = _merge(data, overrides)
+    try:
+        return validate_scenario(data, path)
+    except ScenarioError as exc:
+        raise ScenarioError(_origin(layers, exc.path), exc.path, exc.problem) from None
+
+
+def validate_scenario(
+    data: dict[str, Any], file: str | Path = "<scenario>", *, strict: bool = True
+) -> Scenario:
+    """Validate a plain dictionary as a scenario, or raise one ScenarioError.
+
+    Strict (the default, as for a file) refuses a value of the wrong type instead of converting
+    it, e.g. the string "0.5" or the float 10.0 for a count.
+    """
+    try:
+        scenario = Scenario.model_validate(data, strict=strict)
+    except ValidationError as exc:
+        raise explain(exc.errors()[0], file) from None
+    _check_references(scenario, file)
+    _check_calibration(scenario, file)
+    return scenario
+
+
+def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A validated copy of `scenario` with `overrides` deep-merged into it.
+
+    The overrides come from code (the command line, a calibration), so numbers of a related
+    type (a NumPy integer, say) are converted rather than refused.
+    """
+    data = _merge(scenario.model_dump(), overrides)
+    return validate_scenario(data, scenario.name, strict=False)
+
+
+def key_path_overrides(values: typing.Mapping[str, Any]) -> dict[str, Any]:
+    """{"retention.base": -2.0} -> {"retention": {"base": -2.0}}, for `apply_overrides`."""
+    out: dict[str, Any] = {}
+    for path, value in values.items():
+        *tables, key = path.split(".")
+        node = out
+        for table in tables:
+            node = node.setdefault(table, {})
+        node[key] = value
+    return out
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The resolved scenario as TOML (what `journey run` writes beside its results)."""
+    return tomli_w.dumps(scenario.model_dump(exclude_none=True))
+
+
+def _check_references(s: Scenario, file: str | Path) -> None:
+    brands = s.brand_names
+    if s.market.focal and s.market.focal not in brands:
+        raise ScenarioError(file, "market.focal", unknown("brand", s.market.focal, brands))
+    total = sum(seg.share for seg in s.population.segments.values())
+    if abs(total - 1) > 1e-9:
+        raise ScenarioError(file, "population.segments", f"shares sum to {total:g}, not 1")
+    if sum(b.share for b in s.brands.values()) > 1 + 1e-9:
+        raise ScenarioError(file, "brands", "initial customer shares sum to more than 1")
+    for key, ev in s.events.items():
+        where = f"events.{key}"
+        if ev.brand not in s.brands:
+            raise ScenarioError(file, f"{where}.brand", unknown("brand", ev.brand, brands))
+        target: Section = s.brands[ev.brand]
+        editable = EDITABLE_BRAND
+        if ev.touchpoint is not None:
+            tps = list(s.brands[ev.brand].touchpoints)
+            if ev.touchpoint not in tps:
+                problem = f"unknown touchpoint '{ev.touchpoint}' of brand '{ev.brand}'"
+                problem += hint(ev.touchpoint, tps)
+                raise ScenarioError(file, f"{where}.touchpoint", problem)
+            target = s.brands[ev.brand].touchpoints[ev.touchpoint]
+            editable = EDITABLE_TOUCHPOINT
+        for field, value in ev.set.items():
+            if field not in editable:
+                problem = f"an event cannot set '{field}'" + hint(field, editable, "it can set")
+                raise ScenarioError(file, f"{where}.set.{field}", problem)
+            try:  # the same checks as in the file: assign to a copy (validate_assignment)
+                setattr(target.model_copy(), field, value)
+            except ValidationError as exc:
+                problem = explain(exc.errors()[0], file, type(target)).problem
+                raise ScenarioError(file, f"{where}.set.{field}", problem) from None
+
+
+def _check_calibration(s: Scenario, file: str | Path) -> None:
+    """Each free parameter names a numeric field, and both its bounds make a valid scenario."""
+    data = s.model_dump(exclude={"calibration"})
+    for path, free in s.calibration.items():
+        where = f'calibration."{path}"'
+        node: Any = data
+        for i, key in enumerate(path.split(".")):
+            if not isinstance(node, dict) or key not in node:
+                known = list(node) if isinstance(node, dict) else []
+                above = ".".join(path.split(".")[:i]) or "the scenario"
+                raise ScenarioError(file, where, f"no field '{key}' in {above}" + hint(key, known))
+            node = node[key]
+        if isinstance(node, bool) or not isinstance(node, int | float):
+            raise ScenarioError(file, where, f"not a numeric field (it holds {toml_value(node)})")
+        if isinstance(node, int) and not (free.low.is_integer() and free.high.is_integer()):
+            raise ScenarioError(file, where, "an integer field needs whole-number bounds")
+        for bound in ("low", "high"):
+            value = getattr(free, bound)
+            try:
+                trial = Scenario.model_validate(_merge(data, key_path_overrides({path: value})))
+                _check_references(trial, file)
+            except ValidationError as exc:
+                problem = explain(exc.errors()[0], file).problem
+                raise ScenarioError(
+                    file, f"{where}.{bound}", f"{value:g} is refused: {problem}"
+                ) from None
+            except ScenarioError as exc:
+                problem = f"{value:g} is refused: {exc.problem}"
+                raise ScenarioError(file, f"{where}.{bound}", problem) from None
