@@ -35,7 +35,7 @@ PEER = """
 import json, time
 from calibration.objective import Problem
 from calibration.observed import cohort_curve, read_observed
-from sim.running.replications import replication_seeds
+from sim.running import replication_seeds
 from sim.scenario import load_scenario
 spec = load_scenario({scenario!r})
 problem = Problem.build(spec, cohort_curve(read_observed({data!r}), "regular"), [1, 2, 3, 4], 7)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,7 +45,7 @@ from calibration.uncertainty import (
 )
 from sim.report.charts.export import save_chart
 from sim.scenario import key_path_overrides, load_scenario
-from sim.store.runs import git_commit, versions
+from sim.store import atomic_folder, git_commit, versions
 
 __all__ = ["Outcome", "Plan", "calibrate", "plan"]
 
@@ -324,9 +322,7 @@ def summary(o: Outcome) -> dict[str, Any]:
 def write_outputs(o: Outcome) -> Path:
     """Write the study's folder whole: a temporary folder renamed over the previous one."""
     p = o.plan
-    p.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{p.out.name}.", suffix=".partial", dir=p.out.parent))
-    try:
+    with atomic_folder(p.out, replace=True) as tmp:
         o.trials.write_parquet(tmp / "trials.parquet")
         o.accepted.write_parquet(tmp / "accepted.parquet")
         o.rechecked.write_parquet(tmp / "recheck.parquet")
@@ -341,17 +337,6 @@ def write_outputs(o: Outcome) -> Path:
         (tmp / "calibrated.toml").write_text(calibrated_toml(o), encoding="utf-8")
         (tmp / "summary.json").write_text(json.dumps(summary(o), indent=2) + "\n")
         _write_charts(o, tmp / "charts")
-        old = None
-        if p.out.exists():
-            old = p.out.with_name(f".{p.out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            p.out.rename(old)
-        tmp.rename(p.out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return p.out
 
 

@@ -25,7 +25,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from calibration import CalibrationError
 from calibration.objective import Problem, mean_curve
-from sim.running.replications import replication_seeds
+from sim.running import replication_seeds
 from sim.scenario import dump_scenario
 
 __all__ = ["SAMPLERS", "completed", "open_study", "search", "setup_of"]

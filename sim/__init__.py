@@ -13,7 +13,7 @@ from sim.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     from sim.engine.model import Consumer, JourneyModel
-    from sim.running.replications import RunResult, run
+    from sim.running import RunResult, run
 
 __all__ = [
     "Consumer",
@@ -28,7 +28,7 @@ __all__ = [
 _LAZY = {
     "Consumer": "sim.engine.model",
     "JourneyModel": "sim.engine.model",
-    "RunResult": "sim.running.replications",
+    "RunResult": "sim.running.result",
     "run": "sim.running.replications",
 }
 

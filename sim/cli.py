@@ -71,7 +71,7 @@ def run_command(
     """Run a scenario's replications, write a results folder and its report, print a summary."""
     # imported here so that `journey validate` and refusals start fast (no Mesa)
     from sim.report.summary import render, summarize
-    from sim.running.replications import run
+    from sim.running import run
     from sim.store.runs import default_run_dir, write_run
 
     for name, value in (("--reps", reps), ("--consumers", consumers), ("--steps", steps)):

@@ -1,7 +1,7 @@
 """Scenario against baseline: each KPI's difference with its 90 % interval.
 
 Runs made with the same seed share their random numbers replication by replication (common
-random numbers, see `sim.running.replications`), so the difference is taken per replication, pairing
+random numbers, see `sim.running.seeds`), so the difference is taken per replication, pairing
 replication i of the scenario with replication i of the baseline: the noise both share cancels
 and the interval is tight. Runs with different seeds or replication counts are not paired:
 every replication of one is compared with every replication of the other.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from sim.report.frames import bands
-from sim.running.replications import RunResult
+from sim.running import RunResult
 
 __all__ = ["can_pair", "differences"]
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +33,9 @@ from sim.report.charts.theme import SCENARIO_COLORS
 from sim.report.comparison import can_pair, differences
 from sim.report.frames import bands
 from sim.report.summary import KPIS, RETENTION_PERIOD, kpis
-from sim.running.replications import RunResult
+from sim.running import RunResult
 from sim.scenario import Scenario
-from sim.store.runs import read_run
+from sim.store import atomic_folder, read_run, write_atomic
 
 __all__ = ["Figure", "Run", "figures", "report_dir", "write_report"]
 
@@ -518,26 +516,15 @@ def write_report(
     """Write report.html and charts/ (each chart in `formats`) for the run folders `paths`
     (the first is the baseline) into `out` (default: `report_dir`); return report.html.
 
-    Both are built in a temporary folder and moved into place when complete.
+    Each is written atomically: charts/ as a whole folder, then the page.
     """
     runs = load_runs(paths)
     parts, diffs = sections(runs)
     text = build_page(runs, parts, diffs)
     target = out or report_dir(paths)
-    target.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".report-", suffix=".partial", dir=target))
-    try:
-        charts = tmp / CHARTS
-        charts.mkdir()
+    with atomic_folder(target / CHARTS, replace=True) as charts:
         figs = [fig for _, group in parts for fig in group]
         for i, fig in enumerate(figs, start=1):
             for fmt, data in render(chart_spec(fig.chart), formats, fig.heading).items():
                 (charts / f"{i:02d}_{fig.name}.{fmt}").write_bytes(data)
-        (tmp / REPORT).write_text(text, encoding="utf-8")
-        if (target / CHARTS).exists():
-            (target / CHARTS).rename(tmp / "old-charts")
-        charts.rename(target / CHARTS)
-        (tmp / REPORT).replace(target / REPORT)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target / REPORT
+    return write_atomic(target / REPORT, text)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from sim.engine.cohorts import pooled_retention
 from sim.report.frames import bands, stable_group_by
-from sim.running.replications import RunResult
+from sim.running import RunResult
 
 __all__ = ["RETENTION_PERIOD", "kpis", "render", "summarize"]
 

@@ -1,5 +1,22 @@
-"""Running: replications of a scenario with their seed streams, gathered as a RunResult."""
+"""Running: replications of a scenario with their seed streams, gathered as a RunResult.
 
-from sim.running.replications import RunResult, replication_seeds, run, run_replication
+`result` (RunResult and the registry of output frames) and `seeds` load without the engine;
+`run` and `run_replication` load the model on first use.
+"""
 
-__all__ = ["RunResult", "replication_seeds", "run", "run_replication"]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from sim.running.result import FRAMES, RunResult
+from sim.running.seeds import replication_seeds
+
+if TYPE_CHECKING:
+    from sim.running.replications import run, run_replication
+
+__all__ = ["FRAMES", "RunResult", "replication_seeds", "run", "run_replication"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("run", "run_replication"):
+        return getattr(import_module("sim.running.replications"), name)
+    raise AttributeError(f"module 'sim.running' has no attribute {name!r}")

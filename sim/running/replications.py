@@ -1,42 +1,25 @@
-"""Running replications: one seed, many independent streams, results gathered as frames.
+"""Running replications of a scenario in one process, gathered into a RunResult.
 
-Replication i draws from `SeedSequence(seed).spawn(reps)[i]`, so it is the same whether 5 or
-500 replications are run, and two scenarios run with the same seed share their random numbers
-(common random numbers), which sharpens comparisons between them.
+Each replication draws from its own seed stream (`sim.running.seeds`), so replication i is the
+same whatever the number of replications, and scenarios run with the same seed share their
+random numbers.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from sim.engine.model import JourneyModel
+from sim.running.result import FRAMES, RunResult
+from sim.running.seeds import replication_seeds
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
-__all__ = ["RunResult", "replication_seeds", "run", "run_replication"]
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a run produced: tidy frames keyed by replication, and how it was made."""
-
-    scenario: Scenario
-    seed: int
-    replications: int
-    metrics: pl.DataFrame
-    cohorts: pl.DataFrame
-    reviews: pl.DataFrame
-    satisfaction: pl.DataFrame  # customers by satisfaction bin at the end
-    wall_time: float
-
-
-def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:
-    return np.random.SeedSequence(seed).spawn(reps)
+__all__ = ["run", "run_replication"]
 
 
 def run_replication(
@@ -44,8 +27,8 @@ def run_replication(
     seed: np.random.SeedSequence,
     replication: int = 0,
     on_step: Callable[[], None] | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """One replication: (metrics, cohorts, reviews, satisfaction), each with a `replication`
+) -> dict[str, pl.DataFrame]:
+    """One replication's output frames by name (see `FRAMES`), each with a `replication`
     column first."""
     model = JourneyModel(scenario, rng=np.random.default_rng(seed))
     for _ in range(scenario.time.steps):
@@ -53,10 +36,7 @@ def run_replication(
         if on_step is not None:
             on_step()
     rep = pl.lit(replication, dtype=pl.Int32).alias("replication")
-    return tuple(  # type: ignore[return-value]
-        frame.select(rep, pl.all())
-        for frame in (model.metrics(), model.cohorts(), model.reviews(), model.satisfaction())
-    )
+    return {name: getattr(model, name)().select(rep, pl.all()) for name in FRAMES}
 
 
 def run(
@@ -85,14 +65,10 @@ def run(
         if on_replication is not None:
             on_replication(i)
         parts.append(run_replication(scenario, child, i, on_step))
-    metrics, cohorts, reviews, satisfaction = (pl.concat(list(p)) for p in zip(*parts, strict=True))
     return RunResult(
         scenario=scenario,
         seed=seed,
         replications=reps,
-        metrics=metrics,
-        cohorts=cohorts,
-        reviews=reviews,
-        satisfaction=satisfaction,
         wall_time=time.perf_counter() - started,
+        **{name: pl.concat([part[name] for part in parts]) for name in FRAMES},
     )

@@ -7,33 +7,20 @@ either whole or absent, also when the run is interrupted.
 from __future__ import annotations
 
 import json
-import platform
-import shutil
-import subprocess
-import tempfile
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from sim.running.replications import RunResult
+from sim.running.result import FRAMES, RunResult
 from sim.scenario import dump_scenario, load_scenario
+from sim.store.atomic import atomic_folder
+from sim.store.provenance import git_commit, versions
 
-__all__ = [
-    "FILES",
-    "RunFolderError",
-    "default_run_dir",
-    "git_commit",
-    "read_run",
-    "versions",
-    "write_run",
-]
+__all__ = ["FILES", "RunFolderError", "default_run_dir", "read_run", "write_run"]
 
-FRAMES = ("metrics", "cohorts", "reviews", "satisfaction")  # RunResult fields kept as Parquet
 FILES = (*(f"{name}.parquet" for name in FRAMES), "scenario.toml", "manifest.json")
-_PACKAGES = ("moments-of-truth", "mesa", "numpy", "polars", "pydantic", "optuna", "altair")
 
 
 def default_run_dir(root: Path, scenario: str, now: datetime | None = None) -> Path:
@@ -45,27 +32,6 @@ def default_run_dir(root: Path, scenario: str, now: datetime | None = None) -> P
         path = root / f"{scenario}-{stamp}-{k}"
         k += 1
     return path
-
-
-def git_commit() -> str | None:
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
 
 
 def manifest(result: RunResult) -> dict:
@@ -87,17 +53,11 @@ def manifest(result: RunResult) -> dict:
 
 def write_run(result: RunResult, path: Path) -> Path:
     """Write the run folder at `path` atomically and return it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
-    try:
-        for name in FRAMES:
-            getattr(result, name).write_parquet(tmp / f"{name}.parquet")
+    with atomic_folder(path) as tmp:
+        for name, frame in result.frames().items():
+            frame.write_parquet(tmp / f"{name}.parquet")
         (tmp / "scenario.toml").write_text(dump_scenario(result.scenario), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
-        tmp.rename(path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return path
 
 
@@ -105,8 +65,9 @@ class RunFolderError(ValueError):
     """A run folder that cannot be read: missing, incomplete or damaged (one line)."""
 
 
-def read_run(path: Path) -> RunResult:
+def read_run(path: str | Path) -> RunResult:
     """Read a run folder written by `write_run` back into a RunResult."""
+    path = Path(path)
     if not path.is_dir():
         raise RunFolderError(f"{path}: no such run folder")
     missing = [name for name in FILES if not (path / name).is_file()]

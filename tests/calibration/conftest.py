@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from calibration.objective import Problem, mean_curve
-from sim.running.replications import replication_seeds
+from sim.running import replication_seeds
 from sim.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

@@ -11,7 +11,7 @@ import pytest
 
 from calibration import CalibrationError
 from calibration.calibrate import Outcome, calibrate, plan
-from sim.running.replications import run
+from sim.running import run
 from sim.scenario import load_scenario
 from tests.calibration.conftest import TRUTH
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from calibration.objective import MISSING, Problem, chained_retention, mean_curve, rmse_points
-from sim.running.replications import replication_seeds
+from sim.running import replication_seeds
 from sim.scenario import load_scenario
 
 

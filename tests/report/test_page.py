@@ -26,7 +26,7 @@ from sim.store.runs import FILES, RunFolderError
 from tests.report.charts.checks import assert_images_match, assert_offline
 
 if TYPE_CHECKING:
-    from sim.running.replications import RunResult
+    from sim.running import RunResult
     from tests.report.charts.fixtures import Runs
 
 pytest_plugins = ["tests.report.charts.fixtures"]

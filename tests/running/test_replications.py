@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from sim import run
-from sim.running.replications import replication_seeds
+from sim.running import replication_seeds
 from sim.scenario import validate_scenario
 from sim.store.runs import write_run
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -19,6 +17,7 @@ import altair as alt
 import vl_convert as vlc
 
 from sim.report.charts.theme import CONFIG
+from sim.store.atomic import write_atomic
 
 __all__ = [
     "FORMATS",
@@ -29,7 +28,6 @@ __all__ = [
     "render",
     "save_chart",
     "vega_bundle",
-    "write_atomic",
 ]
 
 FORMATS = ("html", "png", "svg")
@@ -82,19 +80,6 @@ def page(title: str, body: str, script: str, style: str = "") -> str:
     )
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `path` through a temporary file and a rename: whole or not at all."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a chart is for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def render(spec: dict[str, Any], formats: Iterable[str], title: str = "chart") -> dict[str, bytes]:
     """One chart as bytes in each of `formats` (html, png, svg).
 
@@ -128,10 +113,4 @@ def save_chart(
     Returns the paths by format. Each file is written atomically.
     """
     data = render(chart_spec(chart), formats, title=name)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for fmt, content in data.items():
-        path = folder / f"{name}.{fmt}"
-        write_atomic(path, content)
-        written[fmt] = path
-    return written
+    return {fmt: write_atomic(folder / f"{name}.{fmt}", content) for fmt, content in data.items()}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim.report.page import write_report
-from sim.running.replications import RunResult, run
+from sim.running import RunResult, run
 from sim.store.runs import read_run, write_run
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"

@@ -4,7 +4,7 @@ import polars as pl
 
 from sim.report.charts import journey
 from sim.report.charts.export import chart_spec
-from sim.running.replications import RunResult
+from sim.running import RunResult
 
 pytest_plugins = ["tests.report.charts.fixtures"]
 

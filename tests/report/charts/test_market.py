@@ -5,7 +5,7 @@ import polars as pl
 from sim.report.charts import market
 from sim.report.charts.export import chart_spec
 from sim.report.charts.theme import BRAND_COLORS
-from sim.running.replications import RunResult
+from sim.running import RunResult
 from tests.report.charts.checks import encoding
 
 pytest_plugins = ["tests.report.charts.fixtures"]

@@ -5,7 +5,7 @@ import pytest
 
 from sim.report.charts import reviews
 from sim.report.charts.export import chart_spec
-from sim.running.replications import RunResult
+from sim.running import RunResult
 from tests.report.charts.checks import encoding
 
 pytest_plugins = ["tests.report.charts.fixtures"]
