@@ -17,12 +17,12 @@ import optuna
 import polars as pl
 
 from sim.engine.model import JourneyModel
+from sim.report.retention import chained_retention
 from sim.scenario import Scenario, apply_overrides, key_path_overrides
 
 __all__ = [
     "MISSING",
     "Problem",
-    "chained_retention",
     "mean_curve",
     "retention_curve",
     "rmse_points",
@@ -44,22 +44,6 @@ def retention_curve(scenario: Scenario, seed: np.random.SeedSequence, periods: i
     model.run_for(scenario.time.steps)
     cells = model.cohorts().filter(pl.col("brand") == scenario.focal)
     return chained_retention(cells, periods)
-
-
-def chained_retention(cells: pl.DataFrame, periods: int) -> np.ndarray:
-    """Retention at 0..periods from cohort cells (cohort, period, active): the product of the
-    pooled period-on-period renewal rates; NaN from the first period no cohort reached."""
-    pairs = (
-        cells.sort("cohort", "period")
-        .with_columns(before=pl.col("active").shift(1).over("cohort"))
-        .filter((pl.col("period") >= 1) & (pl.col("period") <= periods))
-        .group_by("period")
-        .agg(rate=pl.col("active").sum() / pl.col("before").sum())
-    )
-    rate = np.full(periods + 1, np.nan)
-    rate[0] = 1.0
-    rate[pairs["period"].to_numpy()] = pairs["rate"].to_numpy()
-    return np.cumprod(rate)
 
 
 def rmse_points(simulated: np.ndarray, observed: Mapping[int, float], fit: Sequence[int]) -> float:

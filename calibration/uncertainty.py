@@ -17,9 +17,10 @@ import numpy as np
 import optuna
 import polars as pl
 
-from calibration.objective import Problem, mean_curve
+from calibration.objective import Problem
 from calibration.sbg import SbgFit
 from calibration.study import completed
+from sim.report.frames import bands
 
 __all__ = [
     "RECHECK_BATCHES",
@@ -158,24 +159,15 @@ def importance(study: optuna.Study) -> dict[str, float]:
 
 
 def forecast(curves: np.ndarray, cohort: str) -> pl.DataFrame:
-    """Retention by period from the accepted set's curves (rows): mean and 5-95 % band."""
-    seen = np.isfinite(curves)
-
-    def band(q: float) -> np.ndarray:
-        out = np.full(curves.shape[1], np.nan)
-        for t in np.flatnonzero(seen.any(axis=0)):
-            out[t] = np.quantile(curves[seen[:, t], t], q)
-        return out
-
-    return pl.DataFrame(
-        {
-            "cohort": cohort,
-            "period": np.arange(curves.shape[1]),
-            "mean": mean_curve(curves),
-            "lower": band(0.05),
-            "upper": band(0.95),
-        }
-    ).with_columns(pl.col("mean", "lower", "upper").fill_nan(None))
+    """Retention by period from the accepted set's curves (rows): mean and 90 % band
+    (`sim.report.frames.bands`); null where no curve observed the period."""
+    periods = np.arange(curves.shape[1])
+    long = pl.DataFrame({"period": np.tile(periods, curves.shape[0]), "value": curves.ravel()})
+    return (
+        pl.DataFrame({"period": periods})
+        .join(bands(long, ["period"]), on="period", how="left")
+        .select(pl.lit(cohort).alias("cohort"), "period", "mean", "lower", "upper")
+    )
 
 
 def holdout(

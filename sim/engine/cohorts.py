@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["cohort_retention", "pooled_retention"]
+__all__ = ["cohort_retention"]
 
 SCHEMA = {
     "brand": pl.String,
@@ -63,16 +63,4 @@ def cohort_retention(
         )
         .select(list(SCHEMA))
         .sort("brand", "cohort", "period")
-    )
-
-
-def pooled_retention(cohorts: pl.DataFrame, period: int) -> pl.DataFrame:
-    """Per brand (and replication, when present): share of all observed customers active at
-    `period`, pooling the cohorts observed that long."""
-    keys = [c for c in ("replication", "brand") if c in cohorts.columns]
-    return (
-        cohorts.filter(pl.col("period") == period)
-        .group_by(keys)
-        .agg(retained=pl.col("active").sum() / pl.col("size").sum())
-        .sort(keys)
     )

@@ -24,7 +24,7 @@ def can_pair(base: RunResult, other: RunResult) -> bool:
 
 def differences(base: pl.DataFrame, other: pl.DataFrame, *, paired: bool) -> pl.DataFrame:
     """KPI frames (replication, brand, kpi, value) to other - base per brand and KPI:
-    brand, kpi, mean, low, high (5th and 95th percentile of the differences), paired.
+    brand, kpi, mean, lower, upper (5th and 95th percentile of the differences), paired.
 
     Replications where a KPI is undefined (e.g. retention not yet observed) are left out.
     """

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import polars as pl
 from polars.dataframe.group_by import GroupBy
 
-__all__ = ["HIGH", "LOW", "bands", "stable_group_by"]
+__all__ = ["LOWER", "UPPER", "bands", "stable_group_by"]
 
-LOW, HIGH = 0.05, 0.95  # the 90 % interval over replications
+LOWER, UPPER = 0.05, 0.95  # the 90 % interval over replications
 
 
 def stable_group_by(frame: pl.DataFrame, *keys: str) -> GroupBy:
@@ -23,15 +23,15 @@ def stable_group_by(frame: pl.DataFrame, *keys: str) -> GroupBy:
 
 
 def bands(frame: pl.DataFrame, keys: Sequence[str], value: str = "value") -> pl.DataFrame:
-    """Mean, low (5th percentile) and high (95th) of `value` over the rows of each key, sorted
+    """Mean, lower (5th percentile) and upper (95th) of `value` over the rows of each key, sorted
     by key; NaN counts as missing."""
     v = pl.col(value).fill_nan(None)
     return (
         stable_group_by(frame, *keys)
         .agg(
             mean=v.mean(),
-            low=v.quantile(LOW, interpolation="linear"),
-            high=v.quantile(HIGH, interpolation="linear"),
+            lower=v.quantile(LOWER, interpolation="linear"),
+            upper=v.quantile(UPPER, interpolation="linear"),
         )
         .sort(keys)
     )

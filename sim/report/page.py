@@ -32,7 +32,17 @@ from sim.report.charts.export import chart_spec, embed_script, page, render
 from sim.report.charts.theme import SCENARIO_COLORS
 from sim.report.comparison import can_pair, differences
 from sim.report.frames import bands
-from sim.report.summary import KPIS, RETENTION_PERIOD, kpis
+from sim.report.kpis import (
+    KPIS,
+    RETENTION_PERIOD,
+    format_diff,
+    format_value,
+    kpi_title,
+    kpis,
+    period_name,
+    retention_observed,
+)
+from sim.report.retention import pooled_retention
 from sim.running import RunResult
 from sim.scenario import Scenario
 from sim.store import atomic_folder, read_run, write_atomic
@@ -60,15 +70,6 @@ class Figure:
     heading: str
     how_to_read: str
     chart: alt.TopLevelMixin
-
-
-def period_name(s: Scenario) -> str:
-    """What a renewal period is called: month, week, year, or 'n-day period'."""
-    step, period = s.time.step, s.retention.period
-    known = {("day", 7): "week", ("day", 30): "month", ("day", 365): "year", ("week", 52): "year"}
-    if (step, period) in known:
-        return known[(step, period)]
-    return step if period == 1 else f"{period}-{step} period"
 
 
 def _label(name: str) -> str:
@@ -235,7 +236,10 @@ def comparison_figures(runs: Sequence[Run], diffs: pl.DataFrame) -> list[Figure]
             f"{focal.capitalize()}'s cohort retention by scenario",
             f"The share of {focal}'s new customers still active after each {per}, by scenario.",
             compare.fan_chart(
-                fan(lambda r: retention.pooled_curves(r.result.cohorts), ("period",)),
+                fan(
+                    lambda r: pooled_retention(r.result.cohorts).rename({"retained": "value"}),
+                    ("period",),
+                ),
                 names,
                 title=f"Cohort retention of {focal} by scenario",
                 subtitle="share of an acquisition cohort still active; band: 90 % of replications",
@@ -263,48 +267,16 @@ def comparison_figures(runs: Sequence[Run], diffs: pl.DataFrame) -> list[Figure]
 
 # --- numbers and words ----------------------------------------------------------------------
 
-# KPI: (title, format of a value, scale for display, unit of a difference)
-KPI_TEXT: dict[str, tuple[str, str, float, str]] = {
-    "customers": ("Customers at the end", "{:,.0f}", 1.0, ""),
-    "retention_12": (f"Retention after {RETENTION_PERIOD} periods", "{:.1f}", 100.0, " points"),
-    "rating": ("Average rating", "{:.2f}", 1.0, " stars"),
-    "acquisition_cost": ("Acquisition cost", "{:,.2f}", 1.0, ""),
-    "revenue": ("Revenue over the run", "{:,.0f}", 1.0, ""),
-}
-assert set(KPI_TEXT) == set(KPIS)
-
-
-def kpi_title(kpi: str, s: Scenario) -> str:
-    if kpi == "retention_12":
-        return f"{RETENTION_PERIOD}-{period_name(s)} retention"
-    return KPI_TEXT[kpi][0]
-
-
-def fmt_value(kpi: str, value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    _, fmt, scale, _ = KPI_TEXT[kpi]
-    return fmt.format(value * scale) + (" %" if kpi == "retention_12" else "")
-
-
-def fmt_diff(kpi: str, value: float | None, unit: bool = True) -> str:
-    """A signed difference in display units, e.g. '+4.1 points'."""
-    if value is None:
-        return "n/a"
-    _, fmt, scale, name = KPI_TEXT[kpi]
-    sign = "+" if value >= 0 else "\u2212"
-    return sign + fmt.format(abs(value * scale)) + (name if unit else "")
-
 
 def summary_frame(result: RunResult) -> pl.DataFrame:
-    """Mean and 90 % interval of each KPI of the focal brand: kpi, mean, low, high."""
+    """Mean and 90 % interval of each KPI of the focal brand: kpi, mean, lower, upper."""
     focal = kpis(result).filter(pl.col("brand") == result.scenario.focal)
     return bands(focal, ["kpi"])
 
 
 def all_differences(runs: Sequence[Run]) -> pl.DataFrame:
-    """Every scenario's KPI differences from the baseline: scenario, brand, kpi, mean, low,
-    high, paired."""
+    """Every scenario's KPI differences from the baseline: scenario, brand, kpi, mean, lower,
+    upper, paired."""
     base = runs[0].result
     base_kpis = kpis(base)
     frames = [
@@ -319,16 +291,15 @@ def all_differences(runs: Sequence[Run]) -> pl.DataFrame:
 def chart_differences(diffs: pl.DataFrame, s: Scenario) -> pl.DataFrame:
     """Differences in display units with the KPI title and unit as the row label."""
     labels = {
-        k: f"{kpi_title(k, s)}{KPI_TEXT[k][3] and ' (' + KPI_TEXT[k][3].strip() + ')'}"
-        for k in KPI_TEXT
+        k: kpi_title(k, s) + (f" ({v.unit.strip()})" if v.unit else "") for k, v in KPIS.items()
     }
-    scale = {k: v[2] for k, v in KPI_TEXT.items()}
-    order = {k: i for i, k in enumerate(KPI_TEXT)}
+    scale = {k: v.scale for k, v in KPIS.items()}
+    order = {k: i for i, k in enumerate(KPIS)}
     return (
         diffs.with_columns(
             *(
                 pl.col(c) * pl.col("kpi").replace_strict(scale, return_dtype=pl.Float64)
-                for c in ("mean", "low", "high")
+                for c in ("mean", "lower", "upper")
             ),
             order=pl.col("kpi").replace_strict(order, return_dtype=pl.Int32),
         )
@@ -343,8 +314,8 @@ def sentence(name: str, diffs: pl.DataFrame, s: Scenario) -> str:
     mine = diffs.filter(
         (pl.col("scenario") == name) & (pl.col("brand") == s.focal) & pl.col("mean").is_not_null()
     )
-    clear = mine.filter((pl.col("low") > 0) | (pl.col("high") < 0)).with_columns(
-        score=pl.col("mean").abs() / ((pl.col("high") - pl.col("low")) / 2 + 1e-12)
+    clear = mine.filter((pl.col("lower") > 0) | (pl.col("upper") < 0)).with_columns(
+        score=pl.col("mean").abs() / ((pl.col("upper") - pl.col("lower")) / 2 + 1e-12)
     )
     who = _label(name)
     if clear.height == 0:
@@ -354,8 +325,9 @@ def sentence(name: str, diffs: pl.DataFrame, s: Scenario) -> str:
         )
     best = clear.sort("score", "kpi", descending=[True, False]).row(0, named=True)
     kpi, up = best["kpi"], best["mean"] > 0
-    low, high = (best["low"], best["high"]) if up else (-best["high"], -best["low"])
-    _, fmt, scale, unit = KPI_TEXT[kpi]
+    low, high = (best["lower"], best["upper"]) if up else (-best["upper"], -best["lower"])
+    k = KPIS[kpi]
+    fmt, scale, unit = k.fmt, k.scale, k.unit
     return (
         f"{who} {'raises' if up else 'lowers'} {s.focal}'s {kpi_title(kpi, s).lower()} by "
         f"{fmt.format(abs(best['mean']) * scale)}{unit} (90 % interval "
@@ -390,13 +362,13 @@ def _tiles(runs: Sequence[Run], diffs: pl.DataFrame | None) -> str:
     s = base.result.scenario
     summary = {r["kpi"]: r for r in summary_frame(base.result).iter_rows(named=True)}
     out = []
-    for kpi in KPI_TEXT:
+    for kpi in KPIS:
         row = summary.get(kpi, {})
         parts = [
             f"<div class='tile'><h3>{html.escape(kpi_title(kpi, s))}</h3>",
-            f"<div class='value'>{fmt_value(kpi, row.get('mean'))}</div>",
-            f"<div class='interval'>90 %: {fmt_value(kpi, row.get('low'))} to "
-            f"{fmt_value(kpi, row.get('high'))}</div>",
+            f"<div class='value'>{format_value(kpi, row.get('mean'))}</div>",
+            f"<div class='interval'>90 %: {format_value(kpi, row.get('lower'))} to "
+            f"{format_value(kpi, row.get('upper'))}</div>",
         ]
         for i, run in enumerate(runs[1:], start=1):
             d = diffs.filter(  # type: ignore[union-attr]
@@ -404,12 +376,14 @@ def _tiles(runs: Sequence[Run], diffs: pl.DataFrame | None) -> str:
                 & (pl.col("brand") == s.focal)
                 & (pl.col("kpi") == kpi)
             )
-            mean, low, high = (d[c].item() if d.height else None for c in ("mean", "low", "high"))
+            mean, lower, upper = (
+                d[c].item() if d.height else None for c in ("mean", "lower", "upper")
+            )
             color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
             parts.append(
                 f"<div class='diff' style='border-color:{color}'>{html.escape(_label(run.name))}: "
-                f"<b>{fmt_diff(kpi, mean)}</b> <span class='interval'>(90 %: "
-                f"{fmt_diff(kpi, low, unit=False)} to {fmt_diff(kpi, high, unit=False)})"
+                f"<b>{format_diff(kpi, mean)}</b> <span class='interval'>(90 %: "
+                f"{format_diff(kpi, lower, unit=False)} to {format_diff(kpi, upper, unit=False)})"
                 "</span></div>"
             )
         parts.append("</div>")
@@ -479,7 +453,7 @@ def build_page(runs: Sequence[Run], parts: Sequence[Section], diffs: pl.DataFram
             f"<ul class='sentences'>{items}</ul><p class='note'>Differences are scenario minus "
             f"baseline, {pairing}; the interval holds 90 % of the differences.</p>"
         )
-    if s.time.steps < (RETENTION_PERIOD + 1) * s.retention.period:
+    if not retention_observed(s):
         body.append(
             f"<p class='note'>{RETENTION_PERIOD}-period retention needs at least "
             f"{(RETENTION_PERIOD + 1) * s.retention.period} steps: not observed in this run.</p>"

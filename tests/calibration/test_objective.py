@@ -5,26 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 import pytest
 
-from calibration.objective import MISSING, Problem, chained_retention, mean_curve, rmse_points
+from calibration.objective import MISSING, Problem, mean_curve, rmse_points
 from sim.running import replication_seeds
 from sim.scenario import load_scenario
-
-
-def cells(rows: list[tuple[int, int, int]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=["cohort", "period", "active"], orient="row")
-
-
-def test_chained_retention_multiplies_pooled_renewal_rates() -> None:
-    # cohort 0: 100 -> 50 -> 40; cohort 1: 200 -> 150 (not yet observed at period 2)
-    frame = cells([(0, 0, 100), (0, 1, 50), (0, 2, 40), (1, 0, 200), (1, 1, 150)])
-    curve = chained_retention(frame, 3)
-    assert curve[0] == 1.0
-    assert curve[1] == pytest.approx(200 / 300)  # both cohorts: (50 + 150) / (100 + 200)
-    assert curve[2] == pytest.approx(200 / 300 * 40 / 50)  # only cohort 0 reached period 2
-    assert np.isnan(curve[3])  # no cohort reached period 3
 
 
 def test_rmse_points_and_missing_periods() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.cohorts import cohort_retention, pooled_retention
+from sim.engine.cohorts import cohort_retention
 
 
 def test_cohort_table_counts_survivors_of_fully_observed_periods() -> None:
@@ -17,7 +17,6 @@ def test_cohort_table_counts_survivors_of_fully_observed_periods() -> None:
     assert a0["active"].to_list() == [3, 2, 2, 1]
     a1 = t.filter(brand="a", cohort=1)
     assert a1["period"].max() == 2
-    assert pooled_retention(t, 1).filter(brand="a")["retained"].item() == (2 + 1) / (3 + 1)
 
 
 def test_customers_at_the_start_are_not_a_cohort() -> None:

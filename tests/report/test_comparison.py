@@ -26,13 +26,13 @@ OTHER = kpi_frame([105.0, 145.0, 95.0, 165.0, 125.0])
 
 def test_paired_differences_cancel_the_shared_noise() -> None:
     d = differences(BASE, OTHER, paired=True).row(0, named=True)
-    assert (d["mean"], d["low"], d["high"], d["paired"]) == (5.0, 5.0, 5.0, True)
+    assert (d["mean"], d["lower"], d["upper"], d["paired"]) == (5.0, 5.0, 5.0, True)
 
 
 def test_unpaired_differences_keep_the_noise_but_not_the_mean() -> None:
     d = differences(BASE, OTHER, paired=False).row(0, named=True)
     assert d["mean"] == pytest.approx(5.0)
-    assert d["low"] < -40 and d["high"] > 50 and d["paired"] is False
+    assert d["lower"] < -40 and d["upper"] > 50 and d["paired"] is False
 
 
 def test_undefined_values_are_left_out() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from sim.report.frames import HIGH, LOW, bands, stable_group_by
+from sim.report.frames import LOWER, UPPER, bands, stable_group_by
 
 
 def test_float_sums_are_the_same_every_call() -> None:
@@ -53,5 +53,5 @@ def test_bands_are_the_mean_and_the_5th_and_95th_percentile_per_key() -> None:
     for row in out.iter_rows(named=True):
         v = values[row["k"]]
         assert row["mean"] == pytest.approx(v.mean(), rel=1e-12)
-        assert row["low"] == pytest.approx(np.quantile(v, LOW), rel=1e-12)
-        assert row["high"] == pytest.approx(np.quantile(v, HIGH), rel=1e-12)
+        assert row["lower"] == pytest.approx(np.quantile(v, LOWER), rel=1e-12)
+        assert row["upper"] == pytest.approx(np.quantile(v, UPPER), rel=1e-12)

@@ -81,8 +81,8 @@ def diffs_frame(mean: float, low: float, high: float, kpi: str = "retention_12")
             "brand": ["aurora", "aurora"],
             "kpi": [kpi, "customers"],
             "mean": [mean, 3.0],
-            "low": [low, -10.0],
-            "high": [high, 12.0],
+            "lower": [low, -10.0],
+            "upper": [high, 12.0],
         }
     )
 

@@ -30,7 +30,9 @@ def test_summary_gives_mean_and_interval_per_brand_and_kpi() -> None:
     result = run(SPEC, reps=4, seed=1)
     summary = summarize(result)
     assert summary.height == 2 * 5
-    assert (summary["low"] <= summary["mean"]).all() and (summary["mean"] <= summary["high"]).all()
+    assert (summary["lower"] <= summary["mean"]).all() and (
+        summary["mean"] <= summary["upper"]
+    ).all()
     end = result.metrics.filter((pl.col("metric") == "customers") & (pl.col("step") == 60))
     customers = summary.filter(pl.col("kpi") == "customers").sort("brand")["mean"].to_list()
     expected = end.group_by("brand").agg(pl.col("value").mean()).sort("brand")["value"].to_list()

@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 
 from sim import run
-from sim.engine.cohorts import pooled_retention
 from sim.engine.reviews import blend_expectation
+from sim.report.retention import pooled_retention
 from sim.scenario import apply_overrides
 
 # Two years of monthly renewals: twelve cohorts are observed for 12 periods.
@@ -26,7 +26,8 @@ def test_better_onboarding_raises_twelve_period_retention(baseline) -> None:
     def retention(s) -> tuple[float, int]:
         cohorts = run(s, reps=2, seed=11).cohorts.filter(pl.col("brand") == "aurora")
         at12 = cohorts.filter(pl.col("period") == 12)
-        return pooled_retention(cohorts, 12)["retained"].mean(), at12["size"].sum()
+        pooled = pooled_retention(cohorts).filter(pl.col("period") == 12)
+        return pooled["retained"].mean(), at12["size"].sum()
 
     (r0, n0), (r1, n1) = retention(plain), retention(better)
     se = np.sqrt(r0 * (1 - r0) / n0 + r1 * (1 - r1) / n1)

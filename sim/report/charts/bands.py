@@ -19,11 +19,11 @@ __all__ = ["band_chart", "band_tooltips", "per_period", "series"]
 
 
 def band_tooltips(fmt: str, mean_title: str) -> list[alt.Tooltip]:
-    """Tooltips for a mean and its 90 % band: the `mean`, `low` and `high` of `bands`."""
+    """Tooltips for a mean and its 90 % band: the `mean`, `lower` and `upper` of `bands`."""
     return [
         alt.Tooltip("mean:Q", format=fmt, title=mean_title),
-        alt.Tooltip("low:Q", format=fmt, title="5th percentile"),
-        alt.Tooltip("high:Q", format=fmt, title="95th percentile"),
+        alt.Tooltip("lower:Q", format=fmt, title="5th percentile"),
+        alt.Tooltip("upper:Q", format=fmt, title="95th percentile"),
     ]
 
 
@@ -72,8 +72,8 @@ def band_chart(
         ],
     )
     band = base.mark_area().encode(
-        y=alt.Y("low:Q", title=y_title, axis=alt.Axis(format=y_format)),
-        y2="high:Q",
+        y=alt.Y("lower:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        y2="upper:Q",
         opacity=dimmed(pick, 0.22, 0.03),
     )
     line = base.mark_line(strokeWidth=2).encode(y="mean:Q", opacity=dimmed(pick)).add_params(pick)

@@ -17,8 +17,8 @@ __all__ = ["difference_chart", "fan_chart", "scenario_bands"]
 
 def difference_chart(diffs: pl.DataFrame, scenarios: Sequence[str]) -> alt.FacetChart:
     """One row per KPI: each scenario's difference from the baseline per brand (dot) with its
-    90 % interval (whisker). `diffs` has scenario, brand, kpi (label with unit), mean, low,
-    high; `scenarios` lists every scenario, the baseline first, so colours match other charts."""
+    90 % interval (whisker). `diffs` has scenario, brand, kpi (label with unit), mean, lower,
+    upper; `scenarios` lists every scenario, the baseline first, so colours match other charts."""
     pick = highlight("scenario")
     base = alt.Chart().encode(
         y=alt.Y("brand:N", title=None),
@@ -35,7 +35,7 @@ def difference_chart(diffs: pl.DataFrame, scenarios: Sequence[str]) -> alt.Facet
     )
     zero = alt.Chart().mark_rule(color="#888").encode(x="zero:Q")
     whisker = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("low:Q", title="Difference from the baseline"), x2="high:Q", opacity=dimmed(pick)
+        x=alt.X("lower:Q", title="Difference from the baseline"), x2="upper:Q", opacity=dimmed(pick)
     )
     dot = (
         base.mark_point(filled=True, size=70)
@@ -69,7 +69,7 @@ def scenario_bands(
     runs: Mapping[str, pl.DataFrame], keys: Sequence[str] = ("step",)
 ) -> pl.DataFrame:
     """Per-replication frames by scenario name (replication, *keys, value) to the 90 % bands
-    of each scenario: scenario, *keys, mean, low, high."""
+    of each scenario: scenario, *keys, mean, lower, upper."""
     frames = [
         f.select(pl.lit(name).alias("scenario"), "replication", *keys, "value")
         for name, f in runs.items()

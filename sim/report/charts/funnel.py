@@ -19,10 +19,10 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from sim.engine.cohorts import pooled_retention
 from sim.report.charts.bands import band_tooltips, series
 from sim.report.frames import bands
-from sim.report.summary import RETENTION_PERIOD
+from sim.report.kpis import RETENTION_PERIOD
+from sim.report.retention import pooled_retention
 
 __all__ = ["STAGES", "funnel_chart", "funnel_frame", "funnel_stages"]
 
@@ -105,7 +105,9 @@ def funnel_stages(
         satisfied=c("customers").filter(c("bin") >= 0).sum() / c("customers").sum()
     )
     retained = (
-        pooled_retention(cohorts.drop("brand"), RETENTION_PERIOD)
+        pooled_retention(cohorts.drop("brand"))
+        .filter(pl.col("period") == RETENTION_PERIOD)
+        .drop("period")
         if cohorts.height
         else pl.DataFrame(schema={"replication": pl.Int32, "retained": pl.Float64})
     )
@@ -141,8 +143,8 @@ def funnel_stages(
 
 
 def funnel_frame(stages: pl.DataFrame) -> pl.DataFrame:
-    """Stage counts per replication to: stage, order, parent, count (mean, low, high) and
-    conversion from the parent stage (conversion, conversion_low, conversion_high)."""
+    """Stage counts per replication to: stage, order, parent, count (mean, lower, upper) and
+    conversion from the parent stage (conversion, conversion_lower, conversion_upper)."""
     parents = pl.DataFrame(
         {"stage": list(STAGES), "parent": list(STAGES.values()), "order": range(len(STAGES))}
     )
@@ -156,7 +158,7 @@ def funnel_frame(stages: pl.DataFrame) -> pl.DataFrame:
     )
     counts = bands(stages.rename({"count": "value"}), ["stage"])
     rates = bands(conversion, ["stage"]).rename(
-        {"mean": "conversion", "low": "conversion_low", "high": "conversion_high"}
+        {"mean": "conversion", "lower": "conversion_lower", "upper": "conversion_upper"}
     )
     return (
         parents.join(counts, on="stage", how="left")
@@ -176,8 +178,8 @@ def funnel_chart(frame: pl.DataFrame) -> alt.LayerChart:
                 "{}% of {} ({} to {}%)",
                 (pl.col("conversion") * 100).round(1),
                 pl.col("parent"),
-                (pl.col("conversion_low") * 100).round(1),
-                (pl.col("conversion_high") * 100).round(1),
+                (pl.col("conversion_lower") * 100).round(1),
+                (pl.col("conversion_upper") * 100).round(1),
             )
         )
     )
@@ -189,15 +191,15 @@ def funnel_chart(frame: pl.DataFrame) -> alt.LayerChart:
             *band_tooltips(",.0f", "count (mean)"),
             alt.Tooltip("parent:N", title="converts from"),
             alt.Tooltip("conversion:Q", format=".1%", title="conversion (mean)"),
-            alt.Tooltip("conversion_low:Q", format=".1%", title="conversion 5th pct"),
-            alt.Tooltip("conversion_high:Q", format=".1%", title="conversion 95th pct"),
+            alt.Tooltip("conversion_lower:Q", format=".1%", title="conversion 5th pct"),
+            alt.Tooltip("conversion_upper:Q", format=".1%", title="conversion 95th pct"),
         ],
     )
     bars = base.mark_bar(color="#0072B2").encode(
         x=alt.X("mean:Q", title="Consumers over the run (all brands)")
     )
-    whiskers = base.mark_rule(color="black").encode(x="low:Q", x2="high:Q")
-    text = base.mark_text(align="left", dx=6, fontSize=11).encode(x="high:Q", text="label:N")
+    whiskers = base.mark_rule(color="black").encode(x="lower:Q", x2="upper:Q")
+    text = base.mark_text(align="left", dx=6, fontSize=11).encode(x="upper:Q", text="label:N")
     return alt.layer(bars, whiskers, text).properties(
         title=alt.TitleParams(
             "The funnel",

@@ -23,7 +23,7 @@ def _named(column: str) -> pl.Expr:
 
 
 def moments_frame(metrics: pl.DataFrame) -> pl.DataFrame:
-    """Consumers in each moment per step: step, moment, order, mean, low, high."""
+    """Consumers in each moment per step: step, moment, order, mean, lower, upper."""
     counts = series(metrics, "consumers").with_columns(moment=_named("detail"))
     return bands(counts, ["step", "moment"]).with_columns(
         order=pl.col("moment").replace_strict({m: i for i, m in enumerate(_ORDER)})
@@ -61,8 +61,8 @@ def moments_chart(metrics: pl.DataFrame, unit: str = "step") -> alt.Chart:
 
 
 def flows_frame(metrics: pl.DataFrame) -> pl.DataFrame:
-    """Moves along each edge of the journey over the whole run: source, target, mean, low,
-    high (over replications). Edges nobody took in any replication are left out."""
+    """Moves along each edge of the journey over the whole run: source, target, mean, lower,
+    upper (over replications). Edges nobody took in any replication are left out."""
     moves = (
         series(metrics, "flow")
         .group_by("replication", "detail")
@@ -71,7 +71,7 @@ def flows_frame(metrics: pl.DataFrame) -> pl.DataFrame:
         .unnest("detail")
         .with_columns(source=_named("a"), target=_named("b"))
     )
-    return bands(moves, ["source", "target"]).filter(pl.col("high") > 0)
+    return bands(moves, ["source", "target"]).filter(pl.col("upper") > 0)
 
 
 def flows_chart(metrics: pl.DataFrame) -> alt.LayerChart:

@@ -16,7 +16,7 @@ __all__ = ["cost_chart", "cost_frame", "margin_chart", "margin_frame", "revenue_
 
 
 def cost_frame(metrics: pl.DataFrame) -> pl.DataFrame:
-    """Spending per touchpoint over the whole run: brand, touchpoint, mean, low, high."""
+    """Spending per touchpoint over the whole run: brand, touchpoint, mean, lower, upper."""
     spent = (
         series(metrics, "cost")
         .pipe(stable_group_by, "replication", "brand", "detail")
@@ -48,7 +48,7 @@ def cost_chart(metrics: pl.DataFrame, brands: Sequence[str]) -> alt.LayerChart:
         )
         .add_params(pick)
     )
-    whiskers = base.mark_rule(color="black").encode(x="low:Q", x2="high:Q")
+    whiskers = base.mark_rule(color="black").encode(x="lower:Q", x2="upper:Q")
     return alt.layer(bars, whiskers).properties(
         title=alt.TitleParams(
             "Touchpoint spending",

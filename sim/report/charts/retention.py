@@ -11,23 +11,16 @@ import polars as pl
 from sim.report.charts.bands import band_tooltips
 from sim.report.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
 from sim.report.frames import bands, stable_group_by
+from sim.report.retention import pooled_retention
 
-__all__ = ["observed_curve", "pooled_curves", "retention_bands", "retention_chart"]
-
-
-def pooled_curves(cohorts: pl.DataFrame) -> pl.DataFrame:
-    """Per replication, brand and period: retention pooled over every cohort observed that
-    long (active / size), as `value`. Input: the run's cohorts frame."""
-    keys = [c for c in ("replication", "brand") if c in cohorts.columns]
-    return cohorts.group_by(*keys, "period").agg(
-        value=pl.col("active").sum() / pl.col("size").sum()
-    )
+__all__ = ["observed_curve", "retention_bands", "retention_chart"]
 
 
 def retention_bands(cohorts: pl.DataFrame) -> pl.DataFrame:
-    """Per brand and period: mean, low and high over replications of `pooled_curves`."""
+    """Per brand and period: mean, lower and upper over replications of pooled retention
+    (`sim.report.retention.pooled_retention`)."""
     keys = [c for c in ("brand",) if c in cohorts.columns]
-    return bands(pooled_curves(cohorts), [*keys, "period"])
+    return bands(pooled_retention(cohorts), [*keys, "period"], value="retained")
 
 
 def observed_curve(observed: pl.DataFrame) -> pl.DataFrame:
@@ -66,9 +59,9 @@ def retention_chart(
             *band_tooltips(".1%", "retained (mean)"),
         ],
     )
-    y = alt.Y("low:Q", title="Customers still active (%)", axis=alt.Axis(format=".0%"))
+    y = alt.Y("lower:Q", title="Customers still active (%)", axis=alt.Axis(format=".0%"))
     layers: list[alt.Chart] = [
-        base.mark_area().encode(y=y, y2="high:Q", opacity=dimmed(pick, 0.22, 0.03)),
+        base.mark_area().encode(y=y, y2="upper:Q", opacity=dimmed(pick, 0.22, 0.03)),
         base.mark_line(strokeWidth=2, point=True)
         .encode(y="mean:Q", opacity=dimmed(pick))
         .add_params(pick),

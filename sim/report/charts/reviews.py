@@ -16,7 +16,7 @@ __all__ = ["rating_chart", "stars_chart", "stars_frame", "volume_chart"]
 
 
 def stars_frame(reviews: pl.DataFrame, brands: Sequence[str]) -> pl.DataFrame:
-    """Share of each brand's reviews at each star (1-5): brand, stars, mean, low, high over
+    """Share of each brand's reviews at each star (1-5): brand, stars, mean, lower, upper over
     replications (a replication without reviews of a brand does not count for it)."""
     counts = reviews.group_by("replication", "brand", "stars").agg(n=pl.len())
     grid = (
@@ -57,7 +57,7 @@ def stars_chart(reviews: pl.DataFrame, brands: Sequence[str]) -> alt.LayerChart:
         .add_params(pick)
     )
     whiskers = base.mark_rule(color="black").encode(
-        y="low:Q", y2="high:Q", opacity=dimmed(pick, 0.8, 0.1)
+        y="lower:Q", y2="upper:Q", opacity=dimmed(pick, 0.8, 0.1)
     )
     return alt.layer(bars, whiskers).properties(
         title=alt.TitleParams(

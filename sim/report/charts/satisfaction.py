@@ -19,7 +19,7 @@ VALENCE_COLORS = {"positive": "#009E73", "negative": "#D55E00"}
 
 def satisfaction_frame(satisfaction: pl.DataFrame, brands: Sequence[str]) -> pl.DataFrame:
     """Share of each brand's customers in each satisfaction bin at the end: brand, bin, mean,
-    low, high over replications (bins a replication lacks count as zero)."""
+    lower, upper over replications (bins a replication lacks count as zero)."""
     present = satisfaction.filter(pl.col("brand").is_in(list(brands)))
     grid = (
         present.select("replication", "brand")

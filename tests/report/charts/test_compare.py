@@ -13,8 +13,8 @@ DIFFS = pl.DataFrame(
         "brand": ["a", "b", "a", "b"],
         "kpi": ["Customers", "Customers", "Retention (points)", "Retention (points)"],
         "mean": [10.0, -2.0, 4.1, 0.1],
-        "low": [5.0, -6.0, 3.2, -0.5],
-        "high": [15.0, 1.0, 5.0, 0.6],
+        "lower": [5.0, -6.0, 3.2, -0.5],
+        "upper": [15.0, 1.0, 5.0, 0.6],
     }
 )
 
@@ -27,8 +27,8 @@ def test_difference_chart_is_dot_and_whisker_per_kpi() -> None:
     zero, whisker, dot = spec["spec"]["layer"]
     assert zero["mark"]["type"] == "rule" and zero["encoding"]["x"]["field"] == "zero"
     assert (whisker["encoding"]["x"]["field"], whisker["encoding"]["x2"]["field"]) == (
-        "low",
-        "high",
+        "lower",
+        "upper",
     )
     assert dot["mark"]["type"] == "point" and dot["encoding"]["x"]["field"] == "mean"
     # the baseline is not in the legend; the scenario keeps its colour from the full list

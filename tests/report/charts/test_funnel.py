@@ -32,7 +32,7 @@ def test_conversions_are_shares_of_their_parent_stage(result: RunResult) -> None
     frame = funnel.funnel_frame(stages(result))
     assert frame["stage"].to_list() == list(funnel.STAGES)
     rates = frame.drop_nulls("conversion")
-    assert ((rates["conversion"] > 0) & (rates["conversion_high"] <= 1)).all()
+    assert ((rates["conversion"] > 0) & (rates["conversion_upper"] <= 1)).all()
     row = frame.filter(pl.col("stage") == "purchased").row(0, named=True)
     encounters = frame.filter(pl.col("stage") == "first encounter")["mean"].item()
     assert row["parent"] == "first encounter"

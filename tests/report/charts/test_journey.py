@@ -16,7 +16,7 @@ def test_moments_add_up_to_the_population(result: RunResult) -> None:
     totals = frame.group_by("step").agg(pl.col("mean").sum())["mean"]
     assert (totals - result.scenario.population.consumers).abs().max() < 1e-9
     assert set(frame["moment"]) == {"<ZMOT", "ZMOT", "FMOT", "SMOT", "UMOT"}
-    assert (frame["low"] <= frame["mean"]).all() and (frame["mean"] <= frame["high"]).all()
+    assert (frame["lower"] <= frame["mean"]).all() and (frame["mean"] <= frame["upper"]).all()
 
 
 def test_moments_chart_is_a_stacked_area_by_moment(result: RunResult) -> None:
@@ -27,7 +27,7 @@ def test_moments_chart_is_a_stacked_area_by_moment(result: RunResult) -> None:
     assert enc["y"]["field"] == "mean" and enc["y"]["stack"] == "zero"
     assert enc["color"]["field"] == "moment"
     assert enc["color"]["scale"]["domain"] == ["<ZMOT", "ZMOT", "FMOT", "SMOT", "UMOT"]
-    assert {t["field"] for t in enc["tooltip"]} >= {"moment", "step", "mean", "low", "high"}
+    assert {t["field"] for t in enc["tooltip"]} >= {"moment", "step", "mean", "lower", "upper"}
     assert spec["params"][0]["bind"] == "legend"
     (rows,) = spec["datasets"].values()
     assert len(rows) == 5 * result.scenario.time.steps

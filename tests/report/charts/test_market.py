@@ -16,7 +16,7 @@ def test_customers_chart_draws_mean_and_band_per_brand(result: RunResult) -> Non
     spec = chart_spec(market.customers_chart(result.metrics, brands, "day"))
     band, line = spec["layer"]
     assert band["mark"]["type"] == "area" and line["mark"]["type"] == "line"
-    assert (band["encoding"]["y"]["field"], band["encoding"]["y2"]["field"]) == ("low", "high")
+    assert (band["encoding"]["y"]["field"], band["encoding"]["y2"]["field"]) == ("lower", "upper")
     assert line["encoding"]["y"]["field"] == "mean"
     color = encoding(spec, "color")
     assert color["field"] == "brand"
@@ -37,5 +37,5 @@ def test_shares_are_fractions(result: RunResult) -> None:
     spec = chart_spec(market.share_chart(result.metrics, result.scenario.brand_names))
     (rows,) = spec["datasets"].values()
     data = pl.DataFrame(rows)
-    assert data["high"].max() <= 1 and data["low"].min() >= 0
+    assert data["upper"].max() <= 1 and data["lower"].min() >= 0
     assert spec["layer"][0]["encoding"]["y"]["axis"]["format"] == ".0%"

@@ -17,7 +17,7 @@ def test_bands_pool_cohorts_per_replication(result: RunResult) -> None:
     per_rep = c.group_by("replication").agg(pl.col("active").sum() / pl.col("size").sum())
     row = bands.filter((pl.col("brand") == "aurora") & (pl.col("period") == 3))
     assert row["mean"].item() == pytest.approx(per_rep["active"].mean())
-    assert row["low"].item() <= row["mean"].item() <= row["high"].item()
+    assert row["lower"].item() <= row["mean"].item() <= row["upper"].item()
 
 
 def test_observed_points_are_drawn_on_top(result: RunResult) -> None:

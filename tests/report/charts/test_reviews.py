@@ -29,8 +29,8 @@ def test_stars_chart_groups_bars_by_brand(result: RunResult) -> None:
     assert encoding(spec, "x")["field"] == "stars"
     assert encoding(spec, "xOffset")["field"] == "brand"
     assert (whiskers["encoding"]["y"]["field"], whiskers["encoding"]["y2"]["field"]) == (
-        "low",
-        "high",
+        "lower",
+        "upper",
     )
 
 
