@@ -20,17 +20,11 @@ import numpy as np
 import polars as pl
 import tomli_w
 
-from calibration import CalibrationError, charts
+from calibration import SAMPLERS, CalibrationError, charts
 from calibration.objective import Problem
 from calibration.observed import cohort_curve, read_observed
 from calibration.sbg import SbgFit, fit_sbg
-from calibration.study import (
-    SAMPLERS,
-    completed,
-    open_study,
-    search,
-    setup_of,
-)
+from calibration.study import completed, open_study, search, setup_of
 from calibration.uncertainty import (
     accepted_set,
     best_trial,
@@ -78,10 +72,10 @@ class Plan:
 def _fit_periods(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
     if not m:
-        raise CalibrationError(f"--fit-periods: expected FIRST-LAST such as 1-4, got '{text}'")
+        raise CalibrationError("fit_periods", f"expected FIRST-LAST such as 1-4, got '{text}'")
     first, last = (int(m[1]), int(m[2])) if m[2] else (1, int(m[1]))
     if first < 1 or last < first:
-        raise CalibrationError(f"--fit-periods: need 1 <= FIRST <= LAST, got '{text}'")
+        raise CalibrationError("fit_periods", f"need 1 <= FIRST <= LAST, got '{text}'")
     return first, last
 
 
@@ -101,51 +95,57 @@ def plan(
     seed: int = 0,
     root: Path = DEFAULT_ROOT,
 ) -> Plan:
-    """Check the command's inputs (raising one-line errors) and decide names and places."""
-    for flag, value in (("--trials", trials), ("--reps", reps), ("--workers", workers)):
+    """Check the settings and decide names and places.
+
+    A setting that cannot be used raises a one-line `CalibrationError` naming it by its keyword
+    here (`fit_periods`, `reps` ...); bad observed data raises `DataError`, naming the file.
+    """
+    for setting, value in (("trials", trials), ("reps", reps), ("workers", workers)):
         if value < 1:
-            raise CalibrationError(f"{flag}: must be at least 1, got {value}")
+            raise CalibrationError(setting, f"must be at least 1, got {value}")
     if seed < 0:
-        raise CalibrationError(f"--seed: must not be negative, got {seed}")
+        raise CalibrationError("seed", f"must not be negative, got {seed}")
     if sampler not in SAMPLERS:
         raise CalibrationError(
-            f"--sampler: unknown sampler '{sampler}'; one of {', '.join(SAMPLERS)}"
+            "sampler", f"unknown sampler '{sampler}'; one of {', '.join(SAMPLERS)}"
         )
     spec = load_scenario(scenario)
     if not spec.calibration:
         raise CalibrationError(
+            None,
             f"{scenario}: calibration: no free parameters; add a [calibration] table such as "
-            '"retention.base" = { low = -4.0, high = 1.0 }'
+            '"retention.base" = { low = -4.0, high = 1.0 }',
         )
     observed = read_observed(data)
     cohorts = observed["cohort"].unique(maintain_order=True).to_list()
     if cohort is None:
         if len(cohorts) > 1:
             raise CalibrationError(
-                f"{data}: holds cohorts {', '.join(cohorts)}; choose one with --cohort"
+                "cohort", f"{data} holds cohorts {', '.join(cohorts)}; choose one"
             )
         cohort = cohorts[0]
     elif cohort not in cohorts:
         raise CalibrationError(
-            f"--cohort: no cohort '{cohort}' in {data}; it holds {', '.join(cohorts)}"
+            "cohort", f"no cohort '{cohort}' in {data}; it holds {', '.join(cohorts)}"
         )
     curve = cohort_curve(observed, cohort)
     first, last = _fit_periods(fit_periods)
     for t in range(first - 1, last + 1):
         if t not in curve:
             raise CalibrationError(
-                f"--fit-periods {first}-{last}: cohort '{cohort}' in {data} has no observation "
-                f"at period {t}"
+                "fit_periods",
+                f"{first}-{last} needs periods {first - 1}-{last}, but cohort '{cohort}' in "
+                f"{data} has no observation at period {t}",
             )
     horizon = max(curve) if horizon is None else horizon
     if horizon < last:
         raise CalibrationError(
-            f"--horizon: must be at least the last fit period ({last}), got {horizon}"
+            "horizon", f"must be at least the last fit period ({last}), got {horizon}"
         )
     name = study or f"{spec.name}-{cohort}"
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise CalibrationError(
-            f"--study: '{name}' cannot name a folder; use letters, digits, '_', '-' and '.'"
+            "study", f"'{name}' cannot name a folder; use letters, digits, '_', '-' and '.'"
         )
     url = storage or f"sqlite:///{(root / f'{name}.db').resolve()}"
     problem = Problem.build(spec, curve, range(first, last + 1), horizon)

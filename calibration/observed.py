@@ -20,10 +20,13 @@ COUNTS = ("cohort", "period", "active", "size")
 
 
 class DataError(CalibrationError):
-    """Observed data that cannot be used; str() is the one line shown to the user."""
+    """Observed data that cannot be used: about the file rather than a setting, so str() is
+    "<file>: <problem>", the one line shown to the user."""
 
     def __init__(self, file: str | Path, problem: str) -> None:
-        super().__init__(f"{file}: {problem}")
+        super().__init__(None, f"{file}: {problem}")
+        self.args = (file, problem)
+        self.file = Path(file)
 
 
 def _read(path: Path) -> tuple[pl.DataFrame, int]:

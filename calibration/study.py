@@ -1,8 +1,8 @@
 """The Optuna study: storage, samplers, and the search run by one or several processes.
 
 A study lives in an Optuna storage (SQLite under results/calibration/ by default, or any storage
-URL), so it is resumable: the same command run again continues it, and `--workers K` runs K
-processes on it. Every trial evaluates its parameter vector on the same replication seeds
+URL), so it is resumable: the same command run again continues it, and several worker processes
+can share it. Every trial evaluates its parameter vector on the same replication seeds
 (common random numbers); the study records the setup that made its losses, and a command whose
 setup differs is refused rather than mixed in.
 """
@@ -23,19 +23,18 @@ import optuna
 from optuna.exceptions import ExperimentalWarning
 from optuna.trial import FrozenTrial, TrialState
 
-from calibration import CalibrationError
+from calibration import SAMPLERS, CalibrationError, StudyMismatch
 from calibration.objective import Problem, mean_curve
 from sim.running import replication_seeds
 from sim.scenario import dump_scenario
 
 __all__ = ["SAMPLERS", "completed", "open_study", "search", "setup_of"]
 
-SAMPLERS = ("tpe", "cmaes", "random", "qmc")
 optuna.logging.set_verbosity(optuna.logging.ERROR)  # our own lines say what happened
 
 
 def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
-    """A seeded sampler by its command-line name."""
+    """A seeded sampler by its name (one of `SAMPLERS`)."""
     with warnings.catch_warnings():  # QMC is marked experimental; we choose it knowingly
         warnings.simplefilter("ignore", ExperimentalWarning)
         match name:
@@ -47,7 +46,7 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
                 return optuna.samplers.RandomSampler(seed=seed)
             case "qmc":
                 return optuna.samplers.QMCSampler(seed=seed, scramble=True)
-    raise CalibrationError(f"--sampler: unknown sampler '{name}'; one of {', '.join(SAMPLERS)}")
+    raise CalibrationError("sampler", f"unknown sampler '{name}'; one of {', '.join(SAMPLERS)}")
 
 
 def open_storage(url: str) -> optuna.storages.RDBStorage:
@@ -61,7 +60,7 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
         return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
     except Exception as exc:  # SQLAlchemy and drivers raise many kinds: all mean "cannot open"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CalibrationError(f"--storage: cannot open {url}: {first}") from None
+        raise CalibrationError("storage", f"cannot open {url}: {first}") from None
 
 
 def setup_of(problem: Problem, reps: int, seed: int, data: str, cohort: str) -> dict[str, Any]:
@@ -78,15 +77,9 @@ def setup_of(problem: Problem, reps: int, seed: int, data: str, cohort: str) -> 
     }
 
 
-_FLAGS = {
-    "scenario": "the scenario",
-    "data": "--data",
-    "cohort": "--cohort",
-    "fit": "--fit-periods",
-    "horizon": "--horizon",
-    "reps": "--reps",
-    "seed": "--seed",
-}
+# A setup's keys are the settings of `calibration.calibrate.plan` they come from, but for this one
+# ("scenario" is the digest of the resolved scenario, not a setting's value but named alike).
+_SETTING = {"fit": "fit_periods"}
 
 
 def open_study(url: str, name: str, setup: dict[str, Any], sampler: str, seed: int) -> optuna.Study:
@@ -103,10 +96,7 @@ def open_study(url: str, name: str, setup: dict[str, Any], sampler: str, seed: i
         study.set_user_attr("setup", setup)
     elif stored != setup:
         key = next(k for k in setup if stored.get(k) != setup[k])
-        raise CalibrationError(
-            f"study '{name}' in {url} was made with a different {_FLAGS[key]} "
-            f"({stored.get(key)!r}, now {setup[key]!r}); give another --study to start afresh"
-        )
+        raise StudyMismatch(name, url, _SETTING.get(key, key), stored.get(key), setup[key])
     return study
 
 
@@ -210,7 +200,7 @@ def search(
     failed = [p for p in procs if p.exitcode not in (0, None)]
     if failed:
         raise CalibrationError(
-            f"{len(failed)} worker process(es) failed (exit {failed[0].exitcode})"
+            None, f"{len(failed)} worker process(es) failed (exit {failed[0].exitcode})"
         )
     if on_progress is not None:
         on_progress(len(completed(study)), _best(study))

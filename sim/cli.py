@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.exceptions import TyperException
 
-from calibration import CalibrationError
+from calibration import SAMPLERS, CalibrationError
 from sim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -29,6 +30,25 @@ _REPO_SCENARIO = Path(__file__).resolve().parents[1] / DEFAULT_SCENARIO
 
 INTERRUPTED = "interrupted: nothing was written"
 
+# The calibration library names its settings by their keywords in `calibration.calibrate.plan`;
+# these are their flags here. Only this module knows the command line's words.
+FLAGS = {
+    "data": "--data",
+    "cohort": "--cohort",
+    "fit_periods": "--fit-periods",
+    "horizon": "--horizon",
+    "trials": "--trials",
+    "reps": "--reps",
+    "sampler": "--sampler",
+    "storage": "--storage",
+    "study": "--study",
+    "workers": "--workers",
+    "seed": "--seed",
+}
+
+Sampler = StrEnum("Sampler", [(name, name) for name in SAMPLERS])
+"""The `--sampler` choices: the samplers the calibration library knows."""
+
 
 class Refused(Exception):
     """Bad input from the command line: shown as one line, exit status 2."""
@@ -42,23 +62,21 @@ def _default_scenario() -> Path:
     return DEFAULT_SCENARIO if DEFAULT_SCENARIO.is_file() else _REPO_SCENARIO
 
 
-def _positive(name: str, value: int | None) -> None:
-    if value is not None and value < 1:
-        raise Refused(f"{name}: must be at least 1, got {value}")
-
-
 @app.command("run")
 def run_command(
     scenario: Annotated[
         Path | None, typer.Argument(help="Scenario file (default: scenarios/baseline.toml).")
     ] = None,
-    reps: Annotated[int, typer.Option("--reps", help="Replications.")] = 10,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the run's random streams.")] = 0,
+    reps: Annotated[int, typer.Option("--reps", min=1, help="Replications.")] = 10,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed of the run's random streams.")
+    ] = 0,
     consumers: Annotated[
-        int | None, typer.Option("--consumers", help="Population size (overrides the file).")
+        int | None,
+        typer.Option("--consumers", min=1, help="Population size (overrides the file)."),
     ] = None,
     steps: Annotated[
-        int | None, typer.Option("--steps", help="Number of steps (overrides the file).")
+        int | None, typer.Option("--steps", min=1, help="Number of steps (overrides the file).")
     ] = None,
     out_dir: Annotated[
         Path | None,
@@ -74,10 +92,6 @@ def run_command(
     from sim.running import run
     from sim.store.runs import default_run_dir, write_run
 
-    for name, value in (("--reps", reps), ("--consumers", consumers), ("--steps", steps)):
-        _positive(name, value)
-    if seed < 0:
-        raise Refused(f"--seed: must not be negative, got {seed}")
     path = scenario or _default_scenario()
     spec = load_scenario(path)
     if out_dir is not None and out_dir.exists():
@@ -94,6 +108,7 @@ def run_command(
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        disable=not err.is_interactive,  # else Rich ends with an empty line on stderr
     ) as bar:
         task = bar.add_task(spec.name, total=reps * n_steps)
         result = run(
@@ -171,12 +186,12 @@ def calibrate_command(
         typer.Option("--horizon", help="Forecast up to this period (default: the last observed)."),
     ] = None,
     trials: Annotated[
-        int, typer.Option("--trials", help="Completed trials the study should have.")
+        int, typer.Option("--trials", min=1, help="Completed trials the study should have.")
     ] = 200,
     reps: Annotated[
-        int, typer.Option("--reps", help="Replications per trial (same seeds in each).")
+        int, typer.Option("--reps", min=1, help="Replications per trial (same seeds in each).")
     ] = 5,
-    sampler: Annotated[str, typer.Option("--sampler", help="tpe, cmaes, random or qmc.")] = "tpe",
+    sampler: Annotated[Sampler, typer.Option("--sampler", help="Optuna's sampler.")] = Sampler.tpe,
     storage: Annotated[
         str | None,
         typer.Option(
@@ -186,9 +201,11 @@ def calibrate_command(
     study: Annotated[
         str | None, typer.Option("--study", help="Study name (default: <scenario>-<cohort>).")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", help="Processes working on the study.")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes working on the study.")
+    ] = 1,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the replications and the sampler.")
+        int, typer.Option("--seed", min=0, help="Seed of the replications and the sampler.")
     ] = 0,
 ) -> None:
     """Calibrate a scenario's free parameters to observed cohort retention with Optuna.
@@ -206,7 +223,7 @@ def calibrate_command(
         horizon=horizon,
         trials=trials,
         reps=reps,
-        sampler=sampler,
+        sampler=sampler.value,
         storage=storage,
         study=study,
         workers=workers,
@@ -220,6 +237,7 @@ def calibrate_command(
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        disable=not err.is_interactive,  # else Rich ends with an empty line on stderr
     ) as bar:
         search = bar.add_task(f"{p.study}: trials", total=trials, best="")
         check = bar.add_task("noise floor: re-evaluations", total=None, best="", visible=False)
@@ -260,11 +278,20 @@ def _say(line: str, console: Console = err) -> None:
     console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
+def flag(setting: str) -> str:
+    """The command line's word for a calibration setting (the setting itself if it has no flag,
+    such as `scenario`, the argument)."""
+    return FLAGS.get(setting, setting)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input becomes one line on stderr and exit status 2."""
     try:
         status = app(args=argv, standalone_mode=False)
-    except (ScenarioError, Refused, CalibrationError) as exc:
+    except CalibrationError as exc:
+        _say(f"error: {exc.message(flag)}")
+        return 2
+    except (ScenarioError, Refused) as exc:
         _say(f"error: {exc}")
         return 2
     except Interrupted as exc:

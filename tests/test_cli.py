@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,8 +14,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import typer.main
 
-from sim.cli import main
+from sim.cli import FLAGS, app, main
 from sim.scenario import apply_overrides, load_scenario
 from sim.store.runs import FILES
 
@@ -307,28 +311,91 @@ def test_calibrate_refuses_bad_data_with_one_line_and_writes_nothing(
     assert [p.name for p in tmp_path.iterdir()] == ["observed.csv"]  # no results/, no study
 
 
+FADER = Path(__file__).resolve().parents[1] / "calibration" / "data" / "fader_hardie_2007.csv"
+SAMPLER_CHOICES = "'annealing' is not one of 'tpe', 'cmaes', 'random', 'qmc'"
+
+
 @pytest.mark.parametrize(
-    ("args", "option"),
+    ("args", "start"),
     [
-        (["--fit-periods", "4-1"], "--fit-periods"),
-        (["--workers", "0"], "--workers"),
-        (["--sampler", "annealing"], "--sampler"),
-        (["--cohort", "nobody"], "--cohort"),
-        (["--horizon", "abc"], "--horizon"),
+        (["--fit-periods", "4-1"], "--fit-periods: need 1 <= FIRST <= LAST, got '4-1'"),
+        (["--fit-periods", "x"], "--fit-periods: expected FIRST-LAST such as 1-4, got 'x'"),
+        (["--fit-periods", "1-9"], "--fit-periods: 1-9 needs periods 0-9, but cohort 'regular'"),
+        (["--horizon", "2"], "--horizon: must be at least the last fit period (4), got 2"),
+        (["--horizon", "abc"], "Invalid value for '--horizon'"),
+        (["--cohort", "nobody"], f"--cohort: no cohort 'nobody' in {FADER}"),
+        (["--study", "../up"], "--study: '../up' cannot name a folder"),
+        (["--storage", "nosuchdb://x"], "--storage: cannot open nosuchdb://x: "),
+        (["--trials", "0"], "Invalid value for '--trials'"),
+        (["--reps", "0"], "Invalid value for '--reps'"),
+        (["--workers", "0"], "Invalid value for '--workers'"),
+        (["--seed", "-1"], "Invalid value for '--seed'"),
+        (["--sampler", "annealing"], "Invalid value for '--sampler'"),
     ],
 )
 def test_calibrate_refuses_bad_options(
     args: list[str],
-    option: str,
+    start: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Whoever checks it (Typer or the library), the one line names the flag."""
     monkeypatch.chdir(tmp_path)
-    data = Path(__file__).resolve().parents[1] / "calibration" / "data" / "fader_hardie_2007.csv"
-    assert main(["calibrate", str(ANNUAL), "--data", str(data), "--cohort", "regular", *args]) == 2
-    assert option in one_error_line(capsys.readouterr().err)
+    assert main(["calibrate", str(ANNUAL), "--data", str(FADER), "--cohort", "regular", *args]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: {start}")
+    if args[0] == "--sampler":
+        assert SAMPLER_CHOICES in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_calibrate_on_several_cohorts_asks_for_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["calibrate", str(ANNUAL), "--data", str(FADER)]) == 2
+    assert one_error_line(capsys.readouterr().err) == (
+        f"error: --cohort: {FADER} holds cohorts regular, high_end; choose one"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "difference"),
+    [
+        (["--reps", "3"], "--reps (2, now 3)"),
+        (["--fit-periods", "1-3"], "--fit-periods ('1-4', now '1-3')"),
+        (["--seed", "7"], "--seed (0, now 7)"),
+    ],
+)
+def test_calibrate_refuses_to_mix_a_study_made_otherwise(
+    args: list[str], difference: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A study made with --reps 2 (and the defaults) is not continued with other settings."""
+    from calibration.calibrate import plan
+    from calibration.study import open_study, setup_of
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    p = plan(ANNUAL, FADER, cohort="regular", reps=2, storage=url, study="s", root=tmp_path)
+    open_study(url, "s", setup_of(p.problem, 2, 0, str(FADER), "regular"), "tpe", 0)
+    command = ["calibrate", str(ANNUAL), "--data", str(FADER), "--cohort", "regular"]
+    assert main([*command, "--reps", "2", "--storage", url, "--study", "s", *args]) == 2
+    assert one_error_line(capsys.readouterr().err) == (
+        f"error: study 's' in {url} was made with a different {difference}; "
+        "give another --study to start afresh"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["s.db"]
+
+
+def test_every_calibration_setting_has_its_flag() -> None:
+    """FLAGS maps each setting of the library's plan() to the calibrate option that gives it."""
+    from calibration.calibrate import plan
+
+    assert set(FLAGS) == set(inspect.signature(plan).parameters) - {"scenario", "root"}
+    command = typer.main.get_command(app).commands["calibrate"]
+    options = {p.name: p.opts for p in command.params}
+    assert {setting: options[setting] for setting in FLAGS} == {s: [f] for s, f in FLAGS.items()}
 
 
 def test_calibrate_needs_free_parameters(
@@ -338,3 +405,42 @@ def test_calibrate_needs_free_parameters(
     data.write_text("cohort,period,retained\na,0,1\na,1,0.5\n", encoding="utf-8")
     assert main(["calibrate", str(baseline_file), "--data", str(data)]) == 2
     assert "calibration: no free parameters" in one_error_line(capsys.readouterr().err)
+
+
+# --- only the command line knows its flags ------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAG = re.compile(r"--[a-z]")
+
+
+def library_modules() -> list[Path]:
+    modules = sorted([*(ROOT / "calibration").rglob("*.py"), *(ROOT / "sim").rglob("*.py")])
+    return [m for m in modules if m != ROOT / "sim" / "cli.py"]
+
+
+def test_no_library_module_speaks_in_flags() -> None:
+    """No string in calibration/ or sim/ (docstrings included) but sim/cli.py holds a flag."""
+    modules = library_modules()
+    assert ROOT / "calibration" / "calibrate.py" in modules
+    found = [
+        f"{module.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+        for module in modules
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if FLAG.search(node.value)
+    ]
+    assert found == []
+
+
+def test_library_errors_name_settings_the_command_line_knows() -> None:
+    """Every setting a CalibrationError is raised about has a flag (or is the scenario)."""
+    named = [
+        (module.relative_to(ROOT), node.args[0].value)
+        for module in library_modules()
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        if node.func.id == "CalibrationError" and node.args
+        if isinstance(node.args[0], ast.Constant) and node.args[0].value is not None
+    ]
+    assert len(named) >= 10
+    assert [(m, s) for m, s in named if s not in FLAGS] == []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import pickle
 import tomllib
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from calibration import CalibrationError
+from calibration import CalibrationError, StudyMismatch
 from calibration.calibrate import Outcome, calibrate, plan
 from sim.running import run
 from sim.scenario import load_scenario
@@ -102,35 +103,83 @@ def test_a_study_made_with_other_settings_is_not_mixed_in(
     p = plan(
         small, truth_data, fit_periods="1-3", trials=TRIALS, reps=3, root=recovered.plan.out.parent
     )
-    with pytest.raises(CalibrationError, match=r"different --reps \(2, now 3\)"):
+    with pytest.raises(StudyMismatch) as err:
         calibrate(p)
+    assert str(err.value) == (
+        f"study '{p.study}' in {p.storage} was made with a different reps (2, now 3); "
+        "give another study to start afresh"
+    )
+    assert (err.value.setting, err.value.stored, err.value.now) == ("reps", 2, 3)
 
 
 @pytest.mark.parametrize(
-    ("options", "message"),
+    ("options", "setting", "problem"),
     [
-        ({"fit_periods": "x"}, "--fit-periods: expected FIRST-LAST such as 1-4, got 'x'"),
-        ({"fit_periods": "3-2"}, "--fit-periods: need 1 <= FIRST <= LAST"),
-        ({"fit_periods": "1-9"}, "no observation at period 7"),
-        ({"horizon": 2, "fit_periods": "1-3"}, "--horizon: must be at least the last fit period"),
-        ({"cohort": "regular"}, "--cohort: no cohort 'regular'"),
-        ({"trials": 0}, "--trials: must be at least 1"),
-        ({"sampler": "grid"}, "--sampler: unknown sampler 'grid'"),
-        ({"study": "../up"}, "--study: '../up' cannot name a folder"),
+        ({"fit_periods": "x"}, "fit_periods", "expected FIRST-LAST such as 1-4, got 'x'"),
+        ({"fit_periods": "3-2"}, "fit_periods", "need 1 <= FIRST <= LAST, got '3-2'"),
+        (
+            {"fit_periods": "1-9"},
+            "fit_periods",
+            "1-9 needs periods 0-9, but cohort 'synthetic' in ",
+        ),
+        ({"horizon": 2, "fit_periods": "1-3"}, "horizon", "must be at least the last fit period"),
+        ({"cohort": "regular"}, "cohort", "no cohort 'regular' in "),
+        ({"trials": 0}, "trials", "must be at least 1, got 0"),
+        ({"reps": -1}, "reps", "must be at least 1, got -1"),
+        ({"workers": 0}, "workers", "must be at least 1, got 0"),
+        ({"seed": -1}, "seed", "must not be negative, got -1"),
+        ({"sampler": "grid"}, "sampler", "unknown sampler 'grid'; one of tpe, cmaes, random, qmc"),
+        ({"study": "../up"}, "study", "'../up' cannot name a folder"),
     ],
 )
 def test_bad_settings_are_refused_before_anything_is_written(
-    small: Path, truth_data: Path, tmp_path: Path, options: dict, message: str
+    small: Path, truth_data: Path, tmp_path: Path, options: dict, setting: str, problem: str
 ) -> None:
+    """The library names the setting by its keyword, never by a command-line flag."""
     with pytest.raises(CalibrationError) as err:
         plan(small, truth_data, root=tmp_path / "calibration", **options)
-    assert message in str(err.value)
+    assert err.value.setting == setting
+    assert err.value.problem.startswith(problem)
+    assert str(err.value) == f"{setting}: {err.value.problem}"
     assert "\n" not in str(err.value)
+    assert "--" not in str(err.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fit_period_without_an_observation_is_named(small: Path, truth_data: Path) -> None:
+    with pytest.raises(CalibrationError) as err:
+        plan(small, truth_data, fit_periods="1-9")
+    assert str(err.value) == (
+        f"fit_periods: 1-9 needs periods 0-9, but cohort 'synthetic' in {truth_data} has no "
+        "observation at period 7"
+    )
 
 
 def test_several_cohorts_need_a_choice(small: Path, tmp_path: Path) -> None:
     data = Path(__file__).resolve().parents[2] / "calibration" / "data" / "fader_hardie_2007.csv"
-    with pytest.raises(CalibrationError, match="holds cohorts regular, high_end; choose one"):
+    with pytest.raises(CalibrationError) as err:
         plan(small, data, root=tmp_path)
+    assert str(err.value) == f"cohort: {data} holds cohorts regular, high_end; choose one"
     assert plan(small, data, cohort="high_end", root=tmp_path).observed[1] == 0.869
+
+
+def test_an_error_names_its_settings_as_it_is_told() -> None:
+    """str() names settings as the library does; message(name) lets a front end use its words."""
+    flags = {"reps": "--reps", "study": "--study"}.__getitem__
+    plain = CalibrationError("reps", "must be at least 1, got 0")
+    assert str(plain) == "reps: must be at least 1, got 0"
+    assert plain.message(flags) == "--reps: must be at least 1, got 0"
+    about_a_file = CalibrationError(None, "x.toml: calibration: no free parameters")
+    assert str(about_a_file) == about_a_file.message(flags) == about_a_file.problem
+    mismatch = StudyMismatch("s", "sqlite:///s.db", "reps", 2, 3)
+    assert mismatch.message(flags) == (
+        "study 's' in sqlite:///s.db was made with a different --reps (2, now 3); "
+        "give another --study to start afresh"
+    )
+    for error in (plain, about_a_file, mismatch):
+        again = pickle.loads(pickle.dumps(error))
+        assert (type(again), str(again), again.setting) == (
+            type(error),
+            str(error),
+            error.setting,
+        )

@@ -34,6 +34,7 @@ def refused(path: Path) -> str:
     assert "\n" not in message
     assert message.startswith(f"{path}: ")
     assert isinstance(caught.value, CalibrationError)
+    assert (caught.value.setting, caught.value.file) == (None, path)  # about the file
     return message.removeprefix(f"{path}: ")
 
 

@@ -14,7 +14,7 @@ from optuna.trial import TrialState
 
 from calibration import CalibrationError
 from calibration.calibrate import plan
-from calibration.study import completed, open_study, search, setup_of
+from calibration.study import completed, make_sampler, open_study, search, setup_of
 
 
 def command(small: Path, data: Path, trials: int, *extra: str) -> list[str]:
@@ -105,6 +105,13 @@ def test_a_second_command_adds_its_trials_to_the_same_study(
 def test_bad_storage_url_is_one_line(small: Path, truth_data: Path, tmp_path: Path) -> None:
     p = plan(small, truth_data, fit_periods="1-3", reps=1, root=tmp_path)
     setup = setup_of(p.problem, p.reps, p.seed, "data", p.cohort)
-    with pytest.raises(CalibrationError, match=r"^--storage: cannot open nosuchdb://x: ") as err:
+    with pytest.raises(CalibrationError, match=r"^storage: cannot open nosuchdb://x: ") as err:
         open_study("nosuchdb://x", "s", setup, "tpe", 0)
+    assert err.value.setting == "storage"
     assert "\n" not in str(err.value)
+
+
+def test_unknown_sampler_names_the_setting() -> None:
+    with pytest.raises(CalibrationError) as err:
+        make_sampler("annealing", 0)
+    assert str(err.value) == "sampler: unknown sampler 'annealing'; one of tpe, cmaes, random, qmc"
