@@ -224,6 +224,7 @@ def test_report_of_two_runs_goes_inside_the_baseline(
     assert len(list((out / "charts").glob("*.svg"))) == 18
 
 
+@pytest.mark.slow
 def test_real_process_refuses_bad_file_with_one_line(
     whatif: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -250,6 +251,7 @@ def test_real_process_refuses_bad_file_with_one_line(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_a_run_leaves_no_results_folder(tmp_path: Path) -> None:
     """SIGINT mid-run: exit status 130, a one-line notice, and no folder (not even a partial)."""
     import signal

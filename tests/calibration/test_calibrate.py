@@ -26,6 +26,7 @@ def recovered(small: Path, truth_data: Path, tmp_path_factory: pytest.TempPathFa
     return calibrate(p)
 
 
+@pytest.mark.slow
 def test_recovers_the_parameter_that_made_the_data(recovered: Outcome) -> None:
     """Data simulated at retention.base = 1.2 (other seeds): the accepted range holds the truth
     and is much narrower than the search range [-1, 3]."""
@@ -38,6 +39,7 @@ def test_recovers_the_parameter_that_made_the_data(recovered: Outcome) -> None:
     assert recovered.accepted["trial"].to_list().count(recovered.best_trial) == 1
 
 
+@pytest.mark.slow
 def test_writes_the_study_folder(recovered: Outcome) -> None:
     out = recovered.plan.out
     for name in (
@@ -66,6 +68,7 @@ def test_writes_the_study_folder(recovered: Outcome) -> None:
     assert not list(out.parent.glob(".*partial"))
 
 
+@pytest.mark.slow
 def test_charts_open_offline(recovered: Outcome) -> None:
     charts = recovered.plan.out / "charts"
     for name in ("fit", "history", "importance"):
@@ -85,6 +88,7 @@ def test_calibrated_toml_is_a_runnable_whatif(recovered: Outcome) -> None:
     assert run(scenario, reps=1, consumers=200, steps=24).cohorts.height > 0
 
 
+@pytest.mark.slow
 def test_same_command_on_a_finished_study_runs_no_new_trial(
     recovered: Outcome, small: Path, truth_data: Path
 ) -> None:

@@ -38,6 +38,7 @@ def wait_for_trials(url: str, n: int, proc: subprocess.Popen, timeout: float = 1
     raise AssertionError(f"fewer than {n} trials after {timeout} s")
 
 
+@pytest.mark.slow
 def test_interrupted_then_killed_study_resumes_without_losing_or_repeating(
     small: Path, truth_data: Path, tmp_path: Path
 ) -> None:
@@ -72,6 +73,7 @@ def test_interrupted_then_killed_study_resumes_without_losing_or_repeating(
     assert (tmp_path / "results" / "calibration" / "s" / "calibrated.toml").is_file()
 
 
+@pytest.mark.slow
 def test_two_workers_fill_one_study(small: Path, truth_data: Path, tmp_path: Path) -> None:
     p = plan(small, truth_data, fit_periods="1-3", trials=6, reps=1, workers=2, root=tmp_path)
     setup = setup_of(p.problem, p.reps, p.seed, "data", p.cohort)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 
 from sim import run
 from sim.engine.reviews import blend_expectation
@@ -17,6 +18,7 @@ from sim.scenario import apply_overrides
 TWO_YEARS = {"population": {"consumers": 20_000}, "time": {"steps": 730}}
 
 
+@pytest.mark.slow
 def test_better_onboarding_raises_twelve_period_retention(baseline) -> None:
     plain = apply_overrides(baseline, TWO_YEARS)
     better = apply_overrides(
