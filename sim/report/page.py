@@ -136,8 +136,9 @@ def run_figures(run: Run) -> list[Figure]:
         Figure(
             "retention",
             "Cohort retention",
-            f"Of the customers a brand won, the share still active after each {per}. Curves "
-            "flatten as the least tolerant leave first.",
+            f"Of the customers a brand won early enough to be seen that long, the share still "
+            f"active after each {per} (pooled over acquisition cohorts). Curves flatten as the "
+            "least tolerant leave first.",
             retention.retention_chart(retention.retention_bands(r.cohorts), brands, per),
         ),
         Figure(
@@ -453,7 +454,13 @@ def build_page(runs: Sequence[Run], parts: Sequence[Section], diffs: pl.DataFram
             f"<ul class='sentences'>{items}</ul><p class='note'>Differences are scenario minus "
             f"baseline, {pairing}; the interval holds 90 % of the differences.</p>"
         )
-    if not retention_observed(s):
+    if retention_observed(s):
+        body.append(
+            f"<p class='note'>{RETENTION_PERIOD}-{period_name(s)} retention is pooled over "
+            f"acquisition cohorts: of all customers acquired early enough to be seen "
+            f"{RETENTION_PERIOD} {period_name(s)}s later, the share still active then.</p>"
+        )
+    else:
         body.append(
             f"<p class='note'>{RETENTION_PERIOD}-period retention needs at least "
             f"{(RETENTION_PERIOD + 1) * s.retention.period} steps: not observed in this run.</p>"
