@@ -58,6 +58,24 @@ class Interrupted(Exception):
     """Ctrl-C with something to say about what was kept: one line, exit status 130."""
 
 
+def _progress(counting: TextColumn) -> Progress:
+    """A progress bar on stderr: what runs, the bar, done of total, `counting`, time left.
+
+    Off when stderr is not a terminal: Rich would end it with an empty line there, and an
+    error under the bar would not be one line.
+    """
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        counting,
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_interactive,
+    )
+
+
 def _default_scenario() -> Path:
     return DEFAULT_SCENARIO if DEFAULT_SCENARIO.is_file() else _REPO_SCENARIO
 
@@ -100,16 +118,7 @@ def run_command(
         if any(out_dir.iterdir()):
             raise Refused(f"--out: {out_dir} already exists and is not empty")
     n_steps = steps or spec.time.steps
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("steps"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_interactive,  # else Rich ends with an empty line on stderr
-    ) as bar:
+    with _progress(TextColumn("steps")) as bar:
         task = bar.add_task(spec.name, total=reps * n_steps)
         result = run(
             spec,
@@ -229,16 +238,7 @@ def calibrate_command(
         workers=workers,
         seed=seed,
     )
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[best]}"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_interactive,  # else Rich ends with an empty line on stderr
-    ) as bar:
+    with _progress(TextColumn("{task.fields[best]}")) as bar:
         search = bar.add_task(f"{p.study}: trials", total=trials, best="")
         check = bar.add_task("noise floor: re-evaluations", total=None, best="", visible=False)
 
