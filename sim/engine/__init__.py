@@ -1,7 +1,9 @@
 """The engine: the journey model and its mechanisms, built from a validated scenario.
 
-`model.JourneyModel` owns the state (population arrays, touchpoints, review pages, ledger);
-`moments/` holds one module per moment of truth, `retention` the renew-or-churn decision.
+`model.JourneyModel` owns the state (population arrays, touchpoints, review pages, ledger) and
+the schedule; `step` writes the order of a step, `moments/` holds one module per moment of
+truth, `retention` the renew-or-churn decision, `transitions` the moves along the journey and
+`choice` the brand choice.
 The engine imports only the scenario layer; nothing here knows about runs on disk or reports.
 Names load on first use, so importing a pure module of the engine does not import Mesa.
 """

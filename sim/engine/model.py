@@ -1,8 +1,9 @@
 """The journey model: a Mesa model whose consumers are agents backed by struct-of-arrays.
 
-`JourneyModel` owns all state. A step runs the five moments in journey order, then retention,
-each with array operations over the consumers concerned; dated changes (campaign starts and
-ends, quality or price changes) are Mesa events scheduled when the model is built.
+`JourneyModel` owns all state and the schedule. A step (`sim.engine.step.advance`) runs the
+moments and retention, each with array operations over the consumers concerned, moving them by
+the functions of `sim.engine.transitions`; dated changes (campaign starts and ends, quality or
+price changes) and renewal days are Mesa events.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from mesa.time import Priority, Schedule
 
 from sim.engine import retention
 from sim.engine.cohorts import cohort_retention
-from sim.engine.journey import EDGE_INDEX, Moment
+from sim.engine.journey import Moment
 from sim.engine.metrics import Ledger
-from sim.engine.moments import fmot, pre_zmot, smot, umot, zmot
 from sim.engine.network import build_ties
 from sim.engine.population import NO_BRAND, TRAITS, draw_population
 from sim.engine.reviews import ReviewPages
-from sim.engine.touchpoints import Touchpoints, encounter
+from sim.engine.step import advance
+from sim.engine.touchpoints import Touchpoints
 from sim.scenario import Scenario
 
 __all__ = ["Consumer", "JourneyModel"]
@@ -135,8 +136,6 @@ class JourneyModel(mesa.Model):
         self.cols = self.ledger.cols
         self.max_need_rate = float(pop.need_rate.max(initial=0))
 
-        self.start = pop.moment.copy()  # moments at the start of the current step
-        self.heard = np.empty(0, dtype=np.int64)  # heard positive word of mouth this step
         self.counts = np.bincount(pop.moment, minlength=len(Moment)).astype(np.int64)
         customers = pop.brand[pop.moment >= Moment.SMOT]
         self.customer_counts = np.bincount(customers, minlength=len(brands)).astype(np.int64)
@@ -144,8 +143,9 @@ class JourneyModel(mesa.Model):
         self._calendar: dict[int, list[np.ndarray]] = {}  # renewal step -> who renews then
         initial = np.flatnonzero(pop.moment >= Moment.SMOT)
         for due in np.unique(pop.next_renewal[initial]):
-            self._book_renewals(initial[pop.next_renewal[initial] == due], int(due))
-        self._spells: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+            self.book_renewals(initial[pop.next_renewal[initial] == due], int(due))
+        # Ended customer spells, one entry per churn: (brand, acquired, ended), for the cohorts.
+        self.spells: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._schedule_changes()
         # Measured after the step and the renewals of the same time (lowest priority runs last).
         self.schedule_recurring(self._record, Schedule(interval=1, start=1), Priority.LOW)
@@ -158,17 +158,9 @@ class JourneyModel(mesa.Model):
         return int(self.time)
 
     def step(self) -> None:
-        """One step. Customers act first (experience, talk, post), then the market, so word of
-        mouth and reviews of a step reach shoppers in the same step. Each moment acts only on
-        those who were in it when the step began. Renewals falling on this step are Mesa events
-        that run after it."""
-        self.start = self.population.moment.copy()
-        experiences = smot.step(self)
-        umot.step(self, experiences)
-        retention.step(self)
-        pre_zmot.step(self)
-        zmot.step(self)
-        fmot.step(self)
+        """One step, in the order `sim.engine.step.advance` writes down. Renewals falling on this
+        step are Mesa events that run after it."""
+        advance(self)
 
     def _at(self, time: int, change: partial, priority: Priority = Priority.HIGH) -> None:
         self._scheduled.append(change)
@@ -198,84 +190,16 @@ class JourneyModel(mesa.Model):
             if touchpoint is not None:
                 getattr(self.touchpoints, field)[self.touchpoints.index(b, touchpoint)] = value
             else:
-                target = {"quality": self.brand_quality, "quality_sd": self.brand_quality_sd}
-                target.get(field, self.prices)[b] = value
+                brand_field = {
+                    "price": self.prices,
+                    "quality": self.brand_quality,
+                    "quality_sd": self.brand_quality_sd,
+                }
+                brand_field[field][b] = value  # an unknown field is a KeyError
 
-    # --- moves along the journey ------------------------------------------------------------
+    # --- renewal calendar -------------------------------------------------------------------
 
-    def move(self, idx: np.ndarray, to: Moment) -> None:
-        """Move consumers to a moment, counting the flow along each edge they take."""
-        if idx.size == 0:
-            return
-        pop = self.population
-        came_from = np.bincount(pop.moment[idx], minlength=len(Moment))
-        for m in np.flatnonzero(came_from):
-            self.ledger.add(self.cols.flow[EDGE_INDEX[(Moment(m), to)]], came_from[m])
-        self.counts -= came_from
-        self.counts[to] += idx.size
-        pop.moment[idx] = to
-
-    def enter_market(self, idx: np.ndarray) -> None:
-        """A need has arisen: research, or with ZMOT off choose at once on attitude and price."""
-        if self.spec.zmot.enabled:
-            self.move(idx, Moment.ZMOT)
-            return
-        pop, c = self.population, self.spec.choice
-        u = zmot.utilities(
-            pop.attitude[idx],
-            np.zeros((idx.size, len(self.brands))),
-            self.prices,
-            pop.price_sensitivity[idx],
-            pop.aware[idx],
-            (c.attitude, c.reviews, c.price),
-        )
-        brand = zmot.choose(self.rng, u)
-        ok = brand >= 0
-        self.to_first_encounter(idx[ok], brand[ok], pop.attitude[idx[ok], brand[ok]])
-
-    def to_first_encounter(self, idx: np.ndarray, brand: np.ndarray, expected: np.ndarray) -> None:
-        """A brand is chosen with an expectation of its quality: meet it, or buy with FMOT off."""
-        self.population.brand[idx] = brand
-        self.population.expectation[idx] = expected
-        if self.spec.fmot.enabled:
-            self.move(idx, Moment.FMOT)
-        else:
-            self.acquire(idx, brand)
-
-    def acquire(self, idx: np.ndarray, brand: np.ndarray) -> None:
-        pop, t = self.population, self.t
-        pop.brand[idx] = brand
-        pop.aware[idx, brand] = True
-        pop.acquired[idx] = t
-        pop.satisfaction[idx] = 0.0
-        self._book_renewals(idx, t + self.spec.retention.period)
-        self.ledger.add_by_brand(self.cols.acquisitions, brand)
-        self.ledger.add_by_brand(self.cols.revenue, brand, self.prices[brand])
-        self.customer_counts += np.bincount(brand, minlength=len(self.brands))
-        self.move(idx, Moment.SMOT)
-
-    def leave(self, idx: np.ndarray, to: Moment) -> None:
-        """A shopper who did not buy drops its chosen brand."""
-        self.population.brand[idx] = NO_BRAND
-        self.move(idx, to)
-
-    def churn(self, idx: np.ndarray) -> None:
-        if idx.size == 0:
-            return
-        pop = self.population
-        brand = pop.brand[idx].astype(np.int64)
-        self._spells.append((brand, pop.acquired[idx].copy(), np.full(idx.size, self.t)))
-        self.ledger.add_by_brand(self.cols.churn, brand)
-        self.customer_counts -= np.bincount(brand, minlength=len(self.brands))
-        pop.brand[idx] = NO_BRAND
-        pop.acquired[idx] = -1
-        shop = self.rng.random(idx.size) < self.spec.retention.reenter
-        if not self.spec.zmot.enabled:
-            shop[:] = False
-        self.move(idx[shop], Moment.ZMOT)
-        self.move(idx[~shop], Moment.PRE_ZMOT)
-
-    def _book_renewals(self, idx: np.ndarray, due: int) -> None:
+    def book_renewals(self, idx: np.ndarray, due: int) -> None:
         """Put customers in the renewal calendar; each renewal day is one Mesa event."""
         self.population.next_renewal[idx] = due
         if due not in self._calendar:
@@ -292,43 +216,6 @@ class JourneyModel(mesa.Model):
         retention.renewals(
             self, idx[(pop.next_renewal[idx] == due) & (pop.moment[idx] >= Moment.SMOT)]
         )
-
-    def renew(self, idx: np.ndarray) -> None:
-        """Customers who stay pay for the next period."""
-        brand = self.population.brand[idx].astype(np.int64)
-        self.ledger.add_by_brand(self.cols.revenue, brand, self.prices[brand])
-        self._book_renewals(idx, self.t + self.spec.retention.period)
-
-    # --- touchpoints ------------------------------------------------------------------------
-
-    def audience(self, tp: int, idx: np.ndarray) -> np.ndarray:
-        """The consumers in `idx` that touchpoint `tp` is aimed at."""
-        who = self.touchpoints.audience[tp]
-        if who == "all":
-            return idx
-        pop = self.population
-        mine = (pop.moment[idx] >= Moment.SMOT) & (pop.brand[idx] == self.touchpoints.brand[tp])
-        if who == "prospects":
-            return idx[~mine]
-        if who == "new_customers":
-            age = self.t - pop.acquired[idx]
-            mine &= (pop.acquired[idx] >= 1) & (age < self.spec.smot.onboarding_steps)
-        return idx[mine]
-
-    def contact(self, tp: int, idx: np.ndarray, *, attitude: bool = True) -> np.ndarray:
-        """Record contacts and their cost; with `attitude`, the brand becomes known and the
-        encounter moves attitude toward its quality."""
-        tps = self.touchpoints
-        self.ledger.add(self.cols.contacts[tp], idx.size)
-        self.ledger.add(self.cols.cost[tp], idx.size * tps.cost[tp])
-        if attitude and idx.size:
-            b, pop = int(tps.brand[tp]), self.population
-            pop.aware[idx, b] = True
-            quality = tps.quality[tp] + tps.quality_sd[tp] * self.rng.standard_normal(idx.size)
-            pop.attitude[idx, b] = encounter(
-                pop.attitude[idx, b], quality, tps.weight[tp], self.spec.smot.negativity
-            )
-        return idx
 
     # --- measurement ------------------------------------------------------------------------
 
@@ -355,7 +242,7 @@ class JourneyModel(mesa.Model):
         pop = self.population
         active = np.flatnonzero(pop.moment >= Moment.SMOT)
         parts = [
-            *self._spells,
+            *self.spells,
             (
                 pop.brand[active].astype(np.int64),
                 pop.acquired[active],

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import transitions
 from sim.engine.draws import bernoulli_indices
 from sim.engine.journey import Moment
 
@@ -60,7 +61,7 @@ def _decide(model: JourneyModel, who: np.ndarray) -> None:
         s.slope,
         s.competition,
     )
-    model.churn(who[model.rng.random(who.size) < p])
+    transitions.churn(model, who[model.rng.random(who.size) < p])
 
 
 def renewals(model: JourneyModel, due: np.ndarray) -> None:
@@ -72,12 +73,13 @@ def renewals(model: JourneyModel, due: np.ndarray) -> None:
     if s.enabled and s.mode == "subscription":
         _decide(model, due)
         due = due[model.population.moment[due] >= Moment.SMOT]
-    model.renew(due)
+    transitions.renew(model, due)
 
 
-def step(model: JourneyModel) -> None:
-    """Repurchase markets: the period's churn odds spread as a hazard over its steps."""
+def step(model: JourneyModel, start: np.ndarray) -> None:
+    """Repurchase markets: the period's churn odds spread as a hazard over its steps, among
+    those who were customers when the step began (`start`)."""
     s = model.spec.retention
     if s.enabled and s.mode == "repurchase":
         deciding = bernoulli_indices(model.rng, model.population.size, 1.0 / s.period)
-        _decide(model, deciding[model.start[deciding] >= Moment.SMOT])
+        _decide(model, deciding[start[deciding] >= Moment.SMOT])

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.journey import Moment
-from sim.scenario import Scenario
+from sim.scenario import EDITABLE_TOUCHPOINT, Scenario
 
 __all__ = ["Touchpoints", "disconfirmation", "encounter"]
 
 _MOMENT = {m.label: m for m in (Moment.PRE_ZMOT, Moment.ZMOT, Moment.FMOT, Moment.SMOT)}
-EDITABLE = ("reach", "quality", "quality_sd", "weight", "cost", "trigger")
 
 
 @dataclass(eq=False)
@@ -40,7 +39,9 @@ class Touchpoints:
             for b, brand in enumerate(scenario.brands.values())
             for name, tp in brand.touchpoints.items()
         ]
-        values = {f: np.array([getattr(tp, f) for *_, tp in rows], float) for f in EDITABLE}
+        values = {
+            f: np.array([getattr(tp, f) for *_, tp in rows], float) for f in EDITABLE_TOUCHPOINT
+        }
         return cls(
             names=[name for _, name, _ in rows],
             brand=np.array([b for b, *_ in rows], dtype=np.int64),

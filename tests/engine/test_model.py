@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from sim import Consumer, JourneyModel, Moment
-from sim.scenario import validate_scenario
+from sim.scenario import EDITABLE_BRAND, validate_scenario
 
 
 def small(**extra) -> dict:
@@ -76,6 +76,21 @@ def test_a_dated_event_changes_the_brand_from_its_day_on() -> None:
     assert model.prices[0] == 10.0
     model.run_for(1)
     assert model.prices[0] == 1.0
+
+
+def test_each_editable_brand_field_lands_in_its_own_array_and_no_other_field_does() -> None:
+    change = {"price": 1.0, "quality": 2.0, "quality_sd": 0.25}
+    assert set(change) == set(EDITABLE_BRAND)
+    spec = small(events={"shift": {"at": 5, "brand": "theirs", "set": change}})
+    model = JourneyModel(validate_scenario(spec), rng=1)
+    before = (model.prices.copy(), model.brand_quality.copy(), model.brand_quality_sd.copy())
+    model.run_for(5)
+    after = (model.prices, model.brand_quality, model.brand_quality_sd)
+    assert [a[1] for a in after] == [1.0, 2.0, 0.25]
+    assert all(a[0] == b[0] for a, b in zip(after, before, strict=True))
+    with pytest.raises(KeyError):  # never a silent change of price
+        model._apply("theirs", None, {"colour": 9.0})
+    assert model.prices[1] == 1.0
 
 
 def test_touchpoint_cost_is_contacts_times_cost_per_contact() -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import transitions
 from sim.engine.journey import Moment
 from sim.engine.touchpoints import encounter
 
@@ -46,15 +47,16 @@ def first_encounter(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, n
         which = rng.choice(mine, size=rows.size, p=weights)
         for tp in mine:
             met = rows[which == tp]
-            model.contact(tp, idx[met], attitude=False)
+            transitions.contact(model, tp, idx[met], attitude=False)
             quality[met] = tps.quality[tp] + tps.quality_sd[tp] * rng.standard_normal(met.size)
             weight[met] = tps.weight[tp]
     return quality, weight
 
 
-def step(model: JourneyModel) -> None:
+def step(model: JourneyModel, start: np.ndarray) -> None:
+    """Shoppers who were at FMOT when the step began (`start`) meet their brand and buy or not."""
     pop, rng, s = model.population, model.rng, model.spec
-    idx = np.flatnonzero(model.start == Moment.FMOT)
+    idx = np.flatnonzero(start == Moment.FMOT)
     if idx.size == 0:
         return
     brand = pop.brand[idx].astype(np.int64)
@@ -64,8 +66,8 @@ def step(model: JourneyModel) -> None:
     )
     p = conversion_probability(quality, pop.expectation[idx], s.fmot.base, s.fmot.slope)
     won = rng.random(idx.size) < p
-    model.acquire(idx[won], brand[won])
+    transitions.acquire(model, idx[won], brand[won])
     lost = idx[~won]
     again = rng.random(lost.size) < s.fmot.retry
-    model.leave(lost[again], Moment.ZMOT)
-    model.leave(lost[~again], Moment.PRE_ZMOT)
+    transitions.leave(model, lost[again], Moment.ZMOT)
+    transitions.leave(model, lost[~again], Moment.PRE_ZMOT)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import transitions
 from sim.engine.draws import bernoulli_indices, thinned_indices
 from sim.engine.journey import Moment
 
@@ -20,14 +21,19 @@ if TYPE_CHECKING:
 __all__ = ["step"]
 
 
-def step(model: JourneyModel) -> None:
+def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
+    """Stimuli reach their audience; needs arise among those out of the market when the step
+    began (`start`), from their need cycle, campaign triggers, and positive word of mouth heard
+    this step (`heard`, from SMOT)."""
     pop, rng, n = model.population, model.rng, model.population.size
-    out_of_market = model.start == Moment.PRE_ZMOT
+    out_of_market = start == Moment.PRE_ZMOT
     triggered = []
 
     for tp in model.touchpoints.live(Moment.PRE_ZMOT):
-        met = model.audience(tp, bernoulli_indices(rng, n, model.touchpoints.reach[tp]))
-        model.contact(tp, met)
+        met = transitions.audience(
+            model, tp, bernoulli_indices(rng, n, model.touchpoints.reach[tp])
+        )
+        transitions.contact(model, tp, met)
         trigger = model.touchpoints.trigger[tp]
         if trigger > 0:
             met = met[out_of_market[met]]
@@ -40,7 +46,6 @@ def step(model: JourneyModel) -> None:
     model.ledger.add(model.cols.needs["own"], own.size)
     triggered.append(own)
 
-    heard = model.heard
     if heard.size:
         keep = out_of_market[heard] & (rng.random(heard.size) < model.spec.wom.trigger)
         model.ledger.add(model.cols.needs["word_of_mouth"], int(keep.sum()))
@@ -48,4 +53,4 @@ def step(model: JourneyModel) -> None:
 
     needs = np.unique(np.concatenate(triggered))
     # Still out of the market: a consumer contacted twice counts once, and none moved yet.
-    model.enter_market(needs[pop.moment[needs] == Moment.PRE_ZMOT])
+    transitions.enter_market(model, needs[pop.moment[needs] == Moment.PRE_ZMOT])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import transitions
 from sim.engine.draws import bernoulli_indices
 from sim.engine.journey import Moment
 from sim.engine.network import pick_listeners
@@ -22,7 +23,7 @@ from sim.engine.touchpoints import disconfirmation, encounter
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
 
-__all__ = ["Experiences", "step"]
+__all__ = ["Experiences", "Handoff", "step"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,15 @@ class Experiences:
     brand: np.ndarray
     quality: np.ndarray
     surprise: np.ndarray
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What SMOT hands on within its step: the experiences, for UMOT to review, and the
+    listeners who heard positive word of mouth, for <ZMOT to spark their need."""
+
+    experiences: Experiences
+    heard: np.ndarray
 
 
 def _experience(
@@ -46,9 +56,11 @@ def _experience(
     return Experiences(who, brand, quality, surprise)
 
 
-def step(model: JourneyModel) -> Experiences:
+def step(model: JourneyModel, start: np.ndarray) -> Handoff:
+    """Those who were customers when the step began (`start`) use the product, meet service
+    touchpoints and talk."""
     pop, rng, s, n = model.population, model.rng, model.spec, model.population.size
-    customer = model.start >= Moment.SMOT
+    customer = start >= Moment.SMOT
     found: list[Experiences] = []
 
     users = bernoulli_indices(rng, n, s.smot.usage_rate)
@@ -63,23 +75,28 @@ def step(model: JourneyModel) -> Experiences:
     tps = model.touchpoints
     for tp in tps.live(Moment.SMOT):
         met = bernoulli_indices(rng, n, tps.reach[tp])
-        met = model.contact(tp, model.audience(tp, met[customer[met]]), attitude=False)
+        met = transitions.contact(
+            model, tp, transitions.audience(model, tp, met[customer[met]]), attitude=False
+        )
         if met.size:
             quality = tps.quality[tp] + tps.quality_sd[tp] * rng.standard_normal(met.size)
             found.append(_experience(model, met, quality, tps.weight[tp]))
 
-    if s.wom.enabled:
-        word_of_mouth(model, customer)
+    heard = word_of_mouth(model, customer) if s.wom.enabled else np.empty(0, dtype=np.int64)
 
     if not found:
         empty = np.empty(0, dtype=np.int64)
-        return Experiences(empty, empty, np.empty(0), np.empty(0))
+        return Handoff(Experiences(empty, empty, np.empty(0), np.empty(0)), heard)
     fields = ("who", "brand", "quality", "surprise")
-    return Experiences(*(np.concatenate([getattr(e, f) for e in found]) for f in fields))
+    experiences = Experiences(*(np.concatenate([getattr(e, f) for e in found]) for f in fields))
+    return Handoff(experiences, heard)
 
 
-def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> None:
-    """Customers talk; listeners learn the brand and move toward the talker's attitude."""
+def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
+    """Customers talk; listeners learn the brand and move toward the talker's attitude.
+
+    Returns the listeners who heard positive word of mouth, each once.
+    """
     pop, rng, s = model.population, model.rng, model.spec
     talkers = bernoulli_indices(rng, pop.size, s.wom.rate)
     talkers = talkers[customer[talkers]]
@@ -97,4 +114,4 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> None:
     pop.attitude[listeners, brand] = encounter(
         pop.attitude[listeners, brand], said, pull, s.smot.negativity
     )
-    model.heard = np.unique(listeners[positive])
+    return np.unique(listeners[positive])

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import transitions
 from sim.engine.journey import Moment
 from sim.engine.reviews import star_rating
 
@@ -32,10 +33,12 @@ def posting_probability(
     return propensity * np.minimum(1.0, (surprise / scale) ** 2)
 
 
-def step(model: JourneyModel, experiences: Experiences) -> None:
+def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> None:
+    """Last step's posters (at UMOT when the step began, `start`) go back to SMOT; customers
+    post about this step's `experiences` (from SMOT)."""
     pop, rng, s = model.population, model.rng, model.spec
-    back = np.flatnonzero(model.start == Moment.UMOT)
-    model.move(back[pop.moment[back] == Moment.UMOT], Moment.SMOT)
+    back = np.flatnonzero(start == Moment.UMOT)
+    transitions.move(model, back[pop.moment[back] == Moment.UMOT], Moment.SMOT)
     if not s.umot.enabled or experiences.who.size == 0:
         return
     e = experiences
@@ -51,4 +54,4 @@ def step(model: JourneyModel, experiences: Experiences) -> None:
     )
     model.pages.post(model.t, e.brand[rows], stars, who)
     model.ledger.add_by_brand(model.cols.reviews, e.brand[rows])
-    model.move(who, Moment.UMOT)
+    transitions.move(model, who, Moment.UMOT)

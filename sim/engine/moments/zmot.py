@@ -11,34 +11,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import transitions
+from sim.engine.choice import choose, utilities
 from sim.engine.journey import Moment
 from sim.engine.reviews import blend_expectation
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
 
-__all__ = ["choose", "step", "utilities"]
-
-
-def utilities(
-    attitude: np.ndarray,
-    review_score: np.ndarray,
-    price: np.ndarray,
-    price_sensitivity: np.ndarray,
-    aware: np.ndarray,
-    weights: tuple[float, float, float],
-) -> np.ndarray:
-    """[consumer, brand] utility; -inf for unknown brands. review_score is 0 where none read."""
-    w_att, w_rev, w_price = weights
-    u = w_att * attitude + w_rev * review_score - w_price * price_sensitivity[:, None] * price
-    return np.where(aware, u, -np.inf)
-
-
-def choose(rng: np.random.Generator, u: np.ndarray) -> np.ndarray:
-    """Multinomial logit choice by the Gumbel-max trick; -1 for a consumer who knows no brand."""
-    gumbel = -np.log(-np.log(rng.random(u.shape)))
-    pick = np.argmax(u + gumbel, axis=1)
-    return np.where(np.isfinite(u).any(axis=1), pick, -1)
+__all__ = ["research", "step"]
 
 
 def research(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -56,12 +37,14 @@ def research(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return expectation, score
 
 
-def step(model: JourneyModel) -> None:
+def step(model: JourneyModel, start: np.ndarray) -> None:
+    """Shoppers who were at ZMOT when the step began (`start`) meet its touchpoints, research
+    and choose a brand, or some give up."""
     pop, rng, s = model.population, model.rng, model.spec
-    idx = np.flatnonzero(model.start == Moment.ZMOT)
+    idx = np.flatnonzero(start == Moment.ZMOT)
     for tp in model.touchpoints.live(Moment.ZMOT):
         hit = idx[rng.random(idx.size) < model.touchpoints.reach[tp]]
-        model.contact(tp, model.audience(tp, hit))
+        transitions.contact(model, tp, transitions.audience(model, tp, hit))
     if idx.size == 0:
         return
     expectation, score = research(model, idx)
@@ -76,6 +59,6 @@ def step(model: JourneyModel) -> None:
     brand = choose(rng, u)
     chose = brand >= 0
     rows = np.flatnonzero(chose)
-    model.to_first_encounter(idx[chose], brand[chose], expectation[rows, brand[chose]])
+    transitions.to_first_encounter(model, idx[chose], brand[chose], expectation[rows, brand[chose]])
     waiting = idx[~chose]
-    model.move(waiting[rng.random(waiting.size) < s.zmot.give_up], Moment.PRE_ZMOT)
+    transitions.move(model, waiting[rng.random(waiting.size) < s.zmot.give_up], Moment.PRE_ZMOT)

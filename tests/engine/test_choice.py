@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.moments.zmot import choose, utilities
+from sim.engine.choice import choose, utilities
 
 
 def test_choice_shares_follow_the_logit() -> None:

@@ -1,0 +1,36 @@
+"""The order of one step, written in one place, and what the moments hand each other in it.
+
+The moments do not read each other's results from the model: `advance` passes them on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.engine import retention
+from sim.engine.moments import fmot, pre_zmot, smot, umot, zmot
+
+if TYPE_CHECKING:
+    from sim.engine.model import JourneyModel
+
+__all__ = ["advance"]
+
+
+def advance(model: JourneyModel) -> None:
+    """One step: SMOT, UMOT, the retention hazard, then <ZMOT, ZMOT, FMOT.
+
+    Customers act before the market (they use the product and talk, post reviews, and in
+    repurchase markets may churn on the satisfaction just updated), so the word of mouth and the
+    reviews of a step reach shoppers in that same step. Each moment acts only on those who were
+    in it when the step began (`start`), so a consumer moves at most one edge of the journey per
+    step. SMOT hands on its experiences, which UMOT may turn into reviews, and
+    the listeners who heard positive word of mouth, whose need <ZMOT may spark. Renewals due
+    this step are Mesa events that run after it, and measuring runs after them.
+    """
+    start = model.population.moment.copy()
+    handed = smot.step(model, start)
+    umot.step(model, start, handed.experiences)
+    retention.step(model, start)
+    pre_zmot.step(model, start, handed.heard)
+    zmot.step(model, start)
+    fmot.step(model, start)

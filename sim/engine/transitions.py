@@ -1,0 +1,157 @@
+"""Transitions: the moves of consumers along the journey and the contacts of touchpoints.
+
+Each is a function of the model's state, called by the moments and by retention, so that every
+change of moment is counted in the ledger the same way whoever causes it. Scheduling (the
+renewal calendar) stays with the model; these functions only ask it to book renewals.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine.choice import choose, utilities
+from sim.engine.journey import EDGE_INDEX, Moment
+from sim.engine.population import NO_BRAND
+from sim.engine.touchpoints import encounter
+
+if TYPE_CHECKING:
+    from sim.engine.model import JourneyModel
+
+__all__ = [
+    "acquire",
+    "audience",
+    "churn",
+    "contact",
+    "enter_market",
+    "leave",
+    "move",
+    "renew",
+    "to_first_encounter",
+]
+
+
+# --- moves along the journey ----------------------------------------------------------------
+
+
+def move(model: JourneyModel, idx: np.ndarray, to: Moment) -> None:
+    """Move consumers to a moment, counting the flow along each edge they take."""
+    if idx.size == 0:
+        return
+    pop = model.population
+    came_from = np.bincount(pop.moment[idx], minlength=len(Moment))
+    for m in np.flatnonzero(came_from):
+        model.ledger.add(model.cols.flow[EDGE_INDEX[(Moment(m), to)]], came_from[m])
+    model.counts -= came_from
+    model.counts[to] += idx.size
+    pop.moment[idx] = to
+
+
+def enter_market(model: JourneyModel, idx: np.ndarray) -> None:
+    """A need has arisen: research, or with ZMOT off choose at once on attitude and price."""
+    if model.spec.zmot.enabled:
+        move(model, idx, Moment.ZMOT)
+        return
+    pop, c = model.population, model.spec.choice
+    u = utilities(
+        pop.attitude[idx],
+        np.zeros((idx.size, len(model.brands))),
+        model.prices,
+        pop.price_sensitivity[idx],
+        pop.aware[idx],
+        (c.attitude, c.reviews, c.price),
+    )
+    brand = choose(model.rng, u)
+    ok = brand >= 0
+    to_first_encounter(model, idx[ok], brand[ok], pop.attitude[idx[ok], brand[ok]])
+
+
+def to_first_encounter(
+    model: JourneyModel, idx: np.ndarray, brand: np.ndarray, expected: np.ndarray
+) -> None:
+    """A brand is chosen with an expectation of its quality: meet it, or buy with FMOT off."""
+    model.population.brand[idx] = brand
+    model.population.expectation[idx] = expected
+    if model.spec.fmot.enabled:
+        move(model, idx, Moment.FMOT)
+    else:
+        acquire(model, idx, brand)
+
+
+def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
+    """Shoppers buy `brand`: they pay, start a spell as customers and book their first renewal."""
+    pop, t = model.population, model.t
+    pop.brand[idx] = brand
+    pop.aware[idx, brand] = True
+    pop.acquired[idx] = t
+    pop.satisfaction[idx] = 0.0
+    model.book_renewals(idx, t + model.spec.retention.period)
+    model.ledger.add_by_brand(model.cols.acquisitions, brand)
+    model.ledger.add_by_brand(model.cols.revenue, brand, model.prices[brand])
+    model.customer_counts += np.bincount(brand, minlength=len(model.brands))
+    move(model, idx, Moment.SMOT)
+
+
+def leave(model: JourneyModel, idx: np.ndarray, to: Moment) -> None:
+    """A shopper who did not buy drops its chosen brand."""
+    model.population.brand[idx] = NO_BRAND
+    move(model, idx, to)
+
+
+def churn(model: JourneyModel, idx: np.ndarray) -> None:
+    """Customers leave their brand, ending their spell for the cohorts; some shop again at once."""
+    if idx.size == 0:
+        return
+    pop = model.population
+    brand = pop.brand[idx].astype(np.int64)
+    model.spells.append((brand, pop.acquired[idx].copy(), np.full(idx.size, model.t)))
+    model.ledger.add_by_brand(model.cols.churn, brand)
+    model.customer_counts -= np.bincount(brand, minlength=len(model.brands))
+    pop.brand[idx] = NO_BRAND
+    pop.acquired[idx] = -1
+    shop = model.rng.random(idx.size) < model.spec.retention.reenter
+    if not model.spec.zmot.enabled:
+        shop[:] = False
+    move(model, idx[shop], Moment.ZMOT)
+    move(model, idx[~shop], Moment.PRE_ZMOT)
+
+
+def renew(model: JourneyModel, idx: np.ndarray) -> None:
+    """Customers who stay pay for the next period."""
+    brand = model.population.brand[idx].astype(np.int64)
+    model.ledger.add_by_brand(model.cols.revenue, brand, model.prices[brand])
+    model.book_renewals(idx, model.t + model.spec.retention.period)
+
+
+# --- touchpoints ----------------------------------------------------------------------------
+
+
+def audience(model: JourneyModel, tp: int, idx: np.ndarray) -> np.ndarray:
+    """The consumers in `idx` that touchpoint `tp` is aimed at."""
+    who = model.touchpoints.audience[tp]
+    if who == "all":
+        return idx
+    pop = model.population
+    mine = (pop.moment[idx] >= Moment.SMOT) & (pop.brand[idx] == model.touchpoints.brand[tp])
+    if who == "prospects":
+        return idx[~mine]
+    if who == "new_customers":
+        age = model.t - pop.acquired[idx]
+        mine &= (pop.acquired[idx] >= 1) & (age < model.spec.smot.onboarding_steps)
+    return idx[mine]
+
+
+def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = True) -> np.ndarray:
+    """Count contacts and their cost; with `attitude`, make the brand known and move attitude."""
+    tps = model.touchpoints
+    model.ledger.add(model.cols.contacts[tp], idx.size)
+    model.ledger.add(model.cols.cost[tp], idx.size * tps.cost[tp])
+    if attitude and idx.size:
+        b, pop = int(tps.brand[tp]), model.population
+        pop.aware[idx, b] = True
+        quality = tps.quality[tp] + tps.quality_sd[tp] * model.rng.standard_normal(idx.size)
+        pop.attitude[idx, b] = encounter(
+            pop.attitude[idx, b], quality, tps.weight[tp], model.spec.smot.negativity
+        )
+    return idx
