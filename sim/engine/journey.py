@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["EDGES", "Moment", "edge_name"]
+__all__ = ["EDGES", "EDGE_INDEX", "Moment", "edge_name"]
 
 
 class Moment(IntEnum):

@@ -26,7 +26,7 @@ from sim.engine.population import NO_BRAND, TRAITS, draw_population
 from sim.engine.reviews import ReviewPages
 from sim.engine.step import advance
 from sim.engine.touchpoints import Touchpoints
-from sim.scenario import Scenario
+from sim.scenario import EDITABLE_TOUCHPOINT, Scenario
 
 __all__ = ["Consumer", "JourneyModel"]
 
@@ -185,17 +185,20 @@ class JourneyModel(mesa.Model):
         self.touchpoints.active[tp] = active
 
     def _apply(self, brand: str, touchpoint: str | None, values: dict[str, float]) -> None:
+        """A dated event: set fields of a brand or of one of its touchpoints from now on."""
         b = self.brands.index(brand)
+        if touchpoint is None:
+            row = b
+            arrays = {
+                "price": self.prices,
+                "quality": self.brand_quality,
+                "quality_sd": self.brand_quality_sd,
+            }
+        else:
+            row = self.touchpoints.index(b, touchpoint)
+            arrays = {f: getattr(self.touchpoints, f) for f in EDITABLE_TOUCHPOINT}
         for field, value in values.items():
-            if touchpoint is not None:
-                getattr(self.touchpoints, field)[self.touchpoints.index(b, touchpoint)] = value
-            else:
-                brand_field = {
-                    "price": self.prices,
-                    "quality": self.brand_quality,
-                    "quality_sd": self.brand_quality_sd,
-                }
-                brand_field[field][b] = value  # an unknown field is a KeyError
+            arrays[field][row] = value  # the loader refuses other fields; here a KeyError
 
     # --- renewal calendar -------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from sim.engine.journey import Moment
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
 
-__all__ = ["churn_probability", "step"]
+__all__ = ["churn_probability", "competitor_lead", "renewals", "step"]
 
 
 def churn_probability(
