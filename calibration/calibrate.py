@@ -24,7 +24,7 @@ from calibration import SAMPLERS, CalibrationError, charts
 from calibration.objective import Problem
 from calibration.observed import cohort_curve, read_observed
 from calibration.sbg import SbgFit, fit_sbg
-from calibration.study import completed, open_study, search, setup_of
+from calibration.study import completed, open_study, redact, search, setup_of
 from calibration.uncertainty import (
     accepted_set,
     best_trial,
@@ -291,7 +291,7 @@ def summary(o: Outcome) -> dict[str, Any]:
     ours, theirs = o.mae
     return {
         "study": p.study,
-        "storage": p.storage,
+        "storage": redact(p.storage),
         "scenario": str(p.scenario_file),
         "data": str(p.data_file),
         "cohort": p.cohort,

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from calibration.calibrate import Outcome
+from sim.report.text import markup_safe
 
 __all__ = ["render", "short_names"]
 
@@ -31,7 +32,8 @@ def render(o: Outcome, console: Console) -> None:
     p = o.plan
     done = int((o.trials["state"] == "complete").sum())
     console.print(
-        f"[bold]{p.study}[/]: {done} trials, cohort '{p.cohort}', fitted on periods "
+        f"[bold]{markup_safe(p.study)}[/]: {done} trials, cohort '{markup_safe(p.cohort)}', "
+        f"fitted on periods "
         f"{p.problem.fit[0]}-{p.problem.fit[-1]} ({p.reps} replications per trial)",
         highlight=False,
     )
@@ -40,7 +42,10 @@ def render(o: Outcome, console: Console) -> None:
         f"{o.noise_floor:.2f}; {o.accepted.height} parameter vectors within it are accepted.",
         highlight=False,
     )
-    name = short_names(o.parameters["parameter"].to_list())
+    name = {
+        path: markup_safe(short)
+        for path, short in short_names(o.parameters["parameter"].to_list()).items()
+    }
     table = Table(
         title="Calibrated parameters (range over the accepted set)",
         caption="Full key paths in parameters.parquet",
@@ -81,4 +86,7 @@ def render(o: Outcome, console: Console) -> None:
             f"({o.simulations / o.search_seconds:.1f} per second)",
             highlight=False,
         )
-    console.print(f"Results in {p.out} (calibrated.toml runs with `journey run`)", highlight=False)
+    console.print(
+        f"Results in {markup_safe(str(p.out))} (calibrated.toml runs with `journey run`)",
+        highlight=False,
+    )

@@ -28,7 +28,7 @@ from calibration.objective import Problem, mean_curve
 from sim.running import replication_seeds
 from sim.scenario import dump_scenario
 
-__all__ = ["SAMPLERS", "completed", "open_study", "search", "setup_of"]
+__all__ = ["SAMPLERS", "completed", "open_study", "redact", "search", "setup_of"]
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)  # our own lines say what happened
 
@@ -49,6 +49,17 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
     raise CalibrationError("sampler", f"unknown sampler '{name}'; one of {', '.join(SAMPLERS)}")
 
 
+def redact(url: str) -> str:
+    """A storage URL fit to show: the password, if any, replaced by `***`."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, host = netloc.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if not (sep and at and colon):
+        return url
+    return f"{scheme}://{user}:***@{host}{slash}{path}"
+
+
 def open_storage(url: str) -> optuna.storages.RDBStorage:
     """An Optuna RDB storage. A SQLite file's folder is created, and a lock held by another
     worker is waited for instead of failing."""
@@ -60,7 +71,10 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
         return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
     except Exception as exc:  # SQLAlchemy and drivers raise many kinds: all mean "cannot open"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CalibrationError("storage", f"cannot open {url}: {first}") from None
+        shown = redact(url)
+        if url != shown:  # a driver may quote the URL back
+            first = first.replace(url, shown)
+        raise CalibrationError("storage", f"cannot open {shown}: {first}") from None
 
 
 def setup_of(problem: Problem, reps: int, seed: int, data: str, cohort: str) -> dict[str, Any]:
@@ -96,7 +110,7 @@ def open_study(url: str, name: str, setup: dict[str, Any], sampler: str, seed: i
         study.set_user_attr("setup", setup)
     elif stored != setup:
         key = next(k for k in setup if stored.get(k) != setup[k])
-        raise StudyMismatch(name, url, _SETTING.get(key, key), stored.get(key), setup[key])
+        raise StudyMismatch(name, redact(url), _SETTING.get(key, key), stored.get(key), setup[key])
     return study
 
 

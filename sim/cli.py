@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.exceptions import TyperException
 
 from calibration import SAMPLERS, CalibrationError
+from sim.report.text import printable
 from sim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -223,6 +224,7 @@ def calibrate_command(
     """
     from calibration.calibrate import calibrate, plan
     from calibration.report import render
+    from calibration.study import redact
 
     p = plan(
         scenario,
@@ -254,7 +256,8 @@ def calibrate_command(
             outcome = calibrate(p, on_trial=on_trial, on_recheck=on_recheck)
         except KeyboardInterrupt:
             raise Interrupted(
-                f"interrupted: the study is kept in {p.storage}; run the same command to continue"
+                f"interrupted: the study is kept in {redact(p.storage)}; run the same command "
+                "to continue"
             ) from None
     render(outcome, out)
 
@@ -274,8 +277,9 @@ def validate_command(
 
 
 def _say(line: str, console: Console = err) -> None:
-    """One line as it is: no markup, highlighting or wrapping (a file name may hold '[')."""
-    console.print(line, highlight=False, markup=False, soft_wrap=True)
+    """One line as it is: no markup, highlighting or wrapping (a file name may hold '['), and
+    no control character (a name may hold a terminal escape)."""
+    console.print(printable(line), highlight=False, markup=False, soft_wrap=True)
 
 
 def flag(setting: str) -> str:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sim.report.frames import bands
 from sim.report.kpis import KPIS, RETENTION_PERIOD, format_value, kpis, retention_observed
+from sim.report.text import markup_safe
 from sim.running.result import RunResult
 
 __all__ = ["TABLE", "render", "summarize"]
@@ -46,15 +47,16 @@ def _cell(kpi: str, row: dict | None) -> str:
 def render(summary: pl.DataFrame, result: RunResult, console: Console) -> None:
     s = result.scenario
     table = Table(
-        title=f"{s.name}: {result.replications} replications x {s.population.consumers:,} "
-        f"consumers x {s.time.steps} {s.time.step}s\nmean over replications, 90 % interval below",
+        title=f"{markup_safe(s.name)}: {result.replications} replications x "
+        f"{s.population.consumers:,} consumers x {s.time.steps} {s.time.step}s\n"
+        "mean over replications, 90 % interval below",
     )
     table.add_column("brand", no_wrap=True)
     for k in TABLE:
         table.add_column(KPIS[k].column, justify="right", no_wrap=True)
     for brand in s.brand_names:
         rows = {r["kpi"]: r for r in summary.filter(pl.col("brand") == brand).iter_rows(named=True)}
-        name = f"{brand} *" if brand == s.focal else brand
+        name = markup_safe(brand) + (" *" if brand == s.focal else "")
         table.add_row(name, *(_cell(k, rows.get(k)) for k in TABLE))
     console.print(table)
     console.print("* focal brand", style="dim")

@@ -8,6 +8,7 @@ anything runs.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import typing
 from pathlib import Path
@@ -17,7 +18,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from sim.scenario.errors import ScenarioError, explain, hint, toml_value, unknown
-from sim.scenario.schema import EDITABLE_BRAND, EDITABLE_TOUCHPOINT, Scenario, Section
+from sim.scenario.schema import EDITABLE_BRAND, EDITABLE_TOUCHPOINT, NAME, Scenario, Section
 
 __all__ = [
     "apply_overrides",
@@ -40,11 +41,14 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
     except OSError as exc:
         raise ScenarioError(shown, "", f"cannot read file ({exc.strerror})") from None
     except UnicodeDecodeError:
-        raise ScenarioError(shown, "", "not valid TOML: not UTF-8 text") from None
+        raise ScenarioError(shown, "", "not a scenario file: not UTF-8 text") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(shown, "", f"not valid TOML: {exc}") from None
+        # Only where the TOML breaks, never the file's text: a base may point anywhere.
+        where = re.search(r"\(at line \d+, column \d+\)|\(at end of document\)", str(exc))
+        problem = "not a scenario file: not valid TOML" + (f" {where[0]}" if where else "")
+        raise ScenarioError(shown, "", problem) from None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +101,12 @@ def _origin(layers: list[Layer], key_path: str) -> str:
     return layers[-1][0]
 
 
+def name_from_file(path: Path) -> str:
+    """A safe scenario name from a file's name: other characters become '_' (see `NAME`)."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)[:100]
+    return name if NAME.fullmatch(name) else f"s{name}"[:100]
+
+
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read, merge (with its base files) and validate a scenario file."""
     path = Path(path)
@@ -105,7 +115,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     for _, layer in layers[:-1]:  # a base's name and description are not the what-if's
         data = _merge(data, {k: v for k, v in layer.items() if k not in ("name", "description")})
     data = _merge(data, layers[-1][1])
-    data.setdefault("name", path.stem)
+    data.setdefault("name", name_from_file(path))
     if overrides:
         layers.append((str(path), overrides))
         data = _merge(data, overrides)

@@ -6,6 +6,7 @@ range; the loader (`sim.scenario.loading`) turns a refusal into one line naming 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -239,8 +240,21 @@ class FreeParameter(Section):
         return self
 
 
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+"""A scenario's name: it names run folders, so letters, digits, '_', '-', '.' and at most 100."""
+
+
+def _safe_name(name: str) -> str:
+    if name and not NAME.fullmatch(name):
+        raise ValueError(
+            f"{name[:40]!r} cannot name a run folder: use letters, digits, '_', '-' and '.', "
+            "starting with a letter or digit, at most 100 characters"
+        )
+    return name
+
+
 class Scenario(Section):
-    name: str = ""
+    name: Annotated[str, AfterValidator(_safe_name)] = ""
     description: str = ""
     time: Time = Field(default_factory=Time)
     population: Population = Field(default_factory=Population)

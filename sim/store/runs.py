@@ -24,13 +24,16 @@ FILES = (*(f"{name}.parquet" for name in FRAMES), "scenario.toml", "manifest.jso
 
 
 def default_run_dir(root: Path, scenario: str, now: datetime | None = None) -> Path:
-    """`root/<scenario>-<UTC time>`, with a suffix if that name is taken."""
+    """`root/<scenario>-<UTC time>`, with a suffix if that name is taken; always directly
+    inside `root`, whatever the name holds."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     path = root / f"{scenario}-{stamp}"
     k = 2
     while path.exists():
         path = root / f"{scenario}-{stamp}-{k}"
         k += 1
+    if path.parent != root or path.name in ("", ".", ".."):
+        raise ValueError(f"{scenario!r} cannot name a folder inside {root}")
     return path
 
 

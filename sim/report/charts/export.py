@@ -27,6 +27,7 @@ __all__ = [
     "page",
     "render",
     "save_chart",
+    "script_json",
     "vega_bundle",
 ]
 
@@ -50,13 +51,20 @@ def vega_bundle() -> str:
     return vlc.javascript_bundle()
 
 
+def script_json(data: Any) -> str:
+    """JSON to inline in a <script>: `<`, `>` and `&` as JSON escapes, so no text in the data
+    (a brand named `<!--<script>`, say) can change how the page parses."""
+    text = json.dumps(data, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def embed_script(charts: dict[str, dict[str, Any]]) -> str:
     """JavaScript drawing each spec into the element of its id (SVG renderer).
 
     Each element gets `data-drawn="yes"` when its chart drew, or `"error"`, and errors go to
     the console, so a browser test can check that every chart drew.
     """
-    specs = json.dumps(charts, sort_keys=True).replace("</", "<\\/")
+    specs = script_json(charts)
     return (
         f"const specs = {specs};\n"
         "for (const [id, spec] of Object.entries(specs)) {\n"
