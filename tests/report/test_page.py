@@ -3,7 +3,6 @@ refusals of run folders it cannot read."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import time
@@ -23,21 +22,13 @@ from sim.report.page import (
     write_report,
 )
 from sim.store.runs import FILES, RunFolderError
-from tests.report.charts.checks import assert_images_match, assert_offline
+from tests.report.charts.checks import assert_images_match, assert_offline, draw_in_browser
 
 if TYPE_CHECKING:
     from sim.running import RunResult
     from tests.report.charts.fixtures import Runs
 
 pytest_plugins = ["tests.report.charts.fixtures"]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-]
 
 
 def test_comparison_report_is_written_inside_the_baseline_folder(
@@ -154,53 +145,10 @@ def test_the_report_draws_in_a_browser_without_network(
 ) -> None:
     """Headless Chromium, offline and with every request refused: every chart draws (its SVG
     has marks), nothing is fetched, nothing is logged as an error; a screenshot is kept."""
-    if not CHROMIUM.exists():
-        if os.environ.get("JOURNEY_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} is missing and JOURNEY_REQUIRE_BROWSER is set")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium, or run .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    fetched: list[str] = []
-    problems: list[str] = []
     started = time.perf_counter()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
-
-            def refuse(route) -> None:
-                if not route.request.url.startswith("file://"):
-                    fetched.append(route.request.url)
-                    route.abort()
-                else:
-                    route.continue_()
-
-            context.route("**/*", refuse)
-            page = context.new_page()
-            page.on(
-                "console",
-                lambda m: (
-                    problems.append(f"{m.type}: {m.text}")
-                    if m.type in ("error", "warning")
-                    else None
-                ),
-            )
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.goto(comparison_report.as_uri())
-            page.wait_for_function(
-                "[...document.querySelectorAll('.chart')].every(e => e.dataset.drawn)",
-                timeout=30_000,
-            )
-            drawn = page.eval_on_selector_all(
-                ".chart",
-                "els => els.map(e => [e.id, e.dataset.drawn,"
-                " e.querySelectorAll('svg .role-mark > *').length])",
-            )
-            shot = comparison_report.parent / "screenshot.png"
-            page.screenshot(path=str(shot), full_page=True)
-        finally:
-            browser.close()
-    print(f"browser test: {time.perf_counter() - started:.1f} s, screenshot {shot}")
+    seen = draw_in_browser(comparison_report)
+    print(f"browser test: {time.perf_counter() - started:.1f} s, screenshot {seen.screenshot}")
+    drawn, shot, fetched, problems = seen.drawn, seen.screenshot, seen.fetched, seen.problems
     assert len(drawn) == 18
     assert [(cid, state) for cid, state, _ in drawn if state != "yes"] == []
     assert [cid for cid, _, marks in drawn if marks == 0] == []

@@ -245,14 +245,13 @@ def test_not_toml(tmp_path: Path) -> None:
     file.write_text('name = "x"\n[brands\n', encoding="utf-8")
     err = refused(file)
     assert_one_line(err, file, "")
-    assert err.problem.startswith("not valid TOML: ")
-    assert "line 2" in err.problem
+    assert err.problem.startswith("not a scenario file: not valid TOML (at line 2")
 
 
 def test_not_text(tmp_path: Path) -> None:
     file = tmp_path / "binary.toml"
     file.write_bytes(b"\xff\xfe\x00\x01")
-    assert "not valid TOML" in refused(file).problem
+    assert refused(file).problem == "not a scenario file: not UTF-8 text"
 
 
 def test_file_that_does_not_exist(tmp_path: Path) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from sim.report.charts.export import PNG_SCALE
 
@@ -46,3 +50,74 @@ def assert_offline(page: str) -> None:
     assert scripts and all("src" not in attrs for attrs in scripts)
     markup = re.sub(r"<script\b[^>]*>.*?</script>", "", page, flags=re.I | re.S)
     assert not re.search(r"<(link|img|iframe)[^>]*\s(src|href)\s*=", markup, re.I)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+]
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What a page did in the browser: (chart id, state, marks) per chart, a screenshot, the
+    requests it tried to make and the errors and warnings it logged."""
+
+    drawn: list[tuple[str, str, int]]
+    screenshot: Path
+    fetched: list[str]
+    problems: list[str]
+
+
+def draw_in_browser(page_path: Path) -> Drawn:
+    """Open a report in headless Chromium, offline and with every request refused, and wait
+    until every chart has drawn or failed (skips where Chromium is missing, unless CI)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("JOURNEY_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing and JOURNEY_REQUIRE_BROWSER is set")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium, or run .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    fetched: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
+
+            def refuse(route) -> None:
+                if not route.request.url.startswith("file://"):
+                    fetched.append(route.request.url)
+                    route.abort()
+                else:
+                    route.continue_()
+
+            context.route("**/*", refuse)
+            page = context.new_page()
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(f"{m.type}: {m.text}")
+                    if m.type in ("error", "warning")
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            page.goto(page_path.as_uri())
+            page.wait_for_function(
+                "[...document.querySelectorAll('.chart')].every(e => e.dataset.drawn)",
+                timeout=30_000,
+            )
+            drawn = page.eval_on_selector_all(
+                ".chart",
+                "els => els.map(e => [e.id, e.dataset.drawn,"
+                " e.querySelectorAll('svg .role-mark > *').length])",
+            )
+            shot = page_path.parent / "screenshot.png"
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    return Drawn([tuple(d) for d in drawn], shot, fetched, problems)
