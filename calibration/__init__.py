@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SAMPLERS", "CalibrationError", "StudyMismatch"]
+__all__ = ["LIMITS", "SAMPLERS", "CalibrationError", "StudyMismatch"]
 
 SAMPLERS = ("tpe", "cmaes", "random", "qmc")
 """The samplers a study can use, by name."""
+
+LIMITS = {"trials": 100_000, "reps": 1000, "workers": 256}
+"""Largest accepted value of each count setting: beyond them a value is a typo, not a plan."""
 
 Namer = Callable[[str], str]
 """How a setting is named in a message: the library names it as it is; a front end may map it."""

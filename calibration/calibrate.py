@@ -20,9 +20,9 @@ import numpy as np
 import polars as pl
 import tomli_w
 
-from calibration import SAMPLERS, CalibrationError, charts
+from calibration import LIMITS, SAMPLERS, CalibrationError, charts
 from calibration.objective import Problem
-from calibration.observed import cohort_curve, read_observed
+from calibration.observed import MAX_PERIOD, cohort_curve, read_observed
 from calibration.sbg import SbgFit, fit_sbg
 from calibration.study import completed, open_study, redact, search, setup_of
 from calibration.uncertainty import (
@@ -38,6 +38,7 @@ from calibration.uncertainty import (
     trials_frame,
 )
 from sim.report.charts.export import save_chart
+from sim.running.seeds import MAX_SEED
 from sim.scenario import key_path_overrides, load_scenario
 from sim.store import atomic_folder, git_commit, versions
 
@@ -101,10 +102,12 @@ def plan(
     here (`fit_periods`, `reps` ...); bad observed data raises `DataError`, naming the file.
     """
     for setting, value in (("trials", trials), ("reps", reps), ("workers", workers)):
-        if value < 1:
-            raise CalibrationError(setting, f"must be at least 1, got {value}")
-    if seed < 0:
-        raise CalibrationError("seed", f"must not be negative, got {seed}")
+        if not 1 <= value <= LIMITS[setting]:
+            raise CalibrationError(
+                setting, f"must be between 1 and {LIMITS[setting]:,}, got {value}"
+            )
+    if not 0 <= seed <= MAX_SEED:
+        raise CalibrationError("seed", f"must be between 0 and {MAX_SEED}, got {seed}")
     if sampler not in SAMPLERS:
         raise CalibrationError(
             "sampler", f"unknown sampler '{sampler}'; one of {', '.join(SAMPLERS)}"
@@ -138,6 +141,8 @@ def plan(
                 f"{data} has no observation at period {t}",
             )
     horizon = max(curve) if horizon is None else horizon
+    if horizon > MAX_PERIOD:
+        raise CalibrationError("horizon", f"must be at most {MAX_PERIOD}, got {horizon}")
     if horizon < last:
         raise CalibrationError(
             "horizon", f"must be at least the last fit period ({last}), got {horizon}"

@@ -16,6 +16,7 @@ from calibration import CalibrationError
 __all__ = ["DataError", "cohort_curve", "read_observed"]
 
 SHARES = ("cohort", "period", "retained")
+MAX_PERIOD = 1000  # renewal periods after acquisition: centuries of annual renewals
 COUNTS = ("cohort", "period", "active", "size")
 
 
@@ -97,6 +98,7 @@ def read_observed(path: str | Path) -> pl.DataFrame:
     refuse(
         ~whole | (pl.col("period") < 0), "period", "is not a whole number of periods (0, 1, 2 ...)"
     )
+    refuse(pl.col("period") > MAX_PERIOD, "period", f"is beyond {MAX_PERIOD} renewal periods")
     if columns == SHARES:
         refuse(~pl.col("retained").is_between(0, 1), "retained", "is outside [0, 1]")
         data = data.with_columns(size=pl.lit(None, pl.Float64))

@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.exceptions import TyperException
 
-from calibration import SAMPLERS, CalibrationError
+from calibration import LIMITS, SAMPLERS, CalibrationError
 from sim.report.text import printable
-from sim.scenario import ScenarioError, load_scenario
+from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED
+from sim.scenario import MAX_CONSUMERS, MAX_STEPS, ScenarioError, load_scenario
 
 app = typer.Typer(
     help="Moments of Truth: simulate the customer journey through the five moments of truth.",
@@ -86,16 +87,21 @@ def run_command(
     scenario: Annotated[
         Path | None, typer.Argument(help="Scenario file (default: scenarios/baseline.toml).")
     ] = None,
-    reps: Annotated[int, typer.Option("--reps", min=1, help="Replications.")] = 10,
+    reps: Annotated[
+        int, typer.Option("--reps", min=1, max=MAX_REPLICATIONS, help="Replications.")
+    ] = 10,
     seed: Annotated[
-        int, typer.Option("--seed", min=0, help="Seed of the run's random streams.")
+        int, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of the run's random streams.")
     ] = 0,
     consumers: Annotated[
         int | None,
-        typer.Option("--consumers", min=1, help="Population size (overrides the file)."),
+        typer.Option(
+            "--consumers", min=1, max=MAX_CONSUMERS, help="Population size (overrides the file)."
+        ),
     ] = None,
     steps: Annotated[
-        int | None, typer.Option("--steps", min=1, help="Number of steps (overrides the file).")
+        int | None,
+        typer.Option("--steps", min=1, max=MAX_STEPS, help="Number of steps (overrides the file)."),
     ] = None,
     out_dir: Annotated[
         Path | None,
@@ -196,10 +202,16 @@ def calibrate_command(
         typer.Option("--horizon", help="Forecast up to this period (default: the last observed)."),
     ] = None,
     trials: Annotated[
-        int, typer.Option("--trials", min=1, help="Completed trials the study should have.")
+        int,
+        typer.Option(
+            "--trials", min=1, max=LIMITS["trials"], help="Completed trials the study should have."
+        ),
     ] = 200,
     reps: Annotated[
-        int, typer.Option("--reps", min=1, help="Replications per trial (same seeds in each).")
+        int,
+        typer.Option(
+            "--reps", min=1, max=LIMITS["reps"], help="Replications per trial (same seeds in each)."
+        ),
     ] = 5,
     sampler: Annotated[Sampler, typer.Option("--sampler", help="Optuna's sampler.")] = Sampler.tpe,
     storage: Annotated[
@@ -212,10 +224,16 @@ def calibrate_command(
         str | None, typer.Option("--study", help="Study name (default: <scenario>-<cohort>).")
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Processes working on the study.")
+        int,
+        typer.Option(
+            "--workers", min=1, max=LIMITS["workers"], help="Processes working on the study."
+        ),
     ] = 1,
     seed: Annotated[
-        int, typer.Option("--seed", min=0, help="Seed of the replications and the sampler.")
+        int,
+        typer.Option(
+            "--seed", min=0, max=MAX_SEED, help="Seed of the replications and the sampler."
+        ),
     ] = 0,
 ) -> None:
     """Calibrate a scenario's free parameters to observed cohort retention with Optuna.

@@ -8,12 +8,20 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from sim.running.result import FRAMES, RunResult
-from sim.running.seeds import replication_seeds
+from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED, replication_seeds
 
 if TYPE_CHECKING:
     from sim.running.replications import run, run_replication
 
-__all__ = ["FRAMES", "RunResult", "replication_seeds", "run", "run_replication"]
+__all__ = [
+    "FRAMES",
+    "MAX_REPLICATIONS",
+    "MAX_SEED",
+    "RunResult",
+    "replication_seeds",
+    "run",
+    "run_replication",
+]
 
 
 def __getattr__(name: str) -> Any:

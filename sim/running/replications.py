@@ -16,7 +16,7 @@ import polars as pl
 
 from sim.engine.model import JourneyModel
 from sim.running.result import FRAMES, RunResult
-from sim.running.seeds import replication_seeds
+from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED, replication_seeds
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
 __all__ = ["run", "run_replication"]
@@ -50,6 +50,10 @@ def run(
     on_replication: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Run `reps` replications of a scenario (a file or a loaded Scenario)."""
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed: must be between 0 and {MAX_SEED}, got {seed}")
+    if not 1 <= reps <= MAX_REPLICATIONS:
+        raise ValueError(f"reps: must be between 1 and {MAX_REPLICATIONS:,}, got {reps}")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     overrides: dict = {}

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["replication_seeds"]
+__all__ = ["MAX_REPLICATIONS", "MAX_SEED", "replication_seeds"]
+
+MAX_REPLICATIONS = 10_000  # a run's replications; more is a typo (each is a whole simulation)
+MAX_SEED = 2**32 - 1  # seeds are 32-bit everywhere (Optuna's samplers refuse larger ones)
 
 
 def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:

@@ -17,6 +17,8 @@ from sim.scenario.loading import (
 from sim.scenario.schema import (
     EDITABLE_BRAND,
     EDITABLE_TOUCHPOINT,
+    MAX_CONSUMERS,
+    MAX_STEPS,
     Brand,
     FreeParameter,
     Network,
@@ -27,6 +29,8 @@ from sim.scenario.schema import (
 __all__ = [
     "EDITABLE_BRAND",
     "EDITABLE_TOUCHPOINT",
+    "MAX_CONSUMERS",
+    "MAX_STEPS",
     "Brand",
     "FreeParameter",
     "Network",

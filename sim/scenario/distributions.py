@@ -114,7 +114,7 @@ class Poisson(_Dist):
     """A count, such as the number of reviews a consumer reads."""
 
     dist: Literal["poisson"]
-    mean: float = Field(ge=0)
+    mean: float = Field(ge=0, le=1e6)
 
     def bounds(self) -> tuple[float, float]:
         return (0.0, np.inf)

@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 
+MAX_BASES = 32  # base files in one chain: deeper is a mistake, not a design
+
 Layer = tuple[str, dict[str, Any]]
 """One file of a scenario: the name to show for it and its TOML, without `base`."""
 
@@ -44,6 +46,8 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         raise ScenarioError(shown, "", "not a scenario file: not UTF-8 text") from None
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError(shown, "", "not a scenario file: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         # Only where the TOML breaks, never the file's text: a base may point anywhere.
         where = re.search(r"\(at line \d+, column \d+\)|\(at end of document\)", str(exc))
@@ -79,6 +83,8 @@ def _layers(path: Path, shown: str, chain: tuple[Path, ...] = ()) -> list[Layer]
     if not isinstance(base, str):
         raise ScenarioError(shown, "base", f"must be a file name (a string), got {base!r}")
     chain = (*chain, path.resolve())
+    if len(chain) > MAX_BASES:
+        raise ScenarioError(shown, "base", f"more than {MAX_BASES} base files in a chain")
     base_path = (path.parent / base).resolve()
     if base_path in chain:
         loop = " -> ".join(p.name for p in (*chain[chain.index(base_path) :], base_path))

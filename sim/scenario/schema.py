@@ -24,6 +24,8 @@ from sim.scenario.distributions import Beta, Distribution, Normal, Poisson
 __all__ = [
     "EDITABLE_BRAND",
     "EDITABLE_TOUCHPOINT",
+    "MAX_CONSUMERS",
+    "MAX_STEPS",
     "Brand",
     "FreeParameter",
     "Network",
@@ -31,6 +33,11 @@ __all__ = [
     "Section",
     "Touchpoint",
 ]
+
+# Upper bounds: what a laptop can run (a million consumers take about 1 GB), stated up front so
+# that a typo is refused before any work rather than failing after it.
+MAX_CONSUMERS = 10_000_000
+MAX_STEPS = 100_000
 
 # The fields a dated event may change, for a brand and for a touchpoint.
 EDITABLE_BRAND = ("price", "quality", "quality_sd")
@@ -55,7 +62,7 @@ class Time(Section):
     """How long a step is and how many steps a run lasts. Every rate in a scenario is per step."""
 
     step: Literal["day", "week", "month"] = "day"
-    steps: int = Field(730, ge=1)
+    steps: int = Field(730, ge=1, le=MAX_STEPS)
 
 
 class Segment(Section):
@@ -90,7 +97,7 @@ class Segment(Section):
 
 
 class Population(Section):
-    consumers: int = Field(10_000, ge=1)
+    consumers: int = Field(10_000, ge=1, le=MAX_CONSUMERS)
     segments: dict[str, Segment] = Field(default_factory=lambda: {"everyone": Segment()})
 
 
@@ -98,7 +105,7 @@ class Network(Section):
     """Who talks to whom. `fully_mixed` means anyone may talk to anyone (no ties are stored)."""
 
     kind: Literal["fully_mixed", "small_world", "scale_free"] = "small_world"
-    mean_degree: float = Field(10, gt=0)
+    mean_degree: float = Field(10, gt=0, le=1000)
     rewire: Probability = 0.1
     exponent: float = Field(2.5, gt=2)
 
@@ -208,7 +215,7 @@ class Retention(Section):
 
     enabled: bool = True
     mode: Literal["subscription", "repurchase"] = "subscription"
-    period: int = Field(30, ge=1)
+    period: int = Field(30, ge=1, le=MAX_STEPS)
     base: float = -3.0
     slope: NonNegative = 2.0
     competition: NonNegative = 1.0
