@@ -41,6 +41,8 @@ class Columns:
     reviews: np.ndarray  # [brand] reviews posted
     rating: np.ndarray  # [brand] average rating shown on the page
     satisfaction: np.ndarray  # [brand] mean satisfaction of its customers
+    problems: np.ndarray  # [brand] service problems arising
+    recovered: np.ndarray  # [brand] problems solved by a service encounter
     wom: dict[str, int]  # word-of-mouth talks by valence
     contacts: np.ndarray  # [touchpoint]
     cost: np.ndarray  # [touchpoint]
@@ -70,6 +72,8 @@ class Ledger:
                 "reviews",
                 "rating",
                 "satisfaction",
+                "problems",
+                "recovered",
             )
         }
 

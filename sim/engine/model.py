@@ -122,6 +122,7 @@ class JourneyModel(mesa.Model):
         self.brand_quality = np.array([b.quality for b in brands])
         self.brand_quality_sd = np.array([b.quality_sd for b in brands])
         self.prices = np.array([b.price for b in brands])
+        self.problem_rates = np.array([b.problem_rate for b in brands])
         self.touchpoints = Touchpoints.from_scenario(spec)
         depth = int(min(pop.reviews_read.max(initial=1), _MAX_PAGE_DEPTH))
         self.pages = ReviewPages(len(brands), depth)
@@ -191,6 +192,7 @@ class JourneyModel(mesa.Model):
             row = b
             arrays = {
                 "price": self.prices,
+                "problem_rate": self.problem_rates,
                 "quality": self.brand_quality,
                 "quality_sd": self.brand_quality_sd,
             }

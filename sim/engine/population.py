@@ -40,7 +40,8 @@ class Population:
     aware: np.ndarray  # bool [n, brands]
     attitude: np.ndarray  # [n, brands], on the 1..5 quality scale
     expectation: np.ndarray  # expected quality of the chosen brand, formed in ZMOT
-    satisfaction: np.ndarray  # running expectation-disconfirmation of the current brand
+    satisfaction: np.ndarray  # running felt performance and disconfirmation, current brand
+    problem: np.ndarray  # bool: an open service problem with the current brand
     acquired: np.ndarray  # int32: step of acquisition, 0 for customers at the start, -1 none
     next_renewal: np.ndarray  # int32: step of the next renewal or purchase
 
@@ -92,6 +93,7 @@ def draw_population(scenario: Scenario, n: int, rng: np.random.Generator) -> Pop
         attitude=attitude,
         expectation=expectation,
         satisfaction=np.zeros(n),
+        problem=np.zeros(n, dtype=bool),
         acquired=acquired,
         next_renewal=next_renewal,
     )

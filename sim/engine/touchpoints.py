@@ -13,7 +13,7 @@ import numpy as np
 from sim.engine.journey import Moment
 from sim.scenario import EDITABLE_TOUCHPOINT, Scenario
 
-__all__ = ["Touchpoints", "disconfirmation", "encounter"]
+__all__ = ["Touchpoints", "disconfirmation", "encounter", "felt", "recovery_probability"]
 
 _MOMENT = {m.label: m for m in (Moment.PRE_ZMOT, Moment.ZMOT, Moment.FMOT, Moment.SMOT)}
 
@@ -66,6 +66,32 @@ def disconfirmation(quality: np.ndarray, expected: np.ndarray, negativity: float
     """Quality minus expectation, with shortfalls weighing `negativity` times more (Oliver 1980)."""
     surprise = quality - expected
     return np.where(surprise < 0, negativity * surprise, surprise)
+
+
+def felt(
+    quality: np.ndarray,
+    expected: np.ndarray,
+    neutral: float,
+    performance_weight: float,
+    negativity: float,
+) -> np.ndarray:
+    """What an experience does to satisfaction: performance (quality against the `neutral`
+    level) and disconfirmation (quality against expectation), weighted `performance_weight` and
+    the rest; a net shortfall weighs `negativity` times more.
+
+    Satisfaction responds to both (Churchill & Surprenant 1982; Anderson & Sullivan 1993), so
+    a better product satisfies more even once expectations have caught up with it.
+    """
+    signal = performance_weight * (quality - neutral) + (1 - performance_weight) * (
+        quality - expected
+    )
+    return np.where(signal < 0, negativity * signal, signal)
+
+
+def recovery_probability(quality: np.ndarray, neutral: float, slope: float) -> np.ndarray:
+    """Chance that a service encounter of this quality solves the customer's problem:
+    logistic in the quality above the `neutral` level (even odds at neutral)."""
+    return 1.0 / (1.0 + np.exp(-slope * (quality - neutral)))
 
 
 def encounter(

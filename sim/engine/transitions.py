@@ -86,6 +86,7 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     pop.aware[idx, brand] = True
     pop.acquired[idx] = t
     pop.satisfaction[idx] = 0.0
+    pop.problem[idx] = False
     model.book_renewals(idx, t + model.spec.retention.period)
     model.ledger.add_by_brand(model.cols.acquisitions, brand)
     model.ledger.add_by_brand(model.cols.revenue, brand, model.prices[brand])
@@ -110,6 +111,7 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
     model.customer_counts -= np.bincount(brand, minlength=len(model.brands))
     pop.brand[idx] = NO_BRAND
     pop.acquired[idx] = -1
+    pop.problem[idx] = False
     shop = model.rng.random(idx.size) < model.spec.retention.reenter
     if not model.spec.zmot.enabled:
         shop[:] = False
@@ -139,6 +141,8 @@ def audience(model: JourneyModel, tp: int, idx: np.ndarray) -> np.ndarray:
     if who == "new_customers":
         age = model.t - pop.acquired[idx]
         mine &= (pop.acquired[idx] >= 1) & (age < model.spec.smot.onboarding_steps)
+    elif who == "with_problem":
+        mine &= pop.problem[idx]
     return idx[mine]
 
 

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 # The fields a dated event may change, for a brand and for a touchpoint.
-EDITABLE_BRAND = ("price", "quality", "quality_sd")
+EDITABLE_BRAND = ("price", "problem_rate", "quality", "quality_sd")
 EDITABLE_TOUCHPOINT = ("cost", "quality", "quality_sd", "reach", "trigger", "weight")
 
 
@@ -113,7 +113,10 @@ class Touchpoint(Section):
     weight: Probability = 0.1
     cost: NonNegative = 0.0
     trigger: Probability = 0.0
-    audience: Literal["prospects", "customers", "new_customers", "all"] | None = None
+    # with_problem: customers with an open service problem, who reach it with chance `reach`
+    audience: Literal["prospects", "customers", "new_customers", "with_problem", "all"] | None = (
+        None
+    )
     start: int | None = Field(None, ge=0)
     end: int | None = Field(None, ge=0)
 
@@ -141,6 +144,7 @@ class Brand(Section):
     price: NonNegative = 10.0
     awareness: Probability = 0.3
     share: Probability = 0.0
+    problem_rate: Probability = 0.0  # chance per step a customer meets a fault, billing error...
     touchpoints: dict[str, Touchpoint] = Field(default_factory=dict)
 
 
@@ -176,12 +180,29 @@ class Fmot(Section):
 
 
 class Smot(Section):
-    """Living with the product: usage experiences, loss weight, how long a customer is new."""
+    """Living with the product: usage experiences, loss weight, how long a customer is new;
+    how satisfaction and expectations form; service problems and their recovery."""
 
     usage_rate: Probability = 0.3
     usage_weight: Probability = 0.03
     negativity: float = Field(2.0, ge=1)
     onboarding_steps: int = Field(30, ge=0)
+    # Satisfaction responds to performance (quality against `neutral`) as well as to
+    # disconfirmation (quality against expectation): Churchill & Surprenant 1982; Anderson &
+    # Sullivan 1993. Expectations move toward the quality met (adaptive expectations).
+    neutral: float = Field(3.0, ge=1, le=5)
+    performance_weight: Probability = 0.5
+    expectation_learning: Probability = 0.05
+    # Service problems (faults, billing, outages) arise at each brand's `problem_rate`; a
+    # `with_problem` touchpoint (a support line) recovers them with a logistic chance in its
+    # encounter quality against `neutral` (Smith & Bolton 1998); an unrecovered contact is a
+    # second failure. A recovered problem may leave the customer slightly happier than before
+    # (the recovery paradox, debated: Maxham & Netemeyer 2002), hence a small default.
+    problem_severity: NonNegative = 1.0
+    problem_weight: Probability = 0.3
+    self_resolve: Probability = 0.02
+    recovery_slope: NonNegative = 2.0
+    recovery_paradox: NonNegative = 0.1
 
 
 class Wom(Section):
@@ -211,6 +232,7 @@ class Retention(Section):
     base: float = -3.0
     slope: NonNegative = 2.0
     competition: NonNegative = 1.0
+    unresolved: NonNegative = 1.5  # churn log-odds added while a service problem is open
     reenter: Probability = 0.5
 
 
