@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.journey import Moment
+from sim.engine.memory import fade_factor
 from sim.scenario import EDITABLE_TOUCHPOINT, Scenario
 
 __all__ = ["Touchpoints", "disconfirmation", "encounter", "felt", "recovery_probability"]
@@ -30,10 +31,12 @@ class Touchpoints:
     weight: np.ndarray
     cost: np.ndarray
     trigger: np.ndarray
+    fade: np.ndarray  # what is left of a contact's trace after a step (1: never fades)
     active: np.ndarray  # bool: inside its schedule now
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Touchpoints:
+        default = scenario.memory.half_life
         rows = [
             (b, name, tp)
             for b, brand in enumerate(scenario.brands.values())
@@ -48,6 +51,13 @@ class Touchpoints:
             moment=np.array([_MOMENT[tp.moment] for *_, tp in rows], dtype=np.int64),
             audience=[tp.who for *_, tp in rows],
             active=np.array([tp.start is None for *_, tp in rows], dtype=bool),
+            fade=np.array(
+                [
+                    fade_factor(tp.half_life if tp.half_life is not None else default)
+                    for *_, tp in rows
+                ],
+                dtype=np.float32,
+            ),
             **values,
         )
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.engine.choice import choose, utilities
 from sim.engine.journey import EDGE_INDEX, Moment
+from sim.engine.memory import remember
 from sim.engine.population import NO_BRAND
 from sim.engine.touchpoints import encounter
 
@@ -84,6 +85,7 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     pop, t = model.population, model.t
     pop.brand[idx] = brand
     pop.aware[idx, brand] = True
+    remember(pop.salience, pop.fade, idx, brand, model.fade)
     pop.acquired[idx] = t
     pop.satisfaction[idx] = 0.0
     pop.problem[idx] = False
@@ -154,6 +156,7 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
     if attitude and idx.size:
         b, pop = int(tps.brand[tp]), model.population
         pop.aware[idx, b] = True
+        remember(pop.salience, pop.fade, idx, b, float(tps.fade[tp]))
         quality = tps.quality[tp] + tps.quality_sd[tp] * model.rng.standard_normal(idx.size)
         pop.attitude[idx, b] = encounter(
             pop.attitude[idx, b], quality, tps.weight[tp], model.spec.smot.negativity

@@ -119,6 +119,7 @@ class Touchpoint(Section):
     )
     start: int | None = Field(None, ge=0)
     end: int | None = Field(None, ge=0)
+    half_life: float | None = Field(None, ge=0)  # steps its trace lasts; default: [memory]
 
     @field_validator("end")
     @classmethod
@@ -152,6 +153,13 @@ class Market(Section):
     """Which brand is ours (the focal brand); the first brand when not given."""
 
     focal: str = ""
+
+
+class Memory(Section):
+    """Ad-stock: how fast awareness and attitude fade without contact, as a half-life in steps
+    (0: never). A touchpoint's own `half_life` overrides it for the contacts it makes."""
+
+    half_life: float = Field(0.0, ge=0)
 
 
 class Zmot(Section):
@@ -269,6 +277,7 @@ class Scenario(Section):
     network: Network = Field(default_factory=Network)
     market: Market = Field(default_factory=Market)
     brands: dict[str, Brand] = Field(min_length=1)
+    memory: Memory = Field(default_factory=Memory)
     zmot: Zmot = Field(default_factory=Zmot)
     choice: Choice = Field(default_factory=Choice)
     fmot: Fmot = Field(default_factory=Fmot)

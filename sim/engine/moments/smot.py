@@ -21,6 +21,7 @@ import numpy as np
 from sim.engine import transitions
 from sim.engine.draws import bernoulli_indices
 from sim.engine.journey import Moment
+from sim.engine.memory import remember
 from sim.engine.network import pick_listeners
 from sim.engine.touchpoints import disconfirmation, encounter, felt, recovery_probability
 
@@ -174,6 +175,7 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
     model.ledger.add(model.cols.wom["negative"], int((~positive).sum()))
 
     pop.aware[listeners, brand] = True
+    remember(pop.salience, pop.fade, listeners, brand, model.fade)
     pull = s.wom.weight * pop.susceptibility[listeners]
     said = pop.attitude[talkers, brand]
     pop.attitude[listeners, brand] = encounter(
