@@ -31,6 +31,7 @@ class Touchpoints:
     weight: np.ndarray
     cost: np.ndarray
     trigger: np.ndarray
+    stimulus_reach: np.ndarray  # FMOT touchpoints: chance per step of meeting a prospect
     fade: np.ndarray  # what is left of a contact's trace after a step (1: never fades)
     active: np.ndarray  # bool: inside its schedule now
 
@@ -51,6 +52,7 @@ class Touchpoints:
             moment=np.array([_MOMENT[tp.moment] for *_, tp in rows], dtype=np.int64),
             audience=[tp.who for *_, tp in rows],
             active=np.array([tp.start is None for *_, tp in rows], dtype=bool),
+            stimulus_reach=np.array([tp.stimulus_reach for *_, tp in rows], float),
             fade=np.array(
                 [
                     fade_factor(tp.half_life if tp.half_life is not None else default)
@@ -70,6 +72,15 @@ class Touchpoints:
     def live(self, moment: Moment) -> np.ndarray:
         """Indices of the touchpoints of a moment that are running now."""
         return np.flatnonzero((self.moment == moment) & self.active)
+
+    def stimuli(self) -> list[tuple[int, float]]:
+        """(touchpoint, chance per step of meeting a consumer) for every running stimulus:
+        the <ZMOT touchpoints, and the FMOT ones that also stimulate (samples, demos)."""
+        return [(int(tp), float(self.reach[tp])) for tp in self.live(Moment.PRE_ZMOT)] + [
+            (int(tp), float(self.stimulus_reach[tp]))
+            for tp in self.live(Moment.FMOT)
+            if self.stimulus_reach[tp] > 0
+        ]
 
 
 def disconfirmation(quality: np.ndarray, expected: np.ndarray, negativity: float) -> np.ndarray:

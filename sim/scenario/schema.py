@@ -103,11 +103,18 @@ class Network(Section):
 
 
 class Touchpoint(Section):
-    """A brand's point of contact with consumers in one moment."""
+    """A brand's point of contact with consumers in one moment.
+
+    `reach` is a chance per step of meeting the audience, except in FMOT: there it is the share
+    of the brand's first encounters that happen at this touchpoint (the rest meet the product
+    itself). An FMOT touchpoint may also stimulate, like a sample or a street demo: it then
+    meets out-of-market prospects with chance `stimulus_reach` per step, as a <ZMOT stimulus.
+    """
 
     moment: Literal["pre_zmot", "zmot", "fmot", "smot"]
     channel: str = ""
     reach: Probability
+    stimulus_reach: Probability = 0.0
     quality: float = Field(3.5, ge=1, le=5)
     quality_sd: NonNegative = 0.0
     weight: Probability = 0.1
@@ -128,6 +135,14 @@ class Touchpoint(Section):
         if v is not None and start is not None and v < start:
             raise ValueError(f"schedule ends (step {v}) before it starts (step {start})")
         return v
+
+    @model_validator(mode="after")
+    def _stimulates_only_in_fmot(self) -> Touchpoint:
+        if self.stimulus_reach > 0 and self.moment != "fmot":
+            raise ValueError(
+                "stimulus_reach: only a first-encounter (fmot) touchpoint also stimulates"
+            )
+        return self
 
     @property
     def who(self) -> str:
