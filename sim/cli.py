@@ -15,7 +15,14 @@ from typer.exceptions import TyperException
 from calibration import LIMITS, SAMPLERS, CalibrationError
 from sim.report.text import printable
 from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED
-from sim.scenario import MAX_CONSUMERS, MAX_STEPS, ScenarioError, load_scenario
+from sim.scenario import (
+    MAX_CONSUMERS,
+    MAX_STEPS,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    warnings_of,
+)
 
 app = typer.Typer(
     help="Moments of Truth: simulate the customer journey through the five moments of truth.",
@@ -119,6 +126,7 @@ def run_command(
 
     path = scenario or _default_scenario()
     spec = load_scenario(path)
+    _warn(path, spec)
     if out_dir is not None and out_dir.exists():
         if not out_dir.is_dir():
             raise Refused(f"--out: {out_dir} already exists and is not a folder")
@@ -286,12 +294,19 @@ def validate_command(
 ) -> None:
     """Check a scenario file (and its base files) without running it."""
     s = load_scenario(scenario)
+    _warn(scenario, s)
     _say(
         f"{scenario}: ok — '{s.name}', {s.population.consumers:,} consumers, "
         f"{len(s.brands)} brands, {sum(len(b.touchpoints) for b in s.brands.values())} "
         f"touchpoints, {s.time.steps} {s.time.step}s",
         out,
     )
+
+
+def _warn(path: Path, s: Scenario) -> None:
+    """One line on stderr per thing in the scenario that probably is not what was meant."""
+    for line in warnings_of(s):
+        _say(f"warning: {path}: {line}")
 
 
 def _say(line: str, console: Console = err) -> None:

@@ -41,6 +41,9 @@ class Columns:
     reviews: np.ndarray  # [brand] reviews posted
     rating: np.ndarray  # [brand] average rating shown on the page
     satisfaction: np.ndarray  # [brand] mean satisfaction of its customers
+    awareness: np.ndarray  # [brand] share of all consumers who know the brand
+    problems: np.ndarray  # [brand] service problems arising
+    recovered: np.ndarray  # [brand] problems solved by a service encounter
     wom: dict[str, int]  # word-of-mouth talks by valence
     contacts: np.ndarray  # [touchpoint]
     cost: np.ndarray  # [touchpoint]
@@ -70,6 +73,9 @@ class Ledger:
                 "reviews",
                 "rating",
                 "satisfaction",
+                "awareness",
+                "problems",
+                "recovered",
             )
         }
 

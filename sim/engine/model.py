@@ -20,6 +20,7 @@ from mesa.time import Priority, Schedule
 from sim.engine import retention
 from sim.engine.cohorts import cohort_retention
 from sim.engine.journey import Moment
+from sim.engine.memory import fade_factor
 from sim.engine.metrics import Ledger
 from sim.engine.network import build_ties
 from sim.engine.population import NO_BRAND, TRAITS, draw_population
@@ -103,7 +104,8 @@ class JourneyModel(mesa.Model):
         n = consumers if consumers is not None else spec.population.consumers
         self.brands = spec.brand_names
         self.segments = list(spec.population.segments)
-        self.population = pop = draw_population(spec, n, self.rng)
+        self.fade = fade_factor(spec.memory.half_life)  # of traces left by word of mouth
+        self.population = pop = draw_population(spec, n, self.rng, self.fade)
         self.ties = build_ties(spec.network, n, self.rng)
         first_id = self.agent_id_counter
         # A million agents hold no reference cycles worth collecting while they are created;
@@ -122,7 +124,9 @@ class JourneyModel(mesa.Model):
         self.brand_quality = np.array([b.quality for b in brands])
         self.brand_quality_sd = np.array([b.quality_sd for b in brands])
         self.prices = np.array([b.price for b in brands])
+        self.problem_rates = np.array([b.problem_rate for b in brands])
         self.touchpoints = Touchpoints.from_scenario(spec)
+        self.forgets = bool(self.fade < 1 or (self.touchpoints.fade < 1).any())
         depth = int(min(pop.reviews_read.max(initial=1), _MAX_PAGE_DEPTH))
         self.pages = ReviewPages(len(brands), depth)
         self.ledger = Ledger(
@@ -191,6 +195,7 @@ class JourneyModel(mesa.Model):
             row = b
             arrays = {
                 "price": self.prices,
+                "problem_rate": self.problem_rates,
                 "quality": self.brand_quality,
                 "quality_sd": self.brand_quality_sd,
             }
@@ -229,6 +234,7 @@ class JourneyModel(mesa.Model):
         total = self.customer_counts.sum()
         ledger.set(c.share, self.customer_counts / total if total else 0.0)
         ledger.set(c.rating, self.pages.average())
+        ledger.set(c.awareness, pop.aware.mean(axis=0))
         customers = np.flatnonzero(pop.moment >= Moment.SMOT)
         brand = pop.brand[customers]
         sums = np.bincount(brand, pop.satisfaction[customers], minlength=len(self.brands))

@@ -39,8 +39,12 @@ class Population:
     brand: np.ndarray  # int8: chosen or current brand, NO_BRAND when none
     aware: np.ndarray  # bool [n, brands]
     attitude: np.ndarray  # [n, brands], on the 1..5 quality scale
+    prior: np.ndarray  # [n, brands]: attitude at the start, where it drifts back without contact
+    salience: np.ndarray  # float32 [n, brands]: trace of the last contact, 1 when fresh
+    fade: np.ndarray  # float32 [n, brands]: what is left of that trace after a step
     expectation: np.ndarray  # expected quality of the chosen brand, formed in ZMOT
-    satisfaction: np.ndarray  # running expectation-disconfirmation of the current brand
+    satisfaction: np.ndarray  # running felt performance and disconfirmation, current brand
+    problem: np.ndarray  # bool: an open service problem with the current brand
     acquired: np.ndarray  # int32: step of acquisition, 0 for customers at the start, -1 none
     next_renewal: np.ndarray  # int32: step of the next renewal or purchase
 
@@ -49,7 +53,9 @@ class Population:
         return int(self.moment.shape[0])
 
 
-def draw_population(scenario: Scenario, n: int, rng: np.random.Generator) -> Population:
+def draw_population(
+    scenario: Scenario, n: int, rng: np.random.Generator, fade: float = 1.0
+) -> Population:
     """Draw n consumers' traits by segment and place the initial customers."""
     segments = list(scenario.population.segments.values())
     shares = np.array([s.share for s in segments])
@@ -90,8 +96,12 @@ def draw_population(scenario: Scenario, n: int, rng: np.random.Generator) -> Pop
         brand=brand,
         aware=aware,
         attitude=attitude,
+        prior=attitude.copy(),
+        salience=aware.astype(np.float32),
+        fade=np.full(aware.shape, fade, dtype=np.float32),
         expectation=expectation,
         satisfaction=np.zeros(n),
+        problem=np.zeros(n, dtype=bool),
         acquired=acquired,
         next_renewal=next_renewal,
     )

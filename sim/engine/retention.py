@@ -30,11 +30,17 @@ def churn_probability(
     base: float,
     slope: float,
     competition: float,
+    problem: np.ndarray | bool = False,
+    unresolved: float = 0.0,
 ) -> np.ndarray:
     """Logistic churn chance: base log-odds, plus shortfall of satisfaction below -tolerance,
-    plus how far the best known competitor is ahead in attitude."""
+    plus how far the best known competitor is ahead in attitude, plus `unresolved` for a
+    customer whose service problem is still open."""
     logit = (
-        base + slope * (-satisfaction - tolerance) + competition * np.maximum(0, competitor_lead)
+        base
+        + slope * (-satisfaction - tolerance)
+        + competition * np.maximum(0, competitor_lead)
+        + unresolved * np.asarray(problem, dtype=float)
     )
     return 1.0 / (1.0 + np.exp(-logit))
 
@@ -60,6 +66,8 @@ def _decide(model: JourneyModel, who: np.ndarray) -> None:
         s.base,
         s.slope,
         s.competition,
+        pop.problem[who],
+        s.unresolved,
     )
     transitions.churn(model, who[model.rng.random(who.size) < p])
 

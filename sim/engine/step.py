@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.engine import retention
+from sim.engine import memory, retention
 from sim.engine.moments import fmot, pre_zmot, smot, umot, zmot
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ __all__ = ["advance"]
 
 
 def advance(model: JourneyModel) -> None:
-    """One step: SMOT, UMOT, the retention hazard, then <ZMOT, ZMOT, FMOT.
+    """One step: memories fade, then SMOT, UMOT, the retention hazard, <ZMOT, ZMOT, FMOT.
 
     Customers act before the market (they use the product and talk, post reviews, and in
     repurchase markets may churn on the satisfaction just updated), so the word of mouth and the
@@ -27,7 +27,10 @@ def advance(model: JourneyModel) -> None:
     the listeners who heard positive word of mouth, whose need <ZMOT may spark. Renewals due
     this step are Mesa events that run after it, and measuring runs after them.
     """
-    start = model.population.moment.copy()
+    pop = model.population
+    if model.forgets:
+        memory.forget(pop.salience, pop.fade, pop.attitude, pop.prior, pop.aware, pop.brand)
+    start = pop.moment.copy()
     handed = smot.step(model, start)
     umot.step(model, start, handed.experiences)
     retention.step(model, start)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.journey import Moment
+from sim.engine.memory import fade_factor
 from sim.scenario import EDITABLE_TOUCHPOINT, Scenario
 
-__all__ = ["Touchpoints", "disconfirmation", "encounter"]
+__all__ = ["Touchpoints", "disconfirmation", "encounter", "felt", "recovery_probability"]
 
 _MOMENT = {m.label: m for m in (Moment.PRE_ZMOT, Moment.ZMOT, Moment.FMOT, Moment.SMOT)}
 
@@ -30,10 +31,13 @@ class Touchpoints:
     weight: np.ndarray
     cost: np.ndarray
     trigger: np.ndarray
+    stimulus_reach: np.ndarray  # FMOT touchpoints: chance per step of meeting a prospect
+    fade: np.ndarray  # what is left of a contact's trace after a step (1: never fades)
     active: np.ndarray  # bool: inside its schedule now
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Touchpoints:
+        default = scenario.memory.half_life
         rows = [
             (b, name, tp)
             for b, brand in enumerate(scenario.brands.values())
@@ -48,6 +52,14 @@ class Touchpoints:
             moment=np.array([_MOMENT[tp.moment] for *_, tp in rows], dtype=np.int64),
             audience=[tp.who for *_, tp in rows],
             active=np.array([tp.start is None for *_, tp in rows], dtype=bool),
+            stimulus_reach=np.array([tp.stimulus_reach for *_, tp in rows], float),
+            fade=np.array(
+                [
+                    fade_factor(tp.half_life if tp.half_life is not None else default)
+                    for *_, tp in rows
+                ],
+                dtype=np.float32,
+            ),
             **values,
         )
 
@@ -61,11 +73,46 @@ class Touchpoints:
         """Indices of the touchpoints of a moment that are running now."""
         return np.flatnonzero((self.moment == moment) & self.active)
 
+    def stimuli(self) -> list[tuple[int, float]]:
+        """(touchpoint, chance per step of meeting a consumer) for every running stimulus:
+        the <ZMOT touchpoints, and the FMOT ones that also stimulate (samples, demos)."""
+        return [(int(tp), float(self.reach[tp])) for tp in self.live(Moment.PRE_ZMOT)] + [
+            (int(tp), float(self.stimulus_reach[tp]))
+            for tp in self.live(Moment.FMOT)
+            if self.stimulus_reach[tp] > 0
+        ]
+
 
 def disconfirmation(quality: np.ndarray, expected: np.ndarray, negativity: float) -> np.ndarray:
     """Quality minus expectation, with shortfalls weighing `negativity` times more (Oliver 1980)."""
     surprise = quality - expected
     return np.where(surprise < 0, negativity * surprise, surprise)
+
+
+def felt(
+    quality: np.ndarray,
+    expected: np.ndarray,
+    neutral: float,
+    performance_weight: float,
+    negativity: float,
+) -> np.ndarray:
+    """What an experience does to satisfaction: performance (quality against the `neutral`
+    level) and disconfirmation (quality against expectation), weighted `performance_weight` and
+    the rest; a net shortfall weighs `negativity` times more.
+
+    Satisfaction responds to both (Churchill & Surprenant 1982; Anderson & Sullivan 1993), so
+    a better product satisfies more even once expectations have caught up with it.
+    """
+    signal = performance_weight * (quality - neutral) + (1 - performance_weight) * (
+        quality - expected
+    )
+    return np.where(signal < 0, negativity * signal, signal)
+
+
+def recovery_probability(quality: np.ndarray, neutral: float, slope: float) -> np.ndarray:
+    """Chance that a service encounter of this quality solves the customer's problem:
+    logistic in the quality above the `neutral` level (even odds at neutral)."""
+    return 1.0 / (1.0 + np.exp(-slope * (quality - neutral)))
 
 
 def encounter(

@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.engine.choice import choose, utilities
 from sim.engine.journey import EDGE_INDEX, Moment
+from sim.engine.memory import remember
 from sim.engine.population import NO_BRAND
 from sim.engine.touchpoints import encounter
 
@@ -84,8 +85,10 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     pop, t = model.population, model.t
     pop.brand[idx] = brand
     pop.aware[idx, brand] = True
+    remember(pop.salience, pop.fade, idx, brand, model.fade)
     pop.acquired[idx] = t
     pop.satisfaction[idx] = 0.0
+    pop.problem[idx] = False
     model.book_renewals(idx, t + model.spec.retention.period)
     model.ledger.add_by_brand(model.cols.acquisitions, brand)
     model.ledger.add_by_brand(model.cols.revenue, brand, model.prices[brand])
@@ -110,6 +113,7 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
     model.customer_counts -= np.bincount(brand, minlength=len(model.brands))
     pop.brand[idx] = NO_BRAND
     pop.acquired[idx] = -1
+    pop.problem[idx] = False
     shop = model.rng.random(idx.size) < model.spec.retention.reenter
     if not model.spec.zmot.enabled:
         shop[:] = False
@@ -139,6 +143,8 @@ def audience(model: JourneyModel, tp: int, idx: np.ndarray) -> np.ndarray:
     if who == "new_customers":
         age = model.t - pop.acquired[idx]
         mine &= (pop.acquired[idx] >= 1) & (age < model.spec.smot.onboarding_steps)
+    elif who == "with_problem":
+        mine &= pop.problem[idx]
     return idx[mine]
 
 
@@ -150,6 +156,7 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
     if attitude and idx.size:
         b, pop = int(tps.brand[tp]), model.population
         pop.aware[idx, b] = True
+        remember(pop.salience, pop.fade, idx, b, float(tps.fade[tp]))
         quality = tps.quality[tp] + tps.quality_sd[tp] * model.rng.standard_normal(idx.size)
         pop.attitude[idx, b] = encounter(
             pop.attitude[idx, b], quality, tps.weight[tp], model.spec.smot.negativity

@@ -13,6 +13,7 @@ from sim.scenario.loading import (
     key_path_overrides,
     load_scenario,
     validate_scenario,
+    warnings_of,
 )
 from sim.scenario.schema import (
     EDITABLE_BRAND,
@@ -42,4 +43,5 @@ __all__ = [
     "key_path_overrides",
     "load_scenario",
     "validate_scenario",
+    "warnings_of",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "key_path_overrides",
     "load_scenario",
     "validate_scenario",
+    "warnings_of",
 ]
 
 
@@ -238,3 +239,17 @@ def _check_calibration(s: Scenario, file: str | Path) -> None:
             except ScenarioError as exc:
                 problem = f"{value:g} is refused: {exc.problem}"
                 raise ScenarioError(file, f"{where}.{bound}", problem) from None
+
+
+def warnings_of(s: Scenario) -> list[str]:
+    """What in a valid scenario probably does not mean what its author wants, one line each."""
+    found = []
+    for name, brand in s.brands.items():
+        fmot = {k: tp.reach for k, tp in brand.touchpoints.items() if tp.moment == "fmot"}
+        if sum(fmot.values()) > 1 + 1e-9:
+            found.append(
+                f"brands.{name}.touchpoints: first-encounter (fmot) reaches sum to "
+                f"{sum(fmot.values()):g} ({', '.join(fmot)}); a reach there is a share of the "
+                "brand's first encounters, so they are scaled to sum to 1"
+            )
+    return found

@@ -40,7 +40,7 @@ MAX_CONSUMERS = 10_000_000
 MAX_STEPS = 100_000
 
 # The fields a dated event may change, for a brand and for a touchpoint.
-EDITABLE_BRAND = ("price", "quality", "quality_sd")
+EDITABLE_BRAND = ("price", "problem_rate", "quality", "quality_sd")
 EDITABLE_TOUCHPOINT = ("cost", "quality", "quality_sd", "reach", "trigger", "weight")
 
 
@@ -111,19 +111,30 @@ class Network(Section):
 
 
 class Touchpoint(Section):
-    """A brand's point of contact with consumers in one moment."""
+    """A brand's point of contact with consumers in one moment.
+
+    `reach` is a chance per step of meeting the audience, except in FMOT: there it is the share
+    of the brand's first encounters that happen at this touchpoint (the rest meet the product
+    itself). An FMOT touchpoint may also stimulate, like a sample or a street demo: it then
+    meets out-of-market prospects with chance `stimulus_reach` per step, as a <ZMOT stimulus.
+    """
 
     moment: Literal["pre_zmot", "zmot", "fmot", "smot"]
     channel: str = ""
     reach: Probability
+    stimulus_reach: Probability = 0.0
     quality: float = Field(3.5, ge=1, le=5)
     quality_sd: NonNegative = 0.0
     weight: Probability = 0.1
     cost: NonNegative = 0.0
     trigger: Probability = 0.0
-    audience: Literal["prospects", "customers", "new_customers", "all"] | None = None
+    # with_problem: customers with an open service problem, who reach it with chance `reach`
+    audience: Literal["prospects", "customers", "new_customers", "with_problem", "all"] | None = (
+        None
+    )
     start: int | None = Field(None, ge=0)
     end: int | None = Field(None, ge=0)
+    half_life: float | None = Field(None, ge=0)  # steps its trace lasts; default: [memory]
 
     @field_validator("end")
     @classmethod
@@ -132,6 +143,14 @@ class Touchpoint(Section):
         if v is not None and start is not None and v < start:
             raise ValueError(f"schedule ends (step {v}) before it starts (step {start})")
         return v
+
+    @model_validator(mode="after")
+    def _stimulates_only_in_fmot(self) -> Touchpoint:
+        if self.stimulus_reach > 0 and self.moment != "fmot":
+            raise ValueError(
+                "stimulus_reach: only a first-encounter (fmot) touchpoint also stimulates"
+            )
+        return self
 
     @property
     def who(self) -> str:
@@ -149,6 +168,7 @@ class Brand(Section):
     price: NonNegative = 10.0
     awareness: Probability = 0.3
     share: Probability = 0.0
+    problem_rate: Probability = 0.0  # chance per step a customer meets a fault, billing error...
     touchpoints: dict[str, Touchpoint] = Field(default_factory=dict)
 
 
@@ -156,6 +176,13 @@ class Market(Section):
     """Which brand is ours (the focal brand); the first brand when not given."""
 
     focal: str = ""
+
+
+class Memory(Section):
+    """Ad-stock: how fast awareness and attitude fade without contact, as a half-life in steps
+    (0: never). A touchpoint's own `half_life` overrides it for the contacts it makes."""
+
+    half_life: float = Field(0.0, ge=0)
 
 
 class Zmot(Section):
@@ -184,12 +211,29 @@ class Fmot(Section):
 
 
 class Smot(Section):
-    """Living with the product: usage experiences, loss weight, how long a customer is new."""
+    """Living with the product: usage experiences, loss weight, how long a customer is new;
+    how satisfaction and expectations form; service problems and their recovery."""
 
     usage_rate: Probability = 0.3
     usage_weight: Probability = 0.03
     negativity: float = Field(2.0, ge=1)
     onboarding_steps: int = Field(30, ge=0)
+    # Satisfaction responds to performance (quality against `neutral`) as well as to
+    # disconfirmation (quality against expectation): Churchill & Surprenant 1982; Anderson &
+    # Sullivan 1993. Expectations move toward the quality met (adaptive expectations).
+    neutral: float = Field(3.0, ge=1, le=5)
+    performance_weight: Probability = 0.5
+    expectation_learning: Probability = 0.05
+    # Service problems (faults, billing, outages) arise at each brand's `problem_rate`; a
+    # `with_problem` touchpoint (a support line) recovers them with a logistic chance in its
+    # encounter quality against `neutral` (Smith & Bolton 1998); an unrecovered contact is a
+    # second failure. A recovered problem may leave the customer slightly happier than before
+    # (the recovery paradox, debated: Maxham & Netemeyer 2002), hence a small default.
+    problem_severity: NonNegative = 1.0
+    problem_weight: Probability = 0.3
+    self_resolve: Probability = 0.02
+    recovery_slope: NonNegative = 2.0
+    recovery_paradox: NonNegative = 0.1
 
 
 class Wom(Section):
@@ -219,6 +263,7 @@ class Retention(Section):
     base: float = -3.0
     slope: NonNegative = 2.0
     competition: NonNegative = 1.0
+    unresolved: NonNegative = 1.5  # churn log-odds added while a service problem is open
     reenter: Probability = 0.5
 
 
@@ -268,6 +313,7 @@ class Scenario(Section):
     network: Network = Field(default_factory=Network)
     market: Market = Field(default_factory=Market)
     brands: dict[str, Brand] = Field(min_length=1)
+    memory: Memory = Field(default_factory=Memory)
     zmot: Zmot = Field(default_factory=Zmot)
     choice: Choice = Field(default_factory=Choice)
     fmot: Fmot = Field(default_factory=Fmot)

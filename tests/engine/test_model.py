@@ -79,14 +79,15 @@ def test_a_dated_event_changes_the_brand_from_its_day_on() -> None:
 
 
 def test_each_editable_brand_field_lands_in_its_own_array_and_no_other_field_does() -> None:
-    change = {"price": 1.0, "quality": 2.0, "quality_sd": 0.25}
+    change = {"price": 1.0, "problem_rate": 0.5, "quality": 2.0, "quality_sd": 0.25}
     assert set(change) == set(EDITABLE_BRAND)
     spec = small(events={"shift": {"at": 5, "brand": "theirs", "set": change}})
     model = JourneyModel(validate_scenario(spec), rng=1)
-    before = (model.prices.copy(), model.brand_quality.copy(), model.brand_quality_sd.copy())
+    arrays = ("prices", "problem_rates", "brand_quality", "brand_quality_sd")
+    before = tuple(getattr(model, a).copy() for a in arrays)
     model.run_for(5)
-    after = (model.prices, model.brand_quality, model.brand_quality_sd)
-    assert [a[1] for a in after] == [1.0, 2.0, 0.25]
+    after = tuple(getattr(model, a) for a in arrays)
+    assert [a[1] for a in after] == [1.0, 0.5, 2.0, 0.25]
     assert all(a[0] == b[0] for a, b in zip(after, before, strict=True))
     with pytest.raises(KeyError):  # never a silent change of price
         model._apply("theirs", None, {"colour": 9.0})

@@ -64,6 +64,7 @@ def test_metrics_are_tidy() -> None:
     assert m.select("replication", "step", "metric", "brand", "detail").is_duplicated().sum() == 0
     expected = {
         "consumers", "flow", "needs", "researched", "acquisitions", "churn", "customers",
-        "share", "revenue", "reviews", "rating", "satisfaction", "wom", "contacts", "cost",
+        "share", "revenue", "reviews", "rating", "satisfaction", "awareness", "problems",
+        "recovered", "wom", "contacts", "cost",
     }  # fmt: skip
     assert set(m["metric"].unique()) == expected

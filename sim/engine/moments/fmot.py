@@ -28,9 +28,20 @@ def conversion_probability(
     return 1.0 / (1.0 + np.exp(-(base + slope * (quality - expectation))))
 
 
+def encounter_shares(reach: np.ndarray) -> np.ndarray:
+    """Shares of a brand's first encounters at its FMOT touchpoints, then at the product itself:
+    each touchpoint's `reach`, the rest to the product; reaches summing above 1 are scaled down
+    (the scenario loader warns)."""
+    total = reach.sum()
+    if total > 1:
+        return np.append(reach / total, 0.0)
+    return np.append(reach, 1.0 - total)
+
+
 def first_encounter(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Quality each shopper in `idx` meets at its chosen brand and the encounter's weight on
-    attitude, recording touchpoint contacts."""
+    """Quality each shopper in `idx` meets at its chosen brand (at a touchpoint picked by its
+    share of first encounters, or the product itself) and the encounter's weight on attitude,
+    recording touchpoint contacts."""
     rng, tps = model.rng, model.touchpoints
     brand = model.population.brand[idx]
     quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * rng.standard_normal(
@@ -43,8 +54,7 @@ def first_encounter(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, n
         if mine.size == 0:
             continue
         rows = np.flatnonzero(brand == b)
-        weights = tps.reach[mine] / tps.reach[mine].sum() if tps.reach[mine].sum() > 0 else None
-        which = rng.choice(mine, size=rows.size, p=weights)
+        which = rng.choice(np.append(mine, -1), size=rows.size, p=encounter_shares(tps.reach[mine]))
         for tp in mine:
             met = rows[which == tp]
             transitions.contact(model, tp, idx[met], attitude=False)

@@ -29,10 +29,8 @@ def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
     out_of_market = start == Moment.PRE_ZMOT
     triggered = []
 
-    for tp in model.touchpoints.live(Moment.PRE_ZMOT):
-        met = transitions.audience(
-            model, tp, bernoulli_indices(rng, n, model.touchpoints.reach[tp])
-        )
+    for tp, reach in model.touchpoints.stimuli():
+        met = transitions.audience(model, tp, bernoulli_indices(rng, n, reach))
         transitions.contact(model, tp, met)
         trigger = model.touchpoints.trigger[tp]
         if trigger > 0:

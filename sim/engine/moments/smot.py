@@ -1,10 +1,14 @@
-"""SMOT, the second moment: living with the product, and talking about it.
+"""SMOT, the second moment: living with the product, its problems, and talking about it.
 
-Customers use the product and meet the brand's service touchpoints (onboarding, support,
-delivery). Satisfaction forms by expectation-disconfirmation with a negativity bias (Oliver 1980)
-as a running average of surprises. Customers talk to their ties: a talk carries the talker's
-attitude to its brand, moves the listener's attitude by its susceptibility, and a positive talk
-may spark the listener's need (Goldenberg, Libai & Muller 2001).
+Customers use the product and meet the brand's service touchpoints (onboarding, delivery).
+Satisfaction is a running average of what experiences felt like: performance against a neutral
+level and disconfirmation of expectation (Oliver 1980; Churchill & Surprenant 1982; Anderson &
+Sullivan 1993), with a negativity bias; expectations adapt toward the quality met. Problems
+(faults, billing errors, outages) arise at the brand's rate and stay open until a support
+encounter recovers them (Smith & Bolton 1998) or they go away; an open problem raises churn.
+Customers talk to their ties: a talk carries the talker's attitude to its brand, moves the
+listener's attitude by its susceptibility, and a positive talk may spark the listener's need
+(Goldenberg, Libai & Muller 2001).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import numpy as np
 from sim.engine import transitions
 from sim.engine.draws import bernoulli_indices
 from sim.engine.journey import Moment
+from sim.engine.memory import remember
 from sim.engine.network import pick_listeners
-from sim.engine.touchpoints import disconfirmation, encounter
+from sim.engine.touchpoints import disconfirmation, encounter, felt, recovery_probability
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -46,14 +51,75 @@ class Handoff:
 
 
 def _experience(
-    model: JourneyModel, who: np.ndarray, quality: np.ndarray, weight: float
+    model: JourneyModel, who: np.ndarray, quality: np.ndarray, weight: float | np.ndarray
 ) -> Experiences:
-    pop, neg = model.population, model.spec.smot.negativity
+    """Experiences of `quality`: satisfaction and attitude move by `weight`, expectation adapts.
+
+    The surprise (disconfirmation) is what UMOT's posting and rating respond to.
+    """
+    pop, s = model.population, model.spec.smot
     brand = pop.brand[who].astype(np.int64)
-    surprise = disconfirmation(quality, pop.expectation[who], neg)
-    pop.satisfaction[who] += weight * (surprise - pop.satisfaction[who])
-    pop.attitude[who, brand] = encounter(pop.attitude[who, brand], quality, weight, neg)
+    expected = pop.expectation[who]
+    surprise = disconfirmation(quality, expected, s.negativity)
+    signal = felt(quality, expected, s.neutral, s.performance_weight, s.negativity)
+    pop.satisfaction[who] += weight * (signal - pop.satisfaction[who])
+    pop.attitude[who, brand] = encounter(pop.attitude[who, brand], quality, weight, s.negativity)
+    pop.expectation[who] = expected + s.expectation_learning * (quality - expected)
     return Experiences(who, brand, quality, surprise)
+
+
+def _setback(model: JourneyModel, who: np.ndarray, weight: float) -> Experiences:
+    """A service failure: `problem_severity` stars short of expectation, felt in full."""
+    pop, s = model.population, model.spec.smot
+    brand = pop.brand[who].astype(np.int64)
+    surprise = np.full(who.size, -s.negativity * s.problem_severity)
+    pop.satisfaction[who] += weight * (surprise - pop.satisfaction[who])
+    return Experiences(who, brand, pop.expectation[who] - s.problem_severity, surprise)
+
+
+def problems(model: JourneyModel, customer: np.ndarray) -> Experiences:
+    """Problems arise at each brand's rate among customers without one; some open ones go
+    away by themselves (a workaround, a fix shipped)."""
+    pop, rng, s = model.population, model.rng, model.spec.smot
+    if s.self_resolve > 0:
+        open_ = np.flatnonzero(pop.problem & customer)
+        pop.problem[open_[rng.random(open_.size) < s.self_resolve]] = False
+    rate = model.problem_rates
+    top = float(rate.max(initial=0.0))
+    if top <= 0:
+        return _setback(model, np.empty(0, dtype=np.int64), s.problem_weight)
+    hit = bernoulli_indices(rng, pop.size, top)
+    hit = hit[customer[hit] & ~pop.problem[hit]]
+    hit = hit[rng.random(hit.size) * top < rate[pop.brand[hit]]]
+    pop.problem[hit] = True
+    model.ledger.add_by_brand(model.cols.problems, pop.brand[hit].astype(np.int64))
+    return _setback(model, hit, s.problem_weight)
+
+
+def service(model: JourneyModel, tp: int, met: np.ndarray) -> Experiences:
+    """Customers with a problem reach support: the encounter's quality decides whether the
+    problem is recovered (felt as a small gain, the recovery paradox) or fails again."""
+    pop, rng, s, tps = model.population, model.rng, model.spec.smot, model.touchpoints
+    quality = tps.quality[tp] + tps.quality_sd[tp] * rng.standard_normal(met.size)
+    fixed = rng.random(met.size) < recovery_probability(quality, s.neutral, s.recovery_slope)
+    b = int(tps.brand[tp])
+    pop.attitude[met, b] = encounter(pop.attitude[met, b], quality, tps.weight[tp], s.negativity)
+    won = met[fixed]
+    pop.problem[won] = False
+    model.ledger.add_by_brand(model.cols.recovered, pop.brand[won].astype(np.int64))
+    gain = np.full(won.size, s.recovery_paradox)
+    pop.satisfaction[won] += tps.weight[tp] * (gain - pop.satisfaction[won])
+    recovered = Experiences(won, pop.brand[won].astype(np.int64), quality[fixed], gain)
+    failed = _setback(model, met[~fixed], tps.weight[tp])
+    return _concat([recovered, failed])
+
+
+def _concat(parts: list[Experiences]) -> Experiences:
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return Experiences(empty, empty, np.empty(0), np.empty(0))
+    fields = ("who", "brand", "quality", "surprise")
+    return Experiences(*(np.concatenate([getattr(e, f) for e in parts]) for f in fields))
 
 
 def step(model: JourneyModel, start: np.ndarray) -> Handoff:
@@ -71,6 +137,7 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
             users.size
         )
         found.append(_experience(model, users, quality, s.smot.usage_weight))
+    found.append(problems(model, customer))
 
     tps = model.touchpoints
     for tp in tps.live(Moment.SMOT):
@@ -78,18 +145,17 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
         met = transitions.contact(
             model, tp, transitions.audience(model, tp, met[customer[met]]), attitude=False
         )
-        if met.size:
+        if met.size == 0:
+            continue
+        if tps.audience[tp] == "with_problem":
+            found.append(service(model, tp, met))
+        else:
             quality = tps.quality[tp] + tps.quality_sd[tp] * rng.standard_normal(met.size)
             found.append(_experience(model, met, quality, tps.weight[tp]))
 
     heard = word_of_mouth(model, customer) if s.wom.enabled else np.empty(0, dtype=np.int64)
 
-    if not found:
-        empty = np.empty(0, dtype=np.int64)
-        return Handoff(Experiences(empty, empty, np.empty(0), np.empty(0)), heard)
-    fields = ("who", "brand", "quality", "surprise")
-    experiences = Experiences(*(np.concatenate([getattr(e, f) for e in found]) for f in fields))
-    return Handoff(experiences, heard)
+    return Handoff(_concat(found), heard)
 
 
 def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
@@ -109,6 +175,7 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
     model.ledger.add(model.cols.wom["negative"], int((~positive).sum()))
 
     pop.aware[listeners, brand] = True
+    remember(pop.salience, pop.fade, listeners, brand, model.fade)
     pull = s.wom.weight * pop.susceptibility[listeners]
     said = pop.attitude[talkers, brand]
     pop.attitude[listeners, brand] = encounter(

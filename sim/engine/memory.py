@@ -1,0 +1,47 @@
+"""Memory: awareness and attitude fade without contact (ad-stock).
+
+A contact leaves a trace that decays by half every `half_life` steps, as advertising goodwill
+does in Broadbent's (1979) ad-stock; each touchpoint (so each channel) may have its own half-life.
+A consumer forgets a brand once the trace of its last contact has halved, and its attitude
+drifts back toward the one it started with. The brand a consumer uses or has chosen does not
+fade: living with it keeps it in mind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["fade_factor", "forget", "remember"]
+
+FORGOTTEN = 0.5  # a brand is forgotten once its trace has halved since the last contact
+
+
+def fade_factor(half_life: float | None) -> float:
+    """What is left of a trace after one step: 2^(-1/half_life); 1 (never fades) for 0/None."""
+    return 0.5 ** (1.0 / half_life) if half_life else 1.0
+
+
+def remember(
+    salience: np.ndarray, fade: np.ndarray, idx: np.ndarray, brand: np.ndarray | int, factor: float
+) -> None:
+    """A contact: the trace of `brand` is renewed in full and fades from now at `factor`."""
+    salience[idx, brand] = 1.0
+    fade[idx, brand] = factor
+
+
+def forget(
+    salience: np.ndarray,
+    fade: np.ndarray,
+    attitude: np.ndarray,
+    prior: np.ndarray,
+    aware: np.ndarray,
+    own: np.ndarray,
+) -> None:
+    """One step of fading, in place, for every (consumer, brand) but the consumer's own brand
+    (`own`, -1 for none): traces decay, attitudes drift toward `prior`, faded brands are
+    forgotten."""
+    other = own[:, None] != np.arange(aware.shape[1])[None, :]
+    factor = np.where(other, fade, np.float32(1.0))
+    salience *= factor
+    attitude[:] = prior + (attitude - prior) * factor
+    aware &= ~(other & (salience < FORGOTTEN))
