@@ -181,15 +181,15 @@ def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np
     with. Each talks with its `talk_chance` (candidates drawn at the largest chance, thinned).
     """
     pop, rng, w = model.population, model.rng, model.spec.wom
-    talking = customer
-    if w.after_churn > 0:
-        since = model.t - pop.left
-        talking = customer | ((pop.left >= 0) & (since <= w.after_churn))
     feel = max(w.intensity, w.negative_intensity)
     loudest = float(np.abs(pop.satisfaction).max(initial=0.0)) if feel > 0 else 0.0
     top = min(1.0, w.rate * (1.0 + feel * loudest))
     who = bernoulli_indices(rng, pop.size, top)
-    who = who[talking[who]]
+    talking = customer[who]
+    if w.after_churn > 0:
+        left = pop.left[who]
+        talking |= (left >= 0) & (model.t - left <= w.after_churn)
+    who = who[talking]
     if top > w.rate:  # chances differ: thin the candidates to each one's own chance
         chance = talk_chance(pop.satisfaction[who], w.rate, w.intensity, w.negative_intensity)
         who = who[rng.random(who.size) * top < chance]
