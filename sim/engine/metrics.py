@@ -34,6 +34,7 @@ class Columns:
     needs: dict[str, int]  # needs arising, by source
     researched: int  # in-market consumers who read reviews
     acquisitions: np.ndarray  # [brand]
+    adoptions: np.ndarray  # [brand] first purchases in the category (never a customer before)
     churn: np.ndarray  # [brand]
     customers: np.ndarray  # [brand] active at the end of the step
     share: np.ndarray  # [brand] share of all active customers
@@ -45,6 +46,7 @@ class Columns:
     problems: np.ndarray  # [brand] service problems arising
     recovered: np.ndarray  # [brand] problems solved by a service encounter
     wom: dict[str, int]  # word-of-mouth talks by valence
+    wom_former: dict[str, int]  # of those, talks by ex-customers about their former brand
     contacts: np.ndarray  # [touchpoint]
     cost: np.ndarray  # [touchpoint]
 
@@ -66,6 +68,7 @@ class Ledger:
             name: add(name, brands, by_brand=True)
             for name in (
                 "acquisitions",
+                "adoptions",
                 "churn",
                 "customers",
                 "share",
@@ -88,6 +91,7 @@ class Ledger:
             needs=named("needs", ["own", "campaign", "word_of_mouth"]),
             researched=int(add("researched", [None])[0]),
             wom=named("wom", ["positive", "negative"]),
+            wom_former=named("wom_former", ["positive", "negative"]),
             contacts=add("contacts", touchpoints),
             cost=add("cost", touchpoints),
             **per_brand,

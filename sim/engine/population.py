@@ -47,6 +47,8 @@ class Population:
     problem: np.ndarray  # bool: an open service problem with the current brand
     acquired: np.ndarray  # int32: step of acquisition, 0 for customers at the start, -1 none
     next_renewal: np.ndarray  # int32: step of the next renewal or purchase
+    former: np.ndarray  # int8: brand of the last customer spell ended, NO_BRAND when none
+    left: np.ndarray  # int32: step that spell ended, -1 when none
 
     @property
     def size(self) -> int:
@@ -104,4 +106,6 @@ def draw_population(
         problem=np.zeros(n, dtype=bool),
         acquired=acquired,
         next_renewal=next_renewal,
+        former=np.full(n, NO_BRAND, dtype=np.int8),
+        left=np.full(n, -1, dtype=np.int32),
     )

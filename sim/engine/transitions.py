@@ -91,6 +91,8 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     pop.problem[idx] = False
     model.book_renewals(idx, t + model.spec.retention.period)
     model.ledger.add_by_brand(model.cols.acquisitions, brand)
+    first = pop.former[idx] == NO_BRAND  # never a customer before: adopts the category
+    model.ledger.add_by_brand(model.cols.adoptions, brand[first])
     model.ledger.add_by_brand(model.cols.revenue, brand, model.prices[brand])
     model.customer_counts += np.bincount(brand, minlength=len(model.brands))
     move(model, idx, Moment.SMOT)
@@ -111,6 +113,7 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
     model.spells.append((brand, pop.acquired[idx].copy(), np.full(idx.size, model.t)))
     model.ledger.add_by_brand(model.cols.churn, brand)
     model.customer_counts -= np.bincount(brand, minlength=len(model.brands))
+    pop.former[idx], pop.left[idx] = brand, model.t  # ex-customers talk of it for a while
     pop.brand[idx] = NO_BRAND
     pop.acquired[idx] = -1
     pop.problem[idx] = False

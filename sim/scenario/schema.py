@@ -237,12 +237,20 @@ class Smot(Section):
 
 
 class Wom(Section):
-    """Word of mouth: talk rate per customer, pull on the listener, chance to spark a need."""
+    """Word of mouth: who talks and how often, pull on the listener, chance to spark a need.
+
+    The chance to talk grows with how strongly one feels, more when dissatisfied (Anderson
+    1998); ex-customers talk about their former brand for a while. The defaults (no intensity,
+    no talk after churn) are the plain rate per customer.
+    """
 
     enabled: bool = True
-    rate: Probability = 0.02
-    weight: Probability = 0.2
-    trigger: Probability = 0.1
+    rate: Probability = 0.02  # chance per step that an indifferent customer talks
+    intensity: NonNegative = 0.0  # talk rises by `rate` times this per point of satisfaction
+    negative_intensity: NonNegative = 0.0  # the same per point of dissatisfaction
+    after_churn: int = Field(0, ge=0)  # steps an ex-customer keeps talking about its old brand
+    weight: Probability = 0.2  # how far one talk moves a listener (times susceptibility)
+    trigger: Probability = 0.1  # chance a positive talk sparks the listener's need
 
 
 class Umot(Section):

@@ -61,7 +61,14 @@ def scenarios(draw) -> dict:
         "zmot": {"enabled": draw(st.booleans()), "give_up": draw(prob)},
         "fmot": {"enabled": draw(st.booleans()), "retry": draw(prob)},
         "smot": {"usage_rate": draw(prob), "negativity": draw(st.floats(1, 4))},
-        "wom": {"enabled": draw(st.booleans()), "rate": draw(prob), "trigger": draw(prob)},
+        "wom": {
+            "enabled": draw(st.booleans()),
+            "rate": draw(prob),
+            "trigger": draw(prob),
+            "intensity": draw(st.floats(0, 5)),
+            "negative_intensity": draw(st.floats(0, 5)),
+            "after_churn": draw(st.integers(0, 10)),
+        },
         "umot": {"enabled": draw(st.booleans()), "self_selected": draw(st.booleans())},
         "retention": {
             "enabled": draw(st.booleans()),
@@ -98,6 +105,13 @@ def test_every_step_keeps_the_invariants(spec: dict, seed: int) -> None:
         share = row[model.cols.share]
         assert ((share >= 0) & (share <= 1)).all()
         assert model.customer_counts.sum() == 0 or np.isclose(share.sum(), 1)
+        # an ended spell leaves its brand and step; first purchases are purchases; talks by
+        # ex-customers are among all talks
+        assert ((pop.former >= 0) == (pop.left >= 0)).all()
+        assert (row[model.cols.adoptions] <= row[model.cols.acquisitions]).all()
+        for valence in ("positive", "negative"):
+            assert row[model.cols.wom_former[valence]] <= row[model.cols.wom[valence]]
     reviews = model.reviews()
     assert reviews["stars"].is_between(1, 5).all()
     assert model.metrics()["value"].is_infinite().sum() == 0
+    assert model.ledger.values[:, model.cols.adoptions].sum() <= n

@@ -63,8 +63,8 @@ def test_metrics_are_tidy() -> None:
     assert m.columns == ["replication", "step", "metric", "brand", "detail", "value"]
     assert m.select("replication", "step", "metric", "brand", "detail").is_duplicated().sum() == 0
     expected = {
-        "consumers", "flow", "needs", "researched", "acquisitions", "churn", "customers",
-        "share", "revenue", "reviews", "rating", "satisfaction", "awareness", "problems",
-        "recovered", "wom", "contacts", "cost",
+        "consumers", "flow", "needs", "researched", "acquisitions", "adoptions", "churn",
+        "customers", "share", "revenue", "reviews", "rating", "satisfaction", "awareness",
+        "problems", "recovered", "wom", "wom_former", "contacts", "cost",
     }  # fmt: skip
     assert set(m["metric"].unique()) == expected

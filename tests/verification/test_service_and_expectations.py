@@ -23,7 +23,7 @@ SMALL = {"population": {"consumers": 8000}, "time": {"steps": 420}}
 
 def retention(s: Scenario) -> tuple[float, int]:
     """Aurora's pooled retention after PERIOD months and the customers it rests on."""
-    cohorts = run(s, reps=2, seed=21).cohorts.filter(pl.col("brand") == "aurora")
+    cohorts = run(s, reps=4, seed=21).cohorts.filter(pl.col("brand") == "aurora")
     cells = cohorts.filter(pl.col("period") == PERIOD)
     share = pooled_retention(cells.drop("replication"))["retained"].item()
     return share, int(cells["size"].sum())

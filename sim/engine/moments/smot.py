@@ -6,9 +6,11 @@ level and disconfirmation of expectation (Oliver 1980; Churchill & Surprenant 19
 Sullivan 1993), with a negativity bias; expectations adapt toward the quality met. Problems
 (faults, billing errors, outages) arise at the brand's rate and stay open until a support
 encounter recovers them (Smith & Bolton 1998) or they go away; an open problem raises churn.
-Customers talk to their ties: a talk carries the talker's attitude to its brand, moves the
-listener's attitude by its susceptibility, and a positive talk may spark the listener's need
-(Goldenberg, Libai & Muller 2001).
+Customers talk to their ties, the more the more strongly they feel either way, dissatisfied ones
+most (Anderson 1998), and ex-customers go on talking about their former brand for a while after
+leaving: a talk carries the talker's attitude to the brand, moves the listener's attitude by its
+susceptibility, and a positive talk may spark the listener's need (Goldenberg, Libai & Muller
+2001).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sim.engine.touchpoints import disconfirmation, encounter, felt, recovery_pr
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
 
-__all__ = ["Experiences", "Handoff", "step"]
+__all__ = ["Experiences", "Handoff", "step", "talk_chance", "who_talks"]
 
 
 @dataclass(frozen=True)
@@ -158,21 +160,61 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     return Handoff(_concat(found), heard)
 
 
+def talk_chance(
+    satisfaction: np.ndarray, rate: float, intensity: float, negative_intensity: float
+) -> np.ndarray:
+    """Chance per step to talk: `rate * (1 + w * |satisfaction|)`, capped at 1, with weight
+    `w = intensity` when satisfied and `negative_intensity` when dissatisfied.
+
+    Anderson (1998, "Customer satisfaction and word of mouth", J. Service Research 1(1)) finds
+    word of mouth U-shaped in satisfaction: the very satisfied and, more so, the dissatisfied
+    talk more than the indifferent. Satisfaction 0 is experience as expected.
+    """
+    weight = np.where(satisfaction < 0, negative_intensity, intensity)
+    return np.minimum(1.0, rate * (1.0 + weight * np.abs(satisfaction)))
+
+
+def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Who talks this step and about which brand, in increasing order of consumer.
+
+    Customers talk about their brand; ex-customers, for `wom.after_churn` steps after leaving
+    and while not customers again, about their former brand with the satisfaction they left
+    with. Each talks with its `talk_chance` (candidates drawn at the largest chance, thinned).
+    """
+    pop, rng, w = model.population, model.rng, model.spec.wom
+    feel = max(w.intensity, w.negative_intensity)
+    loudest = float(np.abs(pop.satisfaction).max(initial=0.0)) if feel > 0 else 0.0
+    top = min(1.0, w.rate * (1.0 + feel * loudest))
+    who = bernoulli_indices(rng, pop.size, top)
+    talking = customer[who]
+    if w.after_churn > 0:
+        left = pop.left[who]
+        talking |= (left >= 0) & (model.t - left <= w.after_churn)
+    who = who[talking]
+    if top > w.rate:  # chances differ: thin the candidates to each one's own chance
+        chance = talk_chance(pop.satisfaction[who], w.rate, w.intensity, w.negative_intensity)
+        who = who[rng.random(who.size) * top < chance]
+    brand = np.where(customer[who], pop.brand[who], pop.former[who]).astype(np.int64)
+    return who, brand
+
+
 def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
-    """Customers talk; listeners learn the brand and move toward the talker's attitude.
+    """Customers and recent ex-customers talk (see `who_talks`); listeners learn the brand and
+    move toward the talker's attitude.
 
     Returns the listeners who heard positive word of mouth, each once.
     """
     pop, rng, s = model.population, model.rng, model.spec
-    talkers = bernoulli_indices(rng, pop.size, s.wom.rate)
-    talkers = talkers[customer[talkers]]
+    talkers, brand = who_talks(model, customer)
     listeners = pick_listeners(rng, model.ties, talkers, pop.size)
     ok = (listeners >= 0) & (listeners != talkers)
-    talkers, listeners = talkers[ok], listeners[ok]
-    brand = pop.brand[talkers].astype(np.int64)
+    talkers, listeners, brand = talkers[ok], listeners[ok], brand[ok]
     positive = pop.satisfaction[talkers] >= 0
     model.ledger.add(model.cols.wom["positive"], int(positive.sum()))
     model.ledger.add(model.cols.wom["negative"], int((~positive).sum()))
+    former = ~customer[talkers]
+    model.ledger.add(model.cols.wom_former["positive"], int((positive & former).sum()))
+    model.ledger.add(model.cols.wom_former["negative"], int((~positive & former).sum()))
 
     pop.aware[listeners, brand] = True
     remember(pop.salience, pop.fade, listeners, brand, model.fade)

@@ -3,7 +3,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import JourneyModel, Moment
+from sim.engine import transitions
+from sim.engine.moments import smot
+from sim.engine.moments.smot import talk_chance, who_talks
 from sim.engine.touchpoints import disconfirmation, encounter
+from sim.scenario import validate_scenario
 
 
 def test_disappointments_weigh_more_than_pleasant_surprises() -> None:
@@ -18,3 +23,77 @@ def test_an_encounter_moves_attitude_toward_its_quality_further_when_it_disappoi
     assert 3.0 - down[0] == pytest.approx(2 * (up[0] - 3.0))
     # never overshoots, whatever the weight
     assert encounter(np.array([3.0]), np.array([1.0]), 0.9, negativity=4.0)[0] == 1.0
+
+
+# --- word of mouth ----------------------------------------------------------------------------
+
+
+def test_talk_is_u_shaped_in_satisfaction_and_louder_when_dissatisfied() -> None:
+    sat = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+    chance = talk_chance(sat, rate=0.1, intensity=1.0, negative_intensity=3.0)
+    assert chance.tolist() == pytest.approx([0.7, 0.4, 0.1, 0.2, 0.3])
+    assert talk_chance(np.array([-5.0]), 0.5, 1.0, 3.0)[0] == 1.0  # a chance, capped at 1
+    # without intensity every customer talks at the plain rate
+    assert (talk_chance(sat, 0.1, 0.0, 0.0) == 0.1).all()
+
+
+def talking_model(**wom) -> JourneyModel:
+    spec = {
+        "time": {"steps": 10},
+        "population": {"consumers": 2000},
+        "brands": {"ours": {"share": 0.5}, "theirs": {"share": 0.0}},
+        "wom": {"rate": 0.5, **wom},
+    }
+    return JourneyModel(validate_scenario(spec), rng=3)
+
+
+def test_ex_customers_talk_about_their_former_brand_for_a_while() -> None:
+    model = talking_model(after_churn=5)
+    pop = model.population
+    customer = pop.moment >= Moment.SMOT
+    gone = np.flatnonzero(customer)[:300]
+    transitions.churn(model, gone)
+    assert (pop.former[gone] == 0).all() and (pop.left[gone] == model.t).all()
+    start = pop.moment.copy()
+    model.time += 1  # one step after leaving: still talking
+    who, brand = who_talks(model, start >= Moment.SMOT)
+    ex = np.isin(who, gone)
+    assert 100 < ex.sum() < 200  # about half of 300 at rate 0.5
+    assert (brand[ex] == 0).all()
+    model.time += 5  # six steps after leaving: silent
+    who, _ = who_talks(model, start >= Moment.SMOT)
+    assert not np.isin(who, gone).any()
+
+
+def test_by_default_only_customers_talk_at_the_plain_rate() -> None:
+    model = talking_model()
+    pop = model.population
+    gone = np.flatnonzero(pop.moment >= Moment.SMOT)[:300]
+    transitions.churn(model, gone)
+    customer = pop.moment >= Moment.SMOT
+    pop.satisfaction[customer] = -3.0  # feelings make no difference without intensity
+    model.time += 1
+    who, brand = who_talks(model, customer)
+    assert customer[who].all() and (brand == pop.brand[who]).all()
+    assert abs(who.size - 0.5 * customer.sum()) < 4 * np.sqrt(0.25 * customer.sum())
+
+
+def test_dissatisfied_customers_talk_more_and_the_ledger_counts_ex_customers() -> None:
+    model = talking_model(rate=0.05, intensity=1.0, negative_intensity=3.0, after_churn=10)
+    pop = model.population
+    customer = np.flatnonzero(pop.moment >= Moment.SMOT)
+    angry, calm = customer[: customer.size // 2], customer[customer.size // 2 :]
+    pop.satisfaction[angry], pop.satisfaction[calm] = -1.0, 0.0
+    talked = np.zeros(pop.size)
+    for _ in range(20):
+        who, _ = who_talks(model, pop.moment >= Moment.SMOT)
+        talked[who] += 1
+    ratio = talked[angry].mean() / talked[calm].mean()
+    assert 3.0 < ratio < 5.0  # 4 x the indifferent rate
+    transitions.churn(model, angry)
+    model.time += 1
+    smot.word_of_mouth(model, pop.moment >= Moment.SMOT)
+    row = model.ledger.row
+    assert row[model.cols.wom_former["negative"]] > 0
+    assert row[model.cols.wom_former["positive"]] == 0
+    assert row[model.cols.wom["negative"]] >= row[model.cols.wom_former["negative"]]
