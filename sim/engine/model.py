@@ -211,6 +211,18 @@ class JourneyModel(mesa.Model):
             self._at(due, partial(self._renewal_day, due), Priority.DEFAULT)
         self._calendar[due].append(idx)
 
+    def deciding(self, idx: np.ndarray) -> np.ndarray:
+        """Which customers in `idx` decide to renew or churn at a renewal event this step.
+
+        A subscription renewal may move a customer (churn), so the moments leave these
+        customers where they are this step (no review, no return from UMOT): the renewal is
+        their one move. Repurchase renewals only take payment and never hold anyone.
+        """
+        r = self.spec.retention
+        if not (r.enabled and r.mode == "subscription"):
+            return np.zeros(idx.size, dtype=bool)
+        return self.population.next_renewal[idx] == self.t
+
     def _renewal_day(self, due: int) -> None:
         # A consumer enters a day's list at most once (acquisition and renewal never fall in
         # the same step for one consumer); those who churned since are filtered out.

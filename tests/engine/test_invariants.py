@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import JourneyModel
-from sim.engine.journey import EDGES, Moment
+from sim.engine.journey import EDGE_INDEX, EDGES, Moment
 from sim.scenario import validate_scenario
 
 ALLOWED = {(int(a), int(b)) for a, b in EDGES}
@@ -85,10 +85,18 @@ def test_every_step_keeps_the_invariants(spec: dict, seed: int) -> None:
         counts = np.bincount(after, minlength=len(Moment))
         assert counts.sum() == n
         assert (counts == model.counts).all()
-        # consumers move only along the journey's edges
+        # consumers move only along the journey's edges, at most one edge per step (renewal
+        # events included): every move the ledger counted is one consumer's whole move, so a
+        # double move (UMOT -> SMOT -> UMOT, SMOT -> UMOT -> churn) shows as a surplus flow
         moved = before != after
         pairs = set(zip(before[moved].tolist(), after[moved].tolist(), strict=True))
         assert pairs <= ALLOWED, pairs - ALLOWED
+        edge = [
+            EDGE_INDEX[(Moment(a), Moment(b))]
+            for a, b in zip(before[moved], after[moved], strict=True)
+        ]
+        flows = model.ledger.values[model.t - 1][model.cols.flow]
+        assert (flows == np.bincount(edge, minlength=len(EDGES))).all(), (model.t, flows)
         # a brand is held exactly from the first encounter on, and customer counts agree
         holds = after >= Moment.FMOT
         assert ((pop.brand >= 0) == holds).all()

@@ -35,17 +35,22 @@ def posting_probability(
 
 def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> None:
     """Last step's posters (at UMOT when the step began, `start`) go back to SMOT; customers
-    post about this step's `experiences` (from SMOT)."""
+    (at SMOT when the step began) post about this step's `experiences` (from SMOT).
+
+    Only those still where they began move, and not those deciding at a renewal this step
+    (`JourneyModel.deciding`): a consumer moves at most one edge per step.
+    """
     pop, rng, s = model.population, model.rng, model.spec
-    back = np.flatnonzero(start == Moment.UMOT)
-    transitions.move(model, back[pop.moment[back] == Moment.UMOT], Moment.SMOT)
+    back = np.flatnonzero((start == Moment.UMOT) & (pop.moment == Moment.UMOT))
+    transitions.move(model, back[~model.deciding(back)], Moment.SMOT)
     if not s.umot.enabled or experiences.who.size == 0:
         return
     e = experiences
     p = posting_probability(
         pop.review_propensity[e.who], e.surprise, s.umot.surprise_scale, s.umot.self_selected
     )
-    post = (rng.random(e.who.size) < p) & (pop.moment[e.who] == Moment.SMOT)
+    still = (start[e.who] == Moment.SMOT) & (pop.moment[e.who] == Moment.SMOT)
+    post = (rng.random(e.who.size) < p) & still & ~model.deciding(e.who)
     # One review per consumer and step: the first experience that moved it to post.
     who, first = np.unique(e.who[post], return_index=True)
     rows = np.flatnonzero(post)[first]
