@@ -123,7 +123,10 @@ class JourneyModel(mesa.Model):
         self.brand_quality_sd = np.array([b.quality_sd for b in brands])
         self.prices = np.array([b.price for b in brands])
         self.touchpoints = Touchpoints.from_scenario(spec)
-        depth = int(min(pop.reviews_read.max(initial=1), _MAX_PAGE_DEPTH))
+        # deep enough for the longest read in ZMOT and for what a reviewer sees in UMOT
+        depth = int(
+            min(max(pop.reviews_read.max(initial=1), spec.umot.herding_window), _MAX_PAGE_DEPTH)
+        )
         self.pages = ReviewPages(len(brands), depth)
         self.ledger = Ledger(
             self.brands,
