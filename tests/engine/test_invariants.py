@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -62,7 +64,13 @@ def scenarios(draw) -> dict:
         "fmot": {"enabled": draw(st.booleans()), "retry": draw(prob)},
         "smot": {"usage_rate": draw(prob), "negativity": draw(st.floats(1, 4))},
         "wom": {"enabled": draw(st.booleans()), "rate": draw(prob), "trigger": draw(prob)},
-        "umot": {"enabled": draw(st.booleans()), "self_selected": draw(st.booleans())},
+        "umot": {
+            "enabled": draw(st.booleans()),
+            "self_selected": draw(st.booleans()),
+            "herding": draw(prob),
+            "herding_negative": draw(prob),
+            "herding_window": draw(st.integers(1, 5)),
+        },
         "retention": {
             "enabled": draw(st.booleans()),
             "mode": draw(st.sampled_from(["subscription", "repurchase"])),
@@ -109,3 +117,49 @@ def test_every_step_keeps_the_invariants(spec: dict, seed: int) -> None:
     reviews = model.reviews()
     assert reviews["stars"].is_between(1, 5).all()
     assert model.metrics()["value"].is_infinite().sum() == 0
+
+
+def one_move_each(model: JourneyModel, steps: int) -> None:
+    """Run `steps` steps, asserting that the flows the ledger counts are each consumer's one
+    start-to-end edge (renewal events included)."""
+    pop = model.population
+    for _ in range(steps):
+        before = pop.moment.copy()
+        model.run_for(1)
+        moved = before != pop.moment
+        edge = [
+            EDGE_INDEX[(Moment(a), Moment(b))]
+            for a, b in zip(before[moved], pop.moment[moved], strict=True)
+        ]
+        flows = model.ledger.values[model.t - 1][model.cols.flow]
+        assert (flows == np.bincount(edge, minlength=len(EDGES))).all(), model.t
+
+
+@pytest.mark.parametrize("mode", ["subscription", "repurchase"])
+def test_reviews_and_renewals_falling_together_still_move_one_edge(mode: str) -> None:
+    """Customers who review every other step and decide every other step collide often: a
+    poster must not churn in the same step, a returning poster must not post again."""
+    spec = {
+        "name": "collisions",
+        "time": {"steps": 30},
+        "population": {
+            "consumers": 400,
+            "segments": {"all": {"share": 1.0, "review_propensity": 1.0, "tolerance": -1.0}},
+        },
+        "brands": {"b0": {"quality": 3.0, "quality_sd": 1.5, "share": 0.8}},
+        "smot": {"usage_rate": 1.0},
+        "umot": {"self_selected": False},
+        "retention": {"mode": mode, "period": 2, "reenter": 1.0},
+    }
+    model = JourneyModel(validate_scenario(spec), rng=7)
+    one_move_each(model, 30)
+    flows = (
+        model.metrics()
+        .filter(pl.col("metric") == "flow")
+        .group_by("detail")
+        .agg(pl.col("value").sum())
+    )
+    total = dict(flows.iter_rows())
+    # the collisions did happen: many reviews, and churn among those who might have posted
+    assert total["smot>umot"] > 100, total
+    assert total["smot>zmot"] + total["umot>zmot"] > 10, total

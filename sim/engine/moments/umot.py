@@ -87,7 +87,7 @@ def shown_mean(model: JourneyModel, brand: np.ndarray, window: int) -> np.ndarra
     return means[brand]
 
 
-def reviews(
+def _herded_evaluations(
     model: JourneyModel, u: Umot, e: Experiences, rows: np.ndarray, noise: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """For experiences `rows`: the herded evaluation and the chance to post about it."""
@@ -119,7 +119,7 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
         (start[e.who] == Moment.SMOT) & (pop.moment[e.who] == Moment.SMOT) & ~model.deciding(e.who)
     )
     noise = u.rating_noise * rng.standard_normal(rows.size)
-    herded, p = reviews(model, u, e, rows, noise)
+    herded, p = _herded_evaluations(model, u, e, rows, noise)
     post = rng.random(rows.size) < p
     # One review per consumer and step: the first experience that moved it to post.
     who, first = np.unique(e.who[rows[post]], return_index=True)
