@@ -127,7 +127,10 @@ class JourneyModel(mesa.Model):
         self.problem_rates = np.array([b.problem_rate for b in brands])
         self.touchpoints = Touchpoints.from_scenario(spec)
         self.forgets = bool(self.fade < 1 or (self.touchpoints.fade < 1).any())
-        depth = int(min(pop.reviews_read.max(initial=1), _MAX_PAGE_DEPTH))
+        # deep enough for the longest read in ZMOT and for what a reviewer sees in UMOT
+        depth = int(
+            min(max(pop.reviews_read.max(initial=1), spec.umot.herding_window), _MAX_PAGE_DEPTH)
+        )
         self.pages = ReviewPages(len(brands), depth)
         self.ledger = Ledger(
             self.brands,
@@ -215,6 +218,18 @@ class JourneyModel(mesa.Model):
             # default priority: after the step of the same time, before it is measured
             self._at(due, partial(self._renewal_day, due), Priority.DEFAULT)
         self._calendar[due].append(idx)
+
+    def deciding(self, idx: np.ndarray) -> np.ndarray:
+        """Which customers in `idx` decide to renew or churn at a renewal event this step.
+
+        A subscription renewal may move a customer (churn), so the moments leave these
+        customers where they are this step (no review, no return from UMOT): the renewal is
+        their one move. Repurchase renewals only take payment and never hold anyone.
+        """
+        r = self.spec.retention
+        if not (r.enabled and r.mode == "subscription"):
+            return np.zeros(idx.size, dtype=bool)
+        return self.population.next_renewal[idx] == self.t
 
     def _renewal_day(self, due: int) -> None:
         # A consumer enters a day's list at most once (acquisition and renewal never fall in

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["ReviewPages", "blend_expectation", "star_rating"]
+__all__ = ["ReviewPages", "blend_expectation"]
 
 
 class ReviewPages:
@@ -30,6 +30,14 @@ class ReviewPages:
         means = np.zeros((self.newest.shape[0], self.depth + 1))
         means[:, 1:] = sums / n
         return means
+
+    def seed(self, brand: int, stars: np.ndarray) -> None:
+        """Put reviews on a brand's page before the run (oldest first), outside the log: a page
+        that already has a history, or a manipulated one (a herding experiment)."""
+        new = np.asarray(stars, dtype=float)[::-1]
+        self.newest[brand] = np.concatenate([new, self.newest[brand]])[: self.depth]
+        self.count[brand] += new.size
+        self.total[brand] += new.sum()
 
     def post(self, step: int, brand: np.ndarray, stars: np.ndarray, author: np.ndarray) -> None:
         """Add reviews posted in one step, in the order given."""
@@ -72,13 +80,3 @@ def blend_expectation(
     """
     read = np.where(n_read > 0, review_mean, 0.0)
     return (prior_weight * attitude + n_read * read) / np.maximum(prior_weight + n_read, 1e-12)
-
-
-def star_rating(
-    quality: np.ndarray, expectation: np.ndarray, shown_average: np.ndarray, herding: float
-) -> np.ndarray:
-    """Stars 1-5 for an experience: its quality plus how far it beat or missed expectation,
-    nudged toward the average already on the page (herding, Muchnik, Aral & Taylor 2013)."""
-    felt = quality + (quality - expectation)
-    nudged = np.where(np.isnan(shown_average), felt, felt + herding * (shown_average - felt))
-    return np.clip(np.rint(nudged), 1, 5).astype(np.int8)

@@ -17,23 +17,26 @@ __all__ = ["advance"]
 
 
 def advance(model: JourneyModel) -> None:
-    """One step: memories fade, then SMOT, UMOT, the retention hazard, <ZMOT, ZMOT, FMOT.
+    """One step: memories fade, then SMOT, the retention hazard, UMOT, <ZMOT, ZMOT, FMOT.
 
-    Customers act before the market (they use the product and talk, post reviews, and in
-    repurchase markets may churn on the satisfaction just updated), so the word of mouth and the
+    Customers act before the market (they use the product and talk, in repurchase markets may
+    churn on the satisfaction just updated, and post reviews), so the word of mouth and the
     reviews of a step reach shoppers in that same step. Each moment acts only on those who were
-    in it when the step began (`start`), so a consumer moves at most one edge of the journey per
-    step. SMOT hands on its experiences, which UMOT may turn into reviews, and
-    the listeners who heard positive word of mouth, whose need <ZMOT may spark. Renewals due
-    this step are Mesa events that run after it, and measuring runs after them.
+    in it when the step began (`start`) and have not moved yet, so a consumer moves at most one
+    edge of the journey per step: the hazard runs before UMOT, so a customer who churns does
+    not also post, and one who posts does not also churn. SMOT hands on its experiences, which
+    UMOT may turn into reviews, and the listeners who heard positive word of mouth, whose need
+    <ZMOT may spark. Renewals due this step are Mesa events that run after it, and measuring
+    runs after them; customers deciding at such a renewal hold still in UMOT this step
+    (`JourneyModel.deciding`), so the renewal is their one move.
     """
     pop = model.population
     if model.forgets:
         memory.forget(pop.salience, pop.fade, pop.attitude, pop.prior, pop.aware, pop.brand)
     start = pop.moment.copy()
     handed = smot.step(model, start)
-    umot.step(model, start, handed.experiences)
     retention.step(model, start)
+    umot.step(model, start, handed.experiences)
     pre_zmot.step(model, start, handed.heard)
     zmot.step(model, start)
     fmot.step(model, start)

@@ -254,12 +254,28 @@ class Wom(Section):
 
 
 class Umot(Section):
-    """Reviews: self-selected by surprise (or by everyone), with herding toward the average."""
+    """Reviews: self-selected by how strongly the customer feels (or by everyone), with stars
+    that herd toward the newest reviews the reviewer sees."""
 
     enabled: bool = True
     self_selected: bool = True
-    surprise_scale: float = Field(3.0, gt=0)
-    herding: Probability = 0.1
+    """Post by how strongly one feels either way (J-shaped ratings); false: everyone reviews."""
+    disconfirmation: NonNegative = 0.3
+    """Stars per star of surprise added to the experienced quality in a reviewer's evaluation."""
+    negativity: float = Field(4.0, ge=1)
+    """A disappointment weighs this many times a pleasant surprise in the evaluation."""
+    rating_noise: NonNegative = 0.25
+    """Standard deviation (stars) of how reviewers differ in using the scale."""
+    extremity_scale: float = Field(2.5, gt=0)
+    """Distance of an evaluation from neutral (3 stars) at which posting is as likely as it gets."""
+    moderate_posting: Probability = 0.05
+    """Share of that chance with which a customer who feels neutral still posts."""
+    herding: Probability = 0.3
+    """Pull of the evaluation toward the newest reviews shown when they are higher."""
+    herding_negative: Probability = 0.05
+    """The same pull when they are lower: weaker, raters correct negative priors."""
+    herding_window: int = Field(10, ge=1)
+    """How many of the newest reviews a reviewer sees on the page when posting."""
 
 
 class Retention(Section):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import JourneyModel
-from sim.engine.journey import EDGES, Moment
+from sim.engine.journey import EDGE_INDEX, EDGES, Moment
 from sim.scenario import validate_scenario
 
 ALLOWED = {(int(a), int(b)) for a, b in EDGES}
@@ -69,7 +71,13 @@ def scenarios(draw) -> dict:
             "negative_intensity": draw(st.floats(0, 5)),
             "after_churn": draw(st.integers(0, 10)),
         },
-        "umot": {"enabled": draw(st.booleans()), "self_selected": draw(st.booleans())},
+        "umot": {
+            "enabled": draw(st.booleans()),
+            "self_selected": draw(st.booleans()),
+            "herding": draw(prob),
+            "herding_negative": draw(prob),
+            "herding_window": draw(st.integers(1, 5)),
+        },
         "retention": {
             "enabled": draw(st.booleans()),
             "mode": draw(st.sampled_from(["subscription", "repurchase"])),
@@ -92,10 +100,18 @@ def test_every_step_keeps_the_invariants(spec: dict, seed: int) -> None:
         counts = np.bincount(after, minlength=len(Moment))
         assert counts.sum() == n
         assert (counts == model.counts).all()
-        # consumers move only along the journey's edges
+        # consumers move only along the journey's edges, at most one edge per step (renewal
+        # events included): every move the ledger counted is one consumer's whole move, so a
+        # double move (UMOT -> SMOT -> UMOT, SMOT -> UMOT -> churn) shows as a surplus flow
         moved = before != after
         pairs = set(zip(before[moved].tolist(), after[moved].tolist(), strict=True))
         assert pairs <= ALLOWED, pairs - ALLOWED
+        edge = [
+            EDGE_INDEX[(Moment(a), Moment(b))]
+            for a, b in zip(before[moved], after[moved], strict=True)
+        ]
+        flows = model.ledger.values[model.t - 1][model.cols.flow]
+        assert (flows == np.bincount(edge, minlength=len(EDGES))).all(), (model.t, flows)
         # a brand is held exactly from the first encounter on, and customer counts agree
         holds = after >= Moment.FMOT
         assert ((pop.brand >= 0) == holds).all()
@@ -115,3 +131,49 @@ def test_every_step_keeps_the_invariants(spec: dict, seed: int) -> None:
     assert reviews["stars"].is_between(1, 5).all()
     assert model.metrics()["value"].is_infinite().sum() == 0
     assert model.ledger.values[:, model.cols.adoptions].sum() <= n
+
+
+def one_move_each(model: JourneyModel, steps: int) -> None:
+    """Run `steps` steps, asserting that the flows the ledger counts are each consumer's one
+    start-to-end edge (renewal events included)."""
+    pop = model.population
+    for _ in range(steps):
+        before = pop.moment.copy()
+        model.run_for(1)
+        moved = before != pop.moment
+        edge = [
+            EDGE_INDEX[(Moment(a), Moment(b))]
+            for a, b in zip(before[moved], pop.moment[moved], strict=True)
+        ]
+        flows = model.ledger.values[model.t - 1][model.cols.flow]
+        assert (flows == np.bincount(edge, minlength=len(EDGES))).all(), model.t
+
+
+@pytest.mark.parametrize("mode", ["subscription", "repurchase"])
+def test_reviews_and_renewals_falling_together_still_move_one_edge(mode: str) -> None:
+    """Customers who review every other step and decide every other step collide often: a
+    poster must not churn in the same step, a returning poster must not post again."""
+    spec = {
+        "name": "collisions",
+        "time": {"steps": 30},
+        "population": {
+            "consumers": 400,
+            "segments": {"all": {"share": 1.0, "review_propensity": 1.0, "tolerance": -1.0}},
+        },
+        "brands": {"b0": {"quality": 3.0, "quality_sd": 1.5, "share": 0.8}},
+        "smot": {"usage_rate": 1.0},
+        "umot": {"self_selected": False},
+        "retention": {"mode": mode, "period": 2, "reenter": 1.0},
+    }
+    model = JourneyModel(validate_scenario(spec), rng=7)
+    one_move_each(model, 30)
+    flows = (
+        model.metrics()
+        .filter(pl.col("metric") == "flow")
+        .group_by("detail")
+        .agg(pl.col("value").sum())
+    )
+    total = dict(flows.iter_rows())
+    # the collisions did happen: many reviews, and churn among those who might have posted
+    assert total["smot>umot"] > 100, total
+    assert total["smot>zmot"] + total["umot>zmot"] > 10, total

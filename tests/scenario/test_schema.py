@@ -413,6 +413,8 @@ PROBABILITIES = [
     "smot.usage_rate",
     "wom.rate",
     "umot.herding",
+    "umot.herding_negative",
+    "umot.moderate_posting",
     "retention.reenter",
 ]
 COUNTS = ["population.consumers", "time.steps", "retention.period", "smot.onboarding_steps"]

@@ -52,18 +52,20 @@ def test_more_reviews_read_pull_shoppers_toward_the_reviews(baseline) -> None:
     s = apply_overrides(baseline, {"population": {"consumers": 20_000}, "time": {"steps": 200}})
     model = JourneyModel(s, rng=3)
     model.run_for(150)
-    page = model.pages.average()
     gaps = {True: [], False: []}
     for _ in range(40):
         model.run_for(1)
-        pop = model.population
+        pop, pages = model.population, model.pages
+        # this step's shoppers chose after this step's reviews were posted: the page they read
+        # is the page now, down to the newest `reviews_read` of their brand (if they read)
         shop = np.flatnonzero(pop.moment == Moment.FMOT)
         brand = pop.brand[shop].astype(int)
         prior = pop.attitude[shop, brand]
-        toward = np.abs(pop.expectation[shop] - prior) / np.maximum(
-            np.abs(page[brand] - prior), 0.1
-        )
-        many = pop.reviews_read[shop] >= 12
+        n = np.minimum(np.minimum(pop.reviews_read[shop], pages.count[brand]), pages.depth)
+        shown = pages.newest_means()[brand, n]
+        apart = (n > 0) & (np.abs(shown - prior) > 0.25)
+        toward = (pop.expectation[shop] - prior)[apart] / (shown - prior)[apart]
+        many = pop.reviews_read[shop][apart] >= 12
         gaps[True].extend(toward[many])
         gaps[False].extend(toward[~many])
     assert np.mean(gaps[True]) > np.mean(gaps[False])
