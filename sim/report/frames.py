@@ -6,20 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import polars as pl
-from polars.dataframe.group_by import GroupBy
+
+from sim.running.aggregation import stable_group_by
 
 __all__ = ["LOWER", "UPPER", "bands", "stable_group_by"]
 
 LOWER, UPPER = 0.05, 0.95  # the 90 % interval over replications
-
-
-def stable_group_by(frame: pl.DataFrame, *keys: str) -> GroupBy:
-    """`frame.group_by(keys)` whose float sums and means are the same bit for bit every time.
-
-    Polars' parallel group-by adds a group's values in an order set by thread scheduling; rows
-    sorted first and groups kept in that order make the order of additions fixed.
-    """
-    return frame.sort(pl.all()).group_by(*keys, maintain_order=True)
 
 
 def bands(frame: pl.DataFrame, keys: Sequence[str], value: str = "value") -> pl.DataFrame:
