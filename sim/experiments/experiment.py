@@ -29,7 +29,14 @@ import tomli_w
 
 from sim.experiments.analysis import indices, point_means
 from sim.experiments.designs import Design, make_design
-from sim.experiments.parts import PLAN, consolidate, done_runs, open_parts
+from sim.experiments.parts import (
+    PLAN,
+    PartsMismatchError,
+    consolidate,
+    done_runs,
+    has_plan,
+    open_parts,
+)
 from sim.experiments.runner import Executor, run_all
 from sim.experiments.spec import Experiment
 from sim.scenario import dump_scenario
@@ -87,16 +94,11 @@ def plan(e: Experiment, out: Path) -> Plan:
             raise FolderError(f"{out} is not empty and holds no unfinished experiment")
     design = make_design(e)
     parts = out / "parts"
-    done = 0
-    if (parts / PLAN).is_file():
-        if (parts / PLAN).read_text(encoding="utf-8") != _plan_text(e):
-            raise FolderError(f"{out} holds the parts of another experiment")
-        done = len(done_runs(parts))
+    try:
+        done = len(done_runs(parts)) if has_plan(parts, _fingerprint(e)) else 0
+    except PartsMismatchError:
+        raise FolderError(f"{out} holds the parts of another experiment") from None
     return Plan(e, design, out, design.size * e.reps, done)
-
-
-def _plan_text(e: Experiment) -> str:
-    return json.dumps(_fingerprint(e), indent=2, sort_keys=True) + "\n"
 
 
 def _parquet(frame: pl.DataFrame) -> bytes:

@@ -24,6 +24,7 @@ __all__ = [
     "PartsMismatchError",
     "consolidate",
     "done_runs",
+    "has_plan",
     "open_parts",
     "part_name",
     "write_part",
@@ -37,15 +38,24 @@ class PartsMismatchError(ValueError):
     """The parts folder holds the parts of another experiment."""
 
 
+def _text(plan: dict[str, Any]) -> str:
+    return json.dumps(plan, indent=2, sort_keys=True) + "\n"
+
+
+def has_plan(parts: Path, plan: dict[str, Any]) -> bool:
+    """Whether `parts` holds parts, of this plan; PartsMismatchError if of another one."""
+    file = parts / PLAN
+    if not file.is_file():
+        return False
+    if file.read_text(encoding="utf-8") != _text(plan):
+        raise PartsMismatchError(f"{parts} holds the parts of another experiment")
+    return True
+
+
 def open_parts(parts: Path, plan: dict[str, Any]) -> None:
     """Create the parts folder with its plan, or check that an existing one has the same plan."""
-    text = json.dumps(plan, indent=2, sort_keys=True) + "\n"
-    file = parts / PLAN
-    if file.is_file():
-        if file.read_text(encoding="utf-8") != text:
-            raise PartsMismatchError(f"{parts} holds the parts of another experiment")
-        return
-    write_atomic(file, text)
+    if not has_plan(parts, plan):
+        write_atomic(parts / PLAN, _text(plan))
 
 
 def part_name(runs: list[tuple[int, int]]) -> str:

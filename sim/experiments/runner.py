@@ -170,7 +170,7 @@ class DaskCluster:
     def as_completed(self, futures: list[Any]) -> Iterator[Any]:
         from dask.distributed import as_completed
 
-        return iter(as_completed(futures))
+        return iter(as_completed(futures, loop=self.client.loop))
 
     def close(self, cancel: bool) -> None:
         self.client.close()
