@@ -53,9 +53,12 @@ def has_plan(parts: Path, plan: dict[str, Any]) -> bool:
 
 
 def open_parts(parts: Path, plan: dict[str, Any]) -> None:
-    """Create the parts folder with its plan, or check that an existing one has the same plan."""
+    """Create the parts folder with its plan, or check that an existing one has the same plan
+    and remove the temporaries of parts a killed worker was writing."""
     if not has_plan(parts, plan):
         write_atomic(parts / PLAN, _text(plan))
+    for stale in parts.glob(".part-*.partial"):
+        stale.unlink(missing_ok=True)
 
 
 def part_name(runs: list[tuple[int, int]]) -> str:

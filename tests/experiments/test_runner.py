@@ -170,3 +170,32 @@ def test_workers_and_scheduler_together_are_refused(
     assert main([*args, "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.startswith("error: --workers and --scheduler")
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_the_finished_parts_and_says_how_to_resume(
+    experiment_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    file = experiment_file(design="sobol", samples=32)  # 128 runs
+    out = tmp_path / "stopped"
+    args = ["experiment", str(file), "--workers", "2", "--out", str(out)]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list((out / "parts").glob("part-*.parquet")):
+        assert child.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    kept = len(done_runs(out / "parts"))
+    assert 0 < kept < 128
+    assert err.splitlines() == [
+        f"interrupted: {kept} of 128 runs are kept in {out / 'parts'}; "
+        f"run the same command with --out {out} to resume"
+    ]
