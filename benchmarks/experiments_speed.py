@@ -47,7 +47,7 @@ def child(file: Path, out: Path, workers: int, consumers: int) -> None:
     """One measurement: run the experiment, print runs and wall time as JSON."""
     from sim.experiments import load_experiment
     from sim.experiments.experiment import plan, run_experiment
-    from sim.experiments.runner import executor_for
+    from sim.running.executors import executor_for
 
     started = time.perf_counter()
     p = plan(load_experiment(file, consumers=consumers), out)

@@ -106,6 +106,10 @@ def run_command(
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, help="Local processes running replications at once."),
+    ] = 1,
 ) -> None:
     """Run a scenario's replications, write a results folder and its report, print a summary."""
     # imported here so that `journey validate` and refusals start fast (no Mesa)
@@ -121,19 +125,32 @@ def run_command(
         if any(out_dir.iterdir()):
             raise Refused(f"--out: {out_dir} already exists and is not empty")
     n_steps = steps or spec.time.steps
-    with _progress(TextColumn("steps")) as bar:
-        task = bar.add_task(spec.name, total=reps * n_steps)
-        result = run(
-            spec,
-            reps=reps,
-            seed=seed,
-            consumers=consumers,
-            steps=steps,
-            on_step=lambda: bar.advance(task),
-            on_replication=lambda i: bar.update(
-                task, description=f"{spec.name}: replication {i + 1}/{reps}"
-            ),
-        )
+    if workers > 1:  # replications in parallel: progress by finished replication
+        with _progress(TextColumn("replications")) as bar:
+            task = bar.add_task(f"{spec.name}: {workers} processes", total=reps)
+            result = run(
+                spec,
+                reps=reps,
+                seed=seed,
+                consumers=consumers,
+                steps=steps,
+                on_replication=lambda i: bar.advance(task),
+                workers=workers,
+            )
+    else:
+        with _progress(TextColumn("steps")) as bar:
+            task = bar.add_task(spec.name, total=reps * n_steps)
+            result = run(
+                spec,
+                reps=reps,
+                seed=seed,
+                consumers=consumers,
+                steps=steps,
+                on_step=lambda: bar.advance(task),
+                on_replication=lambda i: bar.update(
+                    task, description=f"{spec.name}: replication {i + 1}/{reps}"
+                ),
+            )
     target = out_dir or default_run_dir(Path("results"), spec.name)
     written = write_run(result, target)
     render(summarize(result), result, out)
@@ -303,7 +320,7 @@ def experiment_command(
     from sim.experiments import load_experiment
     from sim.experiments.experiment import FolderError, plan, run_experiment
     from sim.experiments.parts import done_runs
-    from sim.experiments.runner import executor_for
+    from sim.running.executors import executor_for
     from sim.store.runs import default_run_dir
 
     if workers is not None and scheduler is not None:

@@ -37,8 +37,9 @@ from sim.experiments.parts import (
     has_plan,
     open_parts,
 )
-from sim.experiments.runner import Executor, run_all
+from sim.experiments.runner import run_all
 from sim.experiments.spec import Experiment
+from sim.running.executors import Executor
 from sim.scenario import dump_scenario
 from sim.store.atomic import atomic_folder
 from sim.store.provenance import git_commit, versions

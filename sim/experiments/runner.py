@@ -1,49 +1,39 @@
 """Running many runs: a run is (point, replication); runs are batched into tasks, tasks go to one
-of three interchangeable executors, and each task writes its own part as it finishes.
-
-Executors: in this process (`InProcess`), local processes (`LocalProcesses`, a
-`ProcessPoolExecutor` with the spawn context) and an existing Dask cluster (`DaskCluster`,
-through `dask.distributed.Client`). Quick runs are batched into about ten tasks per worker, as
-EMA Workbench's Dask evaluator does, because a scheduler's cost per task is large next to a
-run; a task writes its part on the worker, so results are not shipped back.
+of three interchangeable executors (`sim.running.executors`: this process, local processes, a
+Dask cluster), and each task writes its own part as it finishes. Quick runs are batched into
+about ten tasks per worker, as EMA Workbench's Dask evaluator does, because a scheduler's cost
+per task is large next to a run; a task writes its part on the worker, so results are not
+shipped back.
 
 Seeds: run (point, replication) draws from `SeedSequence(seed, spawn_key=(replication,))`,
-which is `journey run --seed S`'s replication stream (`sim.running.seeds`). It depends on
-nothing but the run, so results are the same whatever the executor, worker count or order; and
-replication r shares its random numbers across points (common random numbers), so what differs
-between points is the factors, not the noise.
+replication r's stream in `sim.running.run` with that seed (`sim.running.seeds`). It depends
+on nothing but the run, so results are the same whatever the executor, worker count or order;
+and replication r shares its random numbers across points (common random numbers), so what
+differs between points is the factors, not the noise.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import signal
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures import as_completed as futures_completed
+from collections.abc import Callable, Iterable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from sim.experiments.parts import done_runs, write_part
+from sim.running.executors import Executor, LocalProcesses
 from sim.running.kpis import kpis as run_kpis
 from sim.running.result import RunResult
 from sim.scenario import Scenario, apply_overrides, key_path_overrides
 
 __all__ = [
+    "MAX_BATCH",
     "TASKS_PER_WORKER",
-    "DaskCluster",
-    "Executor",
-    "InProcess",
-    "LocalProcesses",
     "Work",
     "batches",
-    "executor_for",
     "run_all",
     "run_batch",
     "run_seed",
@@ -82,107 +72,6 @@ def run_batch(
         frames.append(k.select(point_column, "replication", "kpi", "value"))
     write_part(Path(parts), [(p, r) for p, r, _ in work], pl.concat(frames))
     return len(work)
-
-
-class Executor(Protocol):
-    """Where tasks run: `submit` a call, then collect the futures `as_completed`."""
-
-    workers: int
-    description: str
-
-    def submit(self, fn: Callable[..., int], *args: Any) -> Any: ...
-
-    def as_completed(self, futures: list[Any]) -> Iterator[Any]: ...
-
-    def close(self, cancel: bool) -> None: ...
-
-
-class _Deferred:
-    def __init__(self, fn: Callable[..., int], args: tuple[Any, ...]) -> None:
-        self.fn, self.args = fn, args
-        self.value: int | None = None
-
-    def result(self) -> int:
-        if self.value is None:
-            self.value = self.fn(*self.args)
-        return self.value
-
-
-class InProcess:
-    """Tasks run one after another in this process, when collected."""
-
-    workers = 1
-    description = "in this process"
-
-    def submit(self, fn: Callable[..., int], *args: Any) -> _Deferred:
-        return _Deferred(fn, args)
-
-    def as_completed(self, futures: list[_Deferred]) -> Iterator[_Deferred]:
-        for f in futures:
-            f.result()
-            yield f
-
-    def close(self, cancel: bool) -> None:
-        pass
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback from every worker)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-class LocalProcesses:
-    """Tasks run in `workers` local processes (spawned: no state shared with this one)."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.description = f"{workers} local processes"
-        self.pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
-        )
-
-    def submit(self, fn: Callable[..., int], *args: Any) -> Future[int]:
-        return self.pool.submit(fn, *args)
-
-    def as_completed(self, futures: list[Future[int]]) -> Iterator[Future[int]]:
-        return futures_completed(futures)
-
-    def close(self, cancel: bool) -> None:
-        if cancel:  # stop the runs under way: their parts were never written
-            for process in list(getattr(self.pool, "_processes", {}).values()):
-                process.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=cancel)
-
-
-class DaskCluster:
-    """Tasks run on an existing Dask distributed cluster (`tcp://HOST:PORT`)."""
-
-    def __init__(self, address: str) -> None:
-        from dask.distributed import Client
-
-        self.client = Client(address, timeout="10s", set_as_default=False)
-        self.workers = max(1, sum(self.client.nthreads().values()))
-        self.description = f"Dask cluster at {address} ({self.workers} threads)"
-
-    def submit(self, fn: Callable[..., int], *args: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False)
-
-    def as_completed(self, futures: list[Any]) -> Iterator[Any]:
-        from dask.distributed import as_completed
-
-        return iter(as_completed(futures, loop=self.client.loop))
-
-    def close(self, cancel: bool) -> None:
-        self.client.close()
-
-
-def executor_for(workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """A Dask cluster if `scheduler` is given, else `workers` local processes (default: all
-    cores), or this process for one worker."""
-    if scheduler is not None:
-        return DaskCluster(scheduler)
-    n = workers or os.cpu_count() or 1
-    return InProcess() if n == 1 else LocalProcesses(n)
 
 
 def batches(runs: list[tuple[int, int]], workers: int) -> list[list[tuple[int, int]]]:

@@ -12,7 +12,7 @@ import pytest
 from sim.experiments import load_experiment
 from sim.experiments.analysis import INDICES_SCHEMA
 from sim.experiments.experiment import plan, run_experiment
-from sim.experiments.runner import InProcess
+from sim.running.executors import InProcess
 from tests.experiments.conftest import DOMINANT, IDLE
 
 

@@ -19,15 +19,8 @@ from sim.cli import main
 from sim.experiments import load_experiment
 from sim.experiments.experiment import FolderError, plan, run_experiment
 from sim.experiments.parts import consolidate, done_runs
-from sim.experiments.runner import (
-    MAX_BATCH,
-    TASKS_PER_WORKER,
-    InProcess,
-    LocalProcesses,
-    batches,
-    executor_for,
-    run_seed,
-)
+from sim.experiments.runner import MAX_BATCH, TASKS_PER_WORKER, batches, run_seed
+from sim.running.executors import InProcess, LocalProcesses, executor_for
 from sim.running.seeds import replication_seeds
 
 ROOT = Path(__file__).resolve().parents[2]
