@@ -116,7 +116,7 @@ def run_all(
                     kpis,
                     seed,
                     [(p, r, points(p)) for p, r in batch],
-                    str(parts),
+                    str(parts.resolve()),  # workers may have another working folder
                 )
                 for batch in batches(todo, current.workers)
             ]
