@@ -63,14 +63,17 @@ def test_morris_finds_the_dominant_factor_and_gives_the_idle_one_zero(
     assert index(indices, DOMINANT, "margin", "sigma")[1] is None  # SALib gives no conf there
 
 
-def test_lhs_ranks_by_spearman_and_grid_has_means_only(
-    experiment_file: Callable[..., Path], tmp_path: Path
-) -> None:
+def test_lhs_ranks_by_spearman(experiment_file: Callable[..., Path], tmp_path: Path) -> None:
     indices = run_to(experiment_file(design="lhs", samples=12), tmp_path / "lhs")
     value, conf = index(indices, DOMINANT, "customers_end", "spearman")
     assert value - conf > 0
     value, conf = index(indices, IDLE, "customers_end", "spearman")
     assert abs(value) <= conf  # only chance correlation with the other factor's draws
+
+
+def test_grid_has_means_per_point_and_no_indices(
+    experiment_file: Callable[..., Path], tmp_path: Path
+) -> None:
     grid = tmp_path / "grid"
     run_experiment(
         plan(load_experiment(experiment_file("g.toml", design="grid", reps=2)), grid), InProcess()
