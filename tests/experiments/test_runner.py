@@ -192,3 +192,32 @@ def test_ctrl_c_keeps_the_finished_parts_and_says_how_to_resume(
         f"interrupted: {kept} of 128 runs are kept in {out / 'parts'}; "
         f"run the same command with --out {out} to resume"
     ]
+
+
+@pytest.mark.slow
+def test_a_dask_worker_killed_mid_run_has_its_runs_redone_with_the_same_results(
+    experiment_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    import threading
+
+    from dask.distributed import LocalCluster
+
+    file = experiment_file(design="sobol", samples=16)  # 64 runs
+    whole = _run(file, tmp_path / "whole", InProcess())
+    out = tmp_path / "dask"
+    with LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        executor = executor_for(scheduler=cluster.scheduler_address)
+        e = load_experiment(file)
+        thread = threading.Thread(target=run_experiment, args=(plan(e, out), executor))
+        thread.start()
+        deadline = time.monotonic() + 120
+        while not list((out / "parts").glob("part-*.parquet")):
+            assert thread.is_alive() and time.monotonic() < deadline
+            time.sleep(0.02)
+        nanny = next(iter(cluster.workers.values()))
+        os.kill(nanny.process.process.pid, signal.SIGKILL)  # the nanny starts a new worker
+        thread.join(timeout=180)
+        assert not thread.is_alive()
+    assert {name: (out / name).read_bytes() for name in DATA} == whole
