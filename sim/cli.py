@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from sim.scenario import (
     load_scenario,
     warnings_of,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 app = typer.Typer(
     help="Moments of Truth: simulate the customer journey through the five moments of truth.",
@@ -117,6 +120,10 @@ def run_command(
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, help="Local processes running replications at once."),
+    ] = 1,
 ) -> None:
     """Run a scenario's replications, write a results folder and its report, print a summary."""
     # imported here so that `journey validate` and refusals start fast (no Mesa)
@@ -133,19 +140,32 @@ def run_command(
         if any(out_dir.iterdir()):
             raise Refused(f"--out: {out_dir} already exists and is not empty")
     n_steps = steps or spec.time.steps
-    with _progress(TextColumn("steps")) as bar:
-        task = bar.add_task(spec.name, total=reps * n_steps)
-        result = run(
-            spec,
-            reps=reps,
-            seed=seed,
-            consumers=consumers,
-            steps=steps,
-            on_step=lambda: bar.advance(task),
-            on_replication=lambda i: bar.update(
-                task, description=f"{spec.name}: replication {i + 1}/{reps}"
-            ),
-        )
+    if workers > 1:  # replications in parallel: progress by finished replication
+        with _progress(TextColumn("replications")) as bar:
+            task = bar.add_task(f"{spec.name}: {workers} processes", total=reps)
+            result = run(
+                spec,
+                reps=reps,
+                seed=seed,
+                consumers=consumers,
+                steps=steps,
+                on_replication=lambda i: bar.advance(task),
+                workers=workers,
+            )
+    else:
+        with _progress(TextColumn("steps")) as bar:
+            task = bar.add_task(spec.name, total=reps * n_steps)
+            result = run(
+                spec,
+                reps=reps,
+                seed=seed,
+                consumers=consumers,
+                steps=steps,
+                on_step=lambda: bar.advance(task),
+                on_replication=lambda i: bar.update(
+                    task, description=f"{spec.name}: replication {i + 1}/{reps}"
+                ),
+            )
     target = out_dir or default_run_dir(Path("results"), spec.name)
     written = write_run(result, target)
     render(summarize(result), result, out)
@@ -286,6 +306,121 @@ def calibrate_command(
                 "to continue"
             ) from None
     render(outcome, out)
+
+
+@app.command("experiment")
+def experiment_command(
+    file: Annotated[Path, typer.Argument(help="Experiment file (TOML): design over factors.")],
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Local processes (default: all cores)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="A Dask scheduler's address, tcp://HOST:PORT."),
+    ] = None,
+    consumers: Annotated[
+        int | None,
+        typer.Option("--consumers", min=1, help="Population size (overrides the scenario)."),
+    ] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option("--steps", min=1, help="Number of steps (overrides the scenario)."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder to write (default: results/experiment-<name>-<UTC time>); the same "
+            "folder again resumes an unfinished experiment.",
+        ),
+    ] = None,
+    no_report: Annotated[
+        bool,
+        typer.Option("--no-report", help="No report (the experiment report is not built yet)."),
+    ] = False,
+) -> None:
+    """Run a design over an experiment's factors; write runs, KPIs and sensitivity indices.
+
+    Running the same command again with the same --out resumes where it stopped.
+    """
+    import time
+
+    from sim.experiments import load_experiment
+    from sim.experiments.experiment import FolderError, plan, run_experiment
+    from sim.experiments.parts import done_runs
+    from sim.running.executors import executor_for
+    from sim.store.runs import default_run_dir
+
+    if workers is not None and scheduler is not None:
+        raise Refused("--workers and --scheduler: give one or the other")
+    e = load_experiment(file, consumers=consumers, steps=steps)
+    target = out_dir or default_run_dir(Path("results"), f"experiment-{e.name}")
+    try:
+        p = plan(e, target)
+    except FolderError as exc:
+        raise Refused(f"--out: {exc}") from None
+    try:
+        executor = executor_for(workers, scheduler)
+    except (OSError, TimeoutError) as exc:
+        raise Refused(f"--scheduler: cannot reach {scheduler} ({exc})") from None
+    resumed = f", {p.done:,} already done in {target}" if p.done else ""
+    reps = f"{e.reps} replication{'s' if e.reps > 1 else ''}"
+    _say(
+        f"{e.name}: {p.runs:,} runs ({p.design.size:,} points x {reps} of "
+        f"{e.scenario.population.consumers:,} consumers x {e.scenario.time.steps} steps)"
+        f"{resumed}; {executor.description}",
+        out,
+    )
+    started = time.perf_counter()
+    with _progress(TextColumn("{task.fields[rate]}")) as bar:
+        task = bar.add_task(f"{e.name}: runs", total=p.runs, completed=p.done, rate="")
+        ran = 0
+
+        def on_runs(n: int) -> None:
+            nonlocal ran
+            ran += n
+            rate = ran / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, advance=n, rate=f"{rate:.1f} runs/s")
+
+        try:
+            outcome = run_experiment(p, executor, on_runs)
+        except KeyboardInterrupt:
+            kept = len(done_runs(p.parts))
+            raise Interrupted(
+                f"interrupted: {kept:,} of {p.runs:,} runs are kept in {p.parts}; run the same "
+                f"command with --out {target} to resume"
+            ) from None
+    _indices_table(outcome.indices)
+    _say(f"Results in {outcome.out} ({outcome.wall_time:.1f} s)", out)
+
+
+def _indices_table(indices: pl.DataFrame | None) -> None:
+    """The headline index of every factor on every KPI (Sobol ST, Morris mu*, LHS Spearman)."""
+    if indices is None or indices.is_empty():
+        return
+    import polars as pl
+    from rich.table import Table
+
+    headline = {"ST": "total-order Sobol index", "mu_star": "Morris mu*", "spearman": "Spearman"}
+    measure = next(m for m in headline if m in set(indices["measure"]))
+    rows = indices.filter(pl.col("measure") == measure)
+    kpis = list(dict.fromkeys(rows["kpi"]))
+    table = Table(title=f"{headline[measure]} (± 95 % bootstrap half-width)")
+    table.add_column("factor", overflow="fold")
+    for kpi in kpis:
+        table.add_column(kpi, justify="right", no_wrap=True)
+    for factor in dict.fromkeys(rows["factor"]):
+        cells = []
+        for kpi in kpis:
+            one = rows.filter((pl.col("factor") == factor) & (pl.col("kpi") == kpi))
+            value, conf = one["value"].item(), one["conf"].item()
+            if value is None or value != value:
+                cells.append("n/a")
+            else:
+                cells.append(f"{value:.3g}" + (f" ± {conf:.2g}" if conf is not None else ""))
+        table.add_row(factor, *cells)
+    out.print(table)
 
 
 @app.command("validate")

@@ -1,7 +1,8 @@
 """The KPIs: one table of their names, formats and units, and their values per replication.
 
 The terminal summary, the report's tiles, sentences and difference chart all take a KPI's title
-and format from `KPIS`, so a figure reads the same everywhere.
+and format from `KPIS`, so a figure reads the same everywhere. The values are computed below the
+report, in `sim.running.kpis` (experiments use them too); the report shows those named in `KPIS`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from sim.report.frames import stable_group_by
-from sim.report.retention import pooled_retention
+from sim.running.kpis import RETENTION_PERIOD
+from sim.running.kpis import kpis as all_kpis
 from sim.running.result import RunResult
 from sim.scenario import Scenario
 
@@ -26,9 +27,6 @@ __all__ = [
     "period_name",
     "retention_observed",
 ]
-
-RETENTION_PERIOD = 12
-"""Renewal periods after acquisition at which retention is reported (pooled over cohorts)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +54,7 @@ KPIS: dict[str, Kpi] = {
     "rating": Kpi("Average rating", "average\nrating", "{:.2f}", unit=" stars"),
     "acquisition_cost": Kpi("Acquisition cost", "acquisition\ncost", "{:,.2f}"),
     "revenue": Kpi("Revenue over the run", "revenue\nover the run", "{:,.0f}"),
+    "margin": Kpi("Margin over the run", "margin\nover the run", "{:,.0f}"),
 }
 
 
@@ -98,51 +97,6 @@ def retention_observed(s: Scenario) -> bool:
 
 
 def kpis(result: RunResult) -> pl.DataFrame:
-    """One row per replication, brand and KPI: replication, brand, kpi, value."""
-    s, m = result.scenario, result.metrics
-    last = m.filter(pl.col("step") == pl.col("step").max())
-    end = last.filter(pl.col("metric").is_in(["customers", "rating"])).select(
-        "replication", "brand", kpi=pl.col("metric"), value=pl.col("value")
-    )
-    # Acquisition spending: every touchpoint before purchase (<ZMOT, ZMOT, FMOT).
-    acquisition = pl.DataFrame(
-        [
-            (brand, name)
-            for brand, spec in s.brands.items()
-            for name, tp in spec.touchpoints.items()
-            if tp.moment != "smot"
-        ],
-        schema={"brand": pl.String, "detail": pl.String},
-        orient="row",
-    )
-    spend = (
-        m.filter(pl.col("metric") == "cost")
-        .join(acquisition, on=["brand", "detail"], how="semi")
-        .pipe(stable_group_by, "replication", "brand")
-        .agg(spend=pl.col("value").sum())
-    )
-    totals = (
-        m.filter(pl.col("metric").is_in(["acquisitions", "revenue"]))
-        .pipe(stable_group_by, "replication", "brand", "metric")
-        .agg(pl.col("value").sum())
-    )
-    won = totals.filter(pl.col("metric") == "acquisitions").select(
-        "replication", "brand", won=pl.col("value")
-    )
-    revenue = totals.filter(pl.col("metric") == "revenue").select(
-        "replication", "brand", kpi=pl.col("metric"), value=pl.col("value")
-    )
-    cost = won.join(spend, on=["replication", "brand"], how="left").select(
-        "replication",
-        "brand",
-        kpi=pl.lit("acquisition_cost"),
-        value=pl.when(pl.col("won") > 0).then(pl.col("spend").fill_null(0) / pl.col("won")),
-    )
-    grid = won.select("replication", "brand")
-    at = pooled_retention(result.cohorts).filter(pl.col("period") == RETENTION_PERIOD)
-    retention = grid.join(at, on=["replication", "brand"], how="left").select(
-        "replication", "brand", kpi=pl.lit("retention_12"), value=pl.col("retained")
-    )
-    return pl.concat([end, retention, cost, revenue], how="vertical_relaxed").with_columns(
-        pl.col("replication").cast(pl.Int32)
-    )
+    """The KPIs the report shows (those in `KPIS`), one row per replication, brand and KPI:
+    replication, brand, kpi, value (computed by `sim.running.kpis.kpis`)."""
+    return all_kpis(result).filter(pl.col("kpi").is_in(list(KPIS)))

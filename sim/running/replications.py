@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from sim.engine.model import JourneyModel
+from sim.running.executors import LocalProcesses
 from sim.running.result import FRAMES, RunResult
 from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED, replication_seeds
 from sim.scenario import Scenario, apply_overrides, load_scenario
@@ -48,8 +49,14 @@ def run(
     steps: int | None = None,
     on_step: Callable[[], None] | None = None,
     on_replication: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> RunResult:
-    """Run `reps` replications of a scenario (a file or a loaded Scenario)."""
+    """Run `reps` replications of a scenario (a file or a loaded Scenario).
+
+    With `workers` > 1 the replications run in that many local processes, each on its own seed
+    stream, and are gathered in order: the same frames as one after another. `on_step` is then
+    not called, and `on_replication(i)` is called as replication i finishes rather than starts.
+    """
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed: must be between 0 and {MAX_SEED}, got {seed}")
     if not 1 <= reps <= MAX_REPLICATIONS:
@@ -64,11 +71,15 @@ def run(
     if overrides:
         scenario = apply_overrides(scenario, overrides)
     started = time.perf_counter()
-    parts = []
-    for i, child in enumerate(replication_seeds(seed, reps)):
-        if on_replication is not None:
-            on_replication(i)
-        parts.append(run_replication(scenario, child, i, on_step))
+    seeds = replication_seeds(seed, reps)
+    if workers > 1:
+        parts = _in_processes(scenario, seeds, workers, on_replication)
+    else:
+        parts = []
+        for i, child in enumerate(seeds):
+            if on_replication is not None:
+                on_replication(i)
+            parts.append(run_replication(scenario, child, i, on_step))
     return RunResult(
         scenario=scenario,
         seed=seed,
@@ -76,3 +87,26 @@ def run(
         wall_time=time.perf_counter() - started,
         **{name: pl.concat([part[name] for part in parts]) for name in FRAMES},
     )
+
+
+def _in_processes(
+    scenario: Scenario,
+    seeds: list[np.random.SeedSequence],
+    workers: int,
+    on_replication: Callable[[int], None] | None,
+) -> list[dict[str, pl.DataFrame]]:
+    """Every replication's frames, run in `workers` local processes, in replication order."""
+    pool = LocalProcesses(min(workers, len(seeds)))
+    try:
+        futures = [pool.submit(run_replication, scenario, s, i) for i, s in enumerate(seeds)]
+        index = {id(f): i for i, f in enumerate(futures)}
+        for future in pool.as_completed(futures):
+            future.result()
+            if on_replication is not None:
+                on_replication(index[id(future)])
+        parts = [f.result() for f in futures]
+    except BaseException:
+        pool.close(cancel=True)
+        raise
+    pool.close(cancel=False)
+    return parts

@@ -9,6 +9,7 @@ Nothing here imports the engine.
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import (
     apply_overrides,
+    check_key_path,
     dump_scenario,
     key_path_overrides,
     load_scenario,
@@ -39,6 +40,7 @@ __all__ = [
     "ScenarioError",
     "Touchpoint",
     "apply_overrides",
+    "check_key_path",
     "dump_scenario",
     "key_path_overrides",
     "load_scenario",

@@ -22,6 +22,7 @@ from sim.scenario.schema import EDITABLE_BRAND, EDITABLE_TOUCHPOINT, NAME, Scena
 
 __all__ = [
     "apply_overrides",
+    "check_key_path",
     "dump_scenario",
     "key_path_overrides",
     "load_scenario",
@@ -212,33 +213,49 @@ def _check_references(s: Scenario, file: str | Path) -> None:
 
 def _check_calibration(s: Scenario, file: str | Path) -> None:
     """Each free parameter names a numeric field, and both its bounds make a valid scenario."""
-    data = s.model_dump(exclude={"calibration"})
     for path, free in s.calibration.items():
-        where = f'calibration."{path}"'
-        node: Any = data
-        for i, key in enumerate(path.split(".")):
-            if not isinstance(node, dict) or key not in node:
-                known = list(node) if isinstance(node, dict) else []
-                above = ".".join(path.split(".")[:i]) or "the scenario"
-                raise ScenarioError(file, where, f"no field '{key}' in {above}" + hint(key, known))
-            node = node[key]
-        if isinstance(node, bool) or not isinstance(node, int | float):
-            raise ScenarioError(file, where, f"not a numeric field (it holds {toml_value(node)})")
-        if isinstance(node, int) and not (free.low.is_integer() and free.high.is_integer()):
-            raise ScenarioError(file, where, "an integer field needs whole-number bounds")
-        for bound in ("low", "high"):
-            value = getattr(free, bound)
-            try:
-                trial = Scenario.model_validate(_merge(data, key_path_overrides({path: value})))
-                _check_references(trial, file)
-            except ValidationError as exc:
-                problem = explain(exc.errors()[0], file).problem
-                raise ScenarioError(
-                    file, f"{where}.{bound}", f"{value:g} is refused: {problem}"
-                ) from None
-            except ScenarioError as exc:
-                problem = f"{value:g} is refused: {exc.problem}"
-                raise ScenarioError(file, f"{where}.{bound}", problem) from None
+        check_key_path(s, path, {"low": free.low, "high": free.high}, file, f'calibration."{path}"')
+
+
+def check_key_path(
+    s: Scenario,
+    path: str,
+    values: typing.Mapping[str, float],
+    file: str | Path,
+    where: str,
+    what: str = "bounds",
+) -> type[int] | type[float]:
+    """Check that `path` names a numeric field of `s` and that each of `values` (named, e.g.
+    low and high) set there makes a valid scenario; return the field's type (int or float).
+
+    A problem is one ScenarioError at `where` (or `where.<name>` for a refused value).
+    """
+    data = s.model_dump(exclude={"calibration"})
+    node: Any = data
+    for i, key in enumerate(path.split(".")):
+        if not isinstance(node, dict) or key not in node:
+            known = list(node) if isinstance(node, dict) else []
+            above = ".".join(path.split(".")[:i]) or "the scenario"
+            raise ScenarioError(file, where, f"no field '{key}' in {above}" + hint(key, known))
+        node = node[key]
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        raise ScenarioError(file, where, f"not a numeric field (it holds {toml_value(node)})")
+    kind = int if isinstance(node, int) else float
+    if kind is int and not all(float(v).is_integer() for v in values.values()):
+        raise ScenarioError(file, where, f"an integer field needs whole-number {what}")
+    for name, value in values.items():
+        try:
+            trial = Scenario.model_validate(_merge(data, key_path_overrides({path: value})))
+            _check_references(trial, file)
+        except ValidationError as exc:
+            problem = explain(exc.errors()[0], file).problem
+            raise ScenarioError(
+                file, f"{where}.{name}", f"{value:g} is refused: {problem}"
+            ) from None
+        except ScenarioError as exc:
+            problem = f"{value:g} is refused: {exc.problem}"
+            raise ScenarioError(file, f"{where}.{name}", problem) from None
+    return kind
 
 
 def warnings_of(s: Scenario) -> list[str]:

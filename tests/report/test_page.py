@@ -51,7 +51,7 @@ def test_comparison_report_is_written_inside_the_baseline_folder(
 def test_the_page_says_what_the_scenario_does(runs: Runs, comparison_report: Path) -> None:
     page = comparison_report.read_text(encoding="utf-8")
     assert_offline(page)
-    assert page.count("class='tile'") == 5
+    assert page.count("class='tile'") == 6  # one per KPI in KPIS
     for title in ("Customers at the end", "12-month retention", "Average rating"):
         assert title in page
     assert "Acquisition cost" in page and "Revenue over the run" in page

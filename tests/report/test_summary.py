@@ -5,6 +5,7 @@ import pytest
 from rich.console import Console
 
 from sim import run
+from sim.report.kpis import KPIS
 from sim.report.summary import render, summarize
 from sim.scenario import validate_scenario
 
@@ -29,7 +30,7 @@ SPEC = validate_scenario(
 def test_summary_gives_mean_and_interval_per_brand_and_kpi() -> None:
     result = run(SPEC, reps=4, seed=1)
     summary = summarize(result)
-    assert summary.height == 2 * 5
+    assert summary.height == 2 * len(KPIS)
     assert (summary["lower"] <= summary["mean"]).all() and (
         summary["mean"] <= summary["upper"]
     ).all()

@@ -6,6 +6,7 @@ import hashlib
 
 import numpy as np
 import polars as pl
+import pytest
 
 from sim import run
 from sim.running import replication_seeds
@@ -68,3 +69,14 @@ def test_metrics_are_tidy() -> None:
         "problems", "recovered", "wom", "wom_former", "contacts", "cost",
     }  # fmt: skip
     assert set(m["metric"].unique()) == expected
+
+
+@pytest.mark.slow
+def test_replications_in_two_processes_give_the_same_bytes(tmp_path) -> None:
+    finished: list[int] = []
+    parallel = run(SPEC, reps=3, seed=42, workers=2, on_replication=finished.append)
+    assert sorted(finished) == [0, 1, 2]
+    p1 = write_run(run(SPEC, reps=3, seed=42), tmp_path / "one")
+    p2 = write_run(parallel, tmp_path / "two")
+    for name in ("metrics", "cohorts", "reviews", "satisfaction"):
+        assert digest(p1 / f"{name}.parquet") == digest(p2 / f"{name}.parquet"), name

@@ -1,0 +1,172 @@
+"""An experiment end to end: its design, its runs streamed to parts under the output folder,
+their analysis, and the folder written whole at the end.
+
+While it runs, `<out>/parts/` holds the finished tasks' parts and the plan; running again with
+the same `<out>` resumes (finished runs are kept, none runs twice). At the end the folder is
+replaced, atomically, by the results:
+
+- `design.parquet`: point and one column per factor (the values set in the scenario);
+- `kpis.parquet`: point, replication, kpi, value (the brand's KPIs of every run);
+- `points.parquet`: per point and KPI, mean, lower and upper (5th and 95th percentile) over
+  replications;
+- `indices.parquet` (Sobol, Morris, LHS): factor, kpi, measure, value, conf;
+- `experiment.toml` (runs as is, beside) `scenario.toml` (the resolved scenario), `manifest.json`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import tomli_w
+
+from sim.experiments.analysis import indices, point_means
+from sim.experiments.designs import Design, make_design
+from sim.experiments.parts import (
+    PLAN,
+    PartsMismatchError,
+    consolidate,
+    done_runs,
+    has_plan,
+    open_parts,
+)
+from sim.experiments.runner import run_all
+from sim.experiments.spec import Experiment
+from sim.running.executors import Executor
+from sim.scenario import dump_scenario
+from sim.store.atomic import atomic_folder
+from sim.store.provenance import git_commit, versions
+
+__all__ = ["FolderError", "Outcome", "Plan", "plan", "run_experiment"]
+
+
+class FolderError(ValueError):
+    """The output folder holds something other than this experiment's unfinished parts."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an experiment will run: its design, its runs, and how many are already done."""
+
+    experiment: Experiment
+    design: Design
+    out: Path
+    runs: int
+    done: int
+
+    @property
+    def parts(self) -> Path:
+        return self.out / "parts"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an experiment wrote."""
+
+    out: Path
+    runs: int
+    resumed: int
+    wall_time: float
+    indices: pl.DataFrame | None
+
+
+def _fingerprint(e: Experiment) -> dict[str, Any]:
+    return {"experiment": e.source(), "scenario": e.scenario.model_dump(mode="json")}
+
+
+def plan(e: Experiment, out: Path) -> Plan:
+    """The experiment's design and runs, and the runs already done in `out` (resuming).
+
+    `out` must be absent, an empty folder, or the unfinished folder of the same experiment.
+    """
+    if out.exists():
+        if not out.is_dir():
+            raise FolderError(f"{out} exists and is not a folder")
+        if (out / "manifest.json").exists():
+            raise FolderError(f"{out} holds a finished experiment")
+        if any(out.iterdir()) and not (out / "parts" / PLAN).is_file():
+            raise FolderError(f"{out} is not empty and holds no unfinished experiment")
+    design = make_design(e)
+    parts = out / "parts"
+    try:
+        done = len(done_runs(parts)) if has_plan(parts, _fingerprint(e)) else 0
+    except PartsMismatchError:
+        raise FolderError(f"{out} holds the parts of another experiment") from None
+    return Plan(e, design, out, design.size * e.reps, done)
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    return buffer.getvalue()
+
+
+def run_experiment(
+    p: Plan,
+    executor: Executor,
+    on_runs: Callable[[int], None] | None = None,
+) -> Outcome:
+    """Run what `p` has left to run on `executor`, analyse, and write the folder whole."""
+    e = p.experiment
+    started = time.perf_counter()
+    open_parts(p.parts, _fingerprint(e))
+    runs = [(point, rep) for point in range(p.design.size) for rep in range(e.reps)]
+    ran = run_all(
+        executor,
+        e.scenario,
+        e.brand,
+        e.kpis,
+        e.seed,
+        lambda point: e.overrides(p.design.values(point)),
+        runs,
+        p.parts,
+        on_runs,
+    )
+    kpis = consolidate(p.parts)
+    missing = p.runs - kpis.select("point", "replication").unique().height
+    if missing:
+        raise RuntimeError(f"{missing} runs have no results in {p.parts}")
+    table = indices(e, p.design, kpis)
+    wall = time.perf_counter() - started
+    files = {
+        "design.parquet": _parquet(p.design.points),
+        "kpis.parquet": _parquet(kpis),
+        "points.parquet": _parquet(point_means(kpis)),
+    }
+    if table is not None:
+        files["indices.parquet"] = _parquet(table)
+    files["experiment.toml"] = tomli_w.dumps(e.source()).encode()
+    files["scenario.toml"] = dump_scenario(e.scenario).encode()
+    manifest = {
+        "experiment": e.name,
+        "design": e.design,
+        "samples": e.samples,
+        "points": p.design.size,
+        "replications": e.reps,
+        "runs": p.runs,
+        "runs_resumed": p.runs - ran,
+        "seed": e.seed,
+        "brand": e.brand,
+        "kpis": list(e.kpis),
+        "factors": list(e.factors),
+        "consumers": e.scenario.population.consumers,
+        "steps": e.scenario.time.steps,
+        "runner": executor.description,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_time_seconds": round(wall, 3),
+        "git_commit": git_commit(),
+        "versions": versions(),
+        "files": [*files, "manifest.json"],
+    }
+    files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
+    with atomic_folder(p.out, replace=True) as tmp:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+    return Outcome(p.out, p.runs, p.runs - ran, wall, table)

@@ -1,0 +1,118 @@
+"""Where tasks run: in this process, in local processes, or on a Dask cluster, behind one small
+interface (`submit` a call, collect the futures `as_completed`, `close`), as EMA Workbench's
+evaluators do. `run` sends replications through it, experiments send batches of runs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import as_completed as futures_completed
+from typing import Any, Protocol
+
+__all__ = ["DaskCluster", "Executor", "InProcess", "LocalProcesses", "executor_for"]
+
+
+class Executor(Protocol):
+    """Where tasks run: `submit` a call, then collect the futures `as_completed`."""
+
+    workers: int
+    description: str
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any: ...
+
+    def as_completed(self, futures: list[Any]) -> Iterator[Any]: ...
+
+    def close(self, cancel: bool) -> None: ...
+
+
+class _Deferred:
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.fn, self.args = fn, args
+        self.value: Any = None
+        self.done = False
+
+    def result(self) -> Any:
+        if not self.done:
+            self.value, self.done = self.fn(*self.args), True
+        return self.value
+
+
+class InProcess:
+    """Tasks run one after another in this process, when collected."""
+
+    workers = 1
+    description = "in this process"
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> _Deferred:
+        return _Deferred(fn, args)
+
+    def as_completed(self, futures: list[_Deferred]) -> Iterator[_Deferred]:
+        for f in futures:
+            f.result()
+            yield f
+
+    def close(self, cancel: bool) -> None:
+        pass
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback from every worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class LocalProcesses:
+    """Tasks run in `workers` local processes (spawned: no state shared with this one)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.description = f"{workers} local processes"
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
+        )
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        return self.pool.submit(fn, *args)
+
+    def as_completed(self, futures: list[Future[Any]]) -> Iterator[Future[Any]]:
+        return futures_completed(futures)
+
+    def close(self, cancel: bool) -> None:
+        if cancel:  # stop the runs under way: their parts were never written
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+class DaskCluster:
+    """Tasks run on an existing Dask distributed cluster (`tcp://HOST:PORT`)."""
+
+    def __init__(self, address: str) -> None:
+        from dask.distributed import Client
+
+        self.client = Client(address, timeout="10s", set_as_default=False)
+        self.workers = max(1, sum(self.client.nthreads().values()))
+        self.description = f"Dask cluster at {address} ({self.workers} threads)"
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False)
+
+    def as_completed(self, futures: list[Any]) -> Iterator[Any]:
+        from dask.distributed import as_completed
+
+        return iter(as_completed(futures, loop=self.client.loop))
+
+    def close(self, cancel: bool) -> None:
+        self.client.close()
+
+
+def executor_for(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """A Dask cluster if `scheduler` is given, else `workers` local processes (default: all
+    cores), or this process for one worker."""
+    if scheduler is not None:
+        return DaskCluster(scheduler)
+    n = workers or os.cpu_count() or 1
+    return InProcess() if n == 1 else LocalProcesses(n)
