@@ -17,7 +17,7 @@ import optuna
 import polars as pl
 
 from sim.engine.model import JourneyModel
-from sim.report.retention import chained_retention
+from sim.running.retention import chained_retention
 from sim.scenario import Scenario, apply_overrides, key_path_overrides
 
 __all__ = [

@@ -20,7 +20,7 @@ import polars as pl
 from calibration.objective import Problem
 from calibration.sbg import SbgFit
 from calibration.study import completed
-from sim.report.frames import bands
+from sim.running.aggregation import bands
 
 __all__ = [
     "RECHECK_BATCHES",
@@ -160,7 +160,7 @@ def importance(study: optuna.Study) -> dict[str, float]:
 
 def forecast(curves: np.ndarray, cohort: str) -> pl.DataFrame:
     """Retention by period from the accepted set's curves (rows): mean and 90 % band
-    (`sim.report.frames.bands`); null where no curve observed the period."""
+    (`sim.running.aggregation.bands`); null where no curve observed the period."""
     periods = np.arange(curves.shape[1])
     long = pl.DataFrame({"period": np.tile(periods, curves.shape[0]), "value": curves.ravel()})
     return (

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from sim.report.frames import bands
 from sim.running import RunResult
+from sim.running.aggregation import bands
 
 __all__ = ["can_pair", "differences"]
 

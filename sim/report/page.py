@@ -31,7 +31,6 @@ from sim.report.charts.bands import series
 from sim.report.charts.export import chart_spec, embed_script, page, render
 from sim.report.charts.theme import SCENARIO_COLORS
 from sim.report.comparison import can_pair, differences
-from sim.report.frames import bands
 from sim.report.kpis import (
     KPIS,
     RETENTION_PERIOD,
@@ -42,8 +41,9 @@ from sim.report.kpis import (
     period_name,
     retention_observed,
 )
-from sim.report.retention import pooled_retention
 from sim.running import RunResult
+from sim.running.aggregation import bands
+from sim.running.retention import pooled_retention
 from sim.scenario import Scenario
 from sim.store import atomic_folder, read_run, write_atomic
 

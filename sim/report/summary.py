@@ -10,9 +10,9 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from sim.report.frames import bands
 from sim.report.kpis import KPIS, RETENTION_PERIOD, format_value, kpis, retention_observed
 from sim.report.text import markup_safe
+from sim.running.aggregation import bands
 from sim.running.result import RunResult
 
 __all__ = ["TABLE", "render", "summarize"]

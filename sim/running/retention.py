@@ -1,5 +1,5 @@
 """Retention measures over cohort tables, two definitions named apart (the report reads them
-through `sim.report.retention`; the KPIs in `sim.running.kpis` use the pooled one).
+through `sim.running.retention`; the KPIs in `sim.running.kpis` use the pooled one).
 
 - **pooled** (`pooled_retention`): of all customers acquired early enough to be seen k periods
   later, the share still active at k (active / size, summed over cohorts). The run summary,

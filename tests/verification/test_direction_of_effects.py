@@ -11,7 +11,7 @@ import pytest
 
 from sim import run
 from sim.engine.reviews import blend_expectation
-from sim.report.retention import pooled_retention
+from sim.running.retention import pooled_retention
 from sim.scenario import apply_overrides
 
 # Two years of monthly renewals: twelve cohorts are observed for 12 periods.

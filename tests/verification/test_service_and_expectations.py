@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from sim import run
-from sim.report.retention import pooled_retention
+from sim.running.retention import pooled_retention
 from sim.scenario import Scenario, apply_overrides
 
 PERIOD = 6  # renewal periods after acquisition: many cohorts are observed that long

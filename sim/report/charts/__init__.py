@@ -9,7 +9,7 @@ from sim.report.charts.bands import band_chart
 from sim.report.charts.export import FORMATS, chart_spec, save_chart
 from sim.report.charts.retention import retention_bands, retention_chart
 from sim.report.charts.theme import BRAND_COLORS, SCENARIO_COLORS, brand_scale, scenario_scale
-from sim.report.frames import bands
+from sim.running.aggregation import bands
 
 __all__ = [
     "BRAND_COLORS",

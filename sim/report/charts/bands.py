@@ -1,7 +1,7 @@
 """Series ready for charting, and the band-and-line chart most of them use.
 
-Aggregation happens in polars before any chart is built (`sim.report.frames.bands`), so a chart
-holds one row per point drawn (mean, 5th and 95th percentile), however many consumers and
+Aggregation happens in polars before any chart is built (`sim.running.aggregation.bands`), so a
+chart holds one row per point drawn (mean, 5th and 95th percentile), however many consumers and
 replications were run.
 """
 
@@ -13,7 +13,7 @@ import altair as alt
 import polars as pl
 
 from sim.report.charts.theme import HEIGHT, WIDTH, dimmed, highlight
-from sim.report.frames import stable_group_by
+from sim.running.aggregation import stable_group_by
 
 __all__ = ["band_chart", "band_tooltips", "per_period", "series"]
 

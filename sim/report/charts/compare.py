@@ -10,7 +10,7 @@ import polars as pl
 
 from sim.report.charts.bands import band_chart, band_tooltips
 from sim.report.charts.theme import WIDTH, dimmed, highlight, scenario_scale
-from sim.report.frames import bands
+from sim.running.aggregation import bands
 
 __all__ = ["difference_chart", "fan_chart", "scenario_bands"]
 

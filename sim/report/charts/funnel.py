@@ -20,9 +20,9 @@ import altair as alt
 import polars as pl
 
 from sim.report.charts.bands import band_tooltips, series
-from sim.report.frames import bands
 from sim.report.kpis import RETENTION_PERIOD
-from sim.report.retention import pooled_retention
+from sim.running.aggregation import bands
+from sim.running.retention import pooled_retention
 
 __all__ = ["STAGES", "funnel_chart", "funnel_frame", "funnel_stages"]
 

@@ -10,7 +10,7 @@ import polars as pl
 from sim.engine.journey import Moment
 from sim.report.charts.bands import band_tooltips, series
 from sim.report.charts.theme import HEIGHT, WIDTH, dimmed, highlight, moment_scale
-from sim.report.frames import bands
+from sim.running.aggregation import bands
 
 __all__ = ["MOMENT_NAMES", "flows_chart", "flows_frame", "moments_chart", "moments_frame"]
 

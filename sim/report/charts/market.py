@@ -9,7 +9,7 @@ import polars as pl
 
 from sim.report.charts.bands import band_chart, series
 from sim.report.charts.theme import brand_scale
-from sim.report.frames import bands
+from sim.running.aggregation import bands
 
 __all__ = ["customers_chart", "share_chart"]
 

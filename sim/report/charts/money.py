@@ -10,7 +10,7 @@ import polars as pl
 
 from sim.report.charts.bands import band_chart, band_tooltips, per_period, series
 from sim.report.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
-from sim.report.frames import bands, stable_group_by
+from sim.running.aggregation import bands, stable_group_by
 
 __all__ = ["cost_chart", "cost_frame", "margin_chart", "margin_frame", "revenue_chart"]
 

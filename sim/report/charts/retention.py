@@ -10,15 +10,15 @@ import polars as pl
 
 from sim.report.charts.bands import band_tooltips
 from sim.report.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
-from sim.report.frames import bands, stable_group_by
-from sim.report.retention import pooled_retention
+from sim.running.aggregation import bands, stable_group_by
+from sim.running.retention import pooled_retention
 
 __all__ = ["observed_curve", "retention_bands", "retention_chart"]
 
 
 def retention_bands(cohorts: pl.DataFrame) -> pl.DataFrame:
     """Per brand and period: mean, lower and upper over replications of pooled retention
-    (`sim.report.retention.pooled_retention`)."""
+    (`sim.running.retention.pooled_retention`)."""
     keys = [c for c in ("brand",) if c in cohorts.columns]
     return bands(pooled_retention(cohorts), [*keys, "period"], value="retained")
 

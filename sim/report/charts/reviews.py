@@ -10,7 +10,7 @@ import polars as pl
 
 from sim.report.charts.bands import band_chart, band_tooltips, per_period, series
 from sim.report.charts.theme import HEIGHT, WIDTH, brand_scale, dimmed, highlight
-from sim.report.frames import bands
+from sim.running.aggregation import bands
 
 __all__ = ["rating_chart", "stars_chart", "stars_frame", "volume_chart"]
 

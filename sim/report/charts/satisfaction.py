@@ -10,7 +10,7 @@ import polars as pl
 
 from sim.report.charts.bands import band_chart, per_period, series
 from sim.report.charts.theme import brand_scale
-from sim.report.frames import bands
+from sim.running.aggregation import bands
 
 __all__ = ["VALENCE_COLORS", "satisfaction_chart", "satisfaction_frame", "wom_chart"]
 

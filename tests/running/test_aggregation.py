@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from sim.report.frames import LOWER, UPPER, bands, stable_group_by
+from sim.running.aggregation import LOWER, UPPER, bands, stable_group_by
 
 
 def test_float_sums_are_the_same_every_call() -> None:

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from sim.engine.cohorts import cohort_retention
-from sim.report.retention import chained_retention, pooled_retention
+from sim.running.retention import chained_retention, pooled_retention
 
 
 def test_pooled_retention_pools_the_cohorts_observed_that_long() -> None:
