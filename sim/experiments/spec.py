@@ -15,7 +15,6 @@ problem) before anything runs.
 
 from __future__ import annotations
 
-import tomllib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,14 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.running.kpis import KPI_NAMES
-from sim.scenario import Scenario, ScenarioError, apply_overrides, check_key_path, load_scenario
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    check_key_path,
+    load_scenario,
+    read_toml,
+    resized,
+)
 from sim.scenario.errors import explain, unknown
 from sim.scenario.schema import Section
 
@@ -145,19 +151,6 @@ class Experiment:
         }
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ExperimentError(path, "", "file does not exist") from None
-    except OSError as exc:
-        raise ExperimentError(path, "", f"cannot read file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ExperimentError(path, "", "not valid TOML: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(path, "", f"not valid TOML: {exc}") from None
-
-
 def load_experiment(
     path: str | Path, *, consumers: int | None = None, steps: int | None = None
 ) -> Experiment:
@@ -165,7 +158,7 @@ def load_experiment(
     overriding the scenario's), or raise one ExperimentError (a ScenarioError for a problem
     in the scenario file itself)."""
     path = Path(path)
-    data = _read(path)
+    data = read_toml(path, str(path), "experiment file")
     try:
         spec = ExperimentFile.model_validate(data, strict=True)
     except ValidationError as exc:
@@ -174,14 +167,7 @@ def load_experiment(
     scenario_path = path.parent / spec.scenario
     if not scenario_path.is_file():
         raise ExperimentError(path, "scenario", f"scenario file '{spec.scenario}' does not exist")
-    scenario = load_scenario(scenario_path)
-    overrides: dict[str, Any] = {}
-    if consumers is not None:
-        overrides["population"] = {"consumers": consumers}
-    if steps is not None:
-        overrides["time"] = {"steps": steps}
-    if overrides:
-        scenario = apply_overrides(scenario, overrides)
+    scenario = resized(load_scenario(scenario_path), consumers, steps)
     if spec.brand and spec.brand not in scenario.brands:
         raise ExperimentError(path, "brand", unknown("brand", spec.brand, scenario.brand_names))
     integer = set()

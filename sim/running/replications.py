@@ -18,7 +18,7 @@ from sim.engine.model import JourneyModel
 from sim.running.executors import LocalProcesses
 from sim.running.result import FRAMES, RunResult
 from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED, replication_seeds
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from sim.scenario import Scenario, load_scenario, resized
 
 __all__ = ["run", "run_replication"]
 
@@ -63,13 +63,7 @@ def run(
         raise ValueError(f"reps: must be between 1 and {MAX_REPLICATIONS:,}, got {reps}")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    overrides: dict = {}
-    if consumers is not None:
-        overrides["population"] = {"consumers": consumers}
-    if steps is not None:
-        overrides["time"] = {"steps": steps}
-    if overrides:
-        scenario = apply_overrides(scenario, overrides)
+    scenario = resized(scenario, consumers, steps)
     started = time.perf_counter()
     seeds = replication_seeds(seed, reps)
     if workers > 1:

@@ -13,6 +13,8 @@ from sim.scenario.loading import (
     dump_scenario,
     key_path_overrides,
     load_scenario,
+    read_toml,
+    resized,
     validate_scenario,
     warnings_of,
 )
@@ -44,6 +46,8 @@ __all__ = [
     "dump_scenario",
     "key_path_overrides",
     "load_scenario",
+    "read_toml",
+    "resized",
     "validate_scenario",
     "warnings_of",
 ]

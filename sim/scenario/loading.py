@@ -26,6 +26,8 @@ __all__ = [
     "dump_scenario",
     "key_path_overrides",
     "load_scenario",
+    "read_toml",
+    "resized",
     "validate_scenario",
     "warnings_of",
 ]
@@ -37,7 +39,8 @@ Layer = tuple[str, dict[str, Any]]
 """One file of a scenario: the name to show for it and its TOML, without `base`."""
 
 
-def _read_toml(path: Path, shown: str) -> dict[str, Any]:
+def read_toml(path: Path, shown: str, kind: str = "scenario file") -> dict[str, Any]:
+    """A TOML file as a dictionary, or one ScenarioError naming `shown` (a `kind` of file)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -45,15 +48,15 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
     except OSError as exc:
         raise ScenarioError(shown, "", f"cannot read file ({exc.strerror})") from None
     except UnicodeDecodeError:
-        raise ScenarioError(shown, "", "not a scenario file: not UTF-8 text") from None
+        raise ScenarioError(shown, "", f"not a {kind}: not UTF-8 text") from None
     try:
         return tomllib.loads(text)
     except RecursionError:
-        raise ScenarioError(shown, "", "not a scenario file: nested too deeply") from None
+        raise ScenarioError(shown, "", f"not a {kind}: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         # Only where the TOML breaks, never the file's text: a base may point anywhere.
         where = re.search(r"\(at line \d+, column \d+\)|\(at end of document\)", str(exc))
-        problem = "not a scenario file: not valid TOML" + (f" {where[0]}" if where else "")
+        problem = f"not a {kind}: not valid TOML" + (f" {where[0]}" if where else "")
         raise ScenarioError(shown, "", problem) from None
 
 
@@ -78,7 +81,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _layers(path: Path, shown: str, chain: tuple[Path, ...] = ()) -> list[Layer]:
     """The file and its base files, the deepest base first."""
-    data = _read_toml(path, shown)
+    data = read_toml(path, shown)
     base = data.pop("base", None)
     if base is None:
         return [(shown, data)]
@@ -113,6 +116,16 @@ def name_from_file(path: Path) -> str:
     """A safe scenario name from a file's name: other characters become '_' (see `NAME`)."""
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)[:100]
     return name if NAME.fullmatch(name) else f"s{name}"[:100]
+
+
+def resized(scenario: Scenario, consumers: int | None = None, steps: int | None = None) -> Scenario:
+    """The scenario with another population size or number of steps (None: as it is)."""
+    overrides: dict[str, Any] = {}
+    if consumers is not None:
+        overrides["population"] = {"consumers": consumers}
+    if steps is not None:
+        overrides["time"] = {"steps": steps}
+    return apply_overrides(scenario, overrides) if overrides else scenario
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
