@@ -122,7 +122,9 @@ def run_command(
     ] = False,
     workers: Annotated[
         int,
-        typer.Option("--workers", min=1, help="Local processes running replications at once."),
+        typer.Option(
+            "--workers", min=1, max=256, help="Local processes running replications at once."
+        ),
     ] = 1,
 ) -> None:
     """Run a scenario's replications, write a results folder and its report, print a summary."""
@@ -313,7 +315,7 @@ def experiment_command(
     file: Annotated[Path, typer.Argument(help="Experiment file (TOML): design over factors.")],
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Local processes (default: all cores)."),
+        typer.Option("--workers", min=1, max=256, help="Local processes (default: all cores)."),
     ] = None,
     scheduler: Annotated[
         str | None,
@@ -321,11 +323,18 @@ def experiment_command(
     ] = None,
     consumers: Annotated[
         int | None,
-        typer.Option("--consumers", min=1, help="Population size (overrides the scenario)."),
+        typer.Option(
+            "--consumers",
+            min=1,
+            max=MAX_CONSUMERS,
+            help="Population size (overrides the scenario).",
+        ),
     ] = None,
     steps: Annotated[
         int | None,
-        typer.Option("--steps", min=1, help="Number of steps (overrides the scenario)."),
+        typer.Option(
+            "--steps", min=1, max=MAX_STEPS, help="Number of steps (overrides the scenario)."
+        ),
     ] = None,
     out_dir: Annotated[
         Path | None,
