@@ -70,6 +70,19 @@ class Interrupted(Exception):
     """Ctrl-C with something to say about what was kept: one line, exit status 130."""
 
 
+# Options that several commands share.
+Consumers = Annotated[
+    int | None,
+    typer.Option(
+        "--consumers", min=1, max=MAX_CONSUMERS, help="Population size (overrides the scenario)."
+    ),
+]
+Steps = Annotated[
+    int | None,
+    typer.Option("--steps", min=1, max=MAX_STEPS, help="Number of steps (overrides the scenario)."),
+]
+
+
 def _progress(counting: TextColumn) -> Progress:
     """A progress bar on stderr: what runs, the bar, done of total, `counting`, time left.
 
@@ -103,16 +116,8 @@ def run_command(
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of the run's random streams.")
     ] = 0,
-    consumers: Annotated[
-        int | None,
-        typer.Option(
-            "--consumers", min=1, max=MAX_CONSUMERS, help="Population size (overrides the file)."
-        ),
-    ] = None,
-    steps: Annotated[
-        int | None,
-        typer.Option("--steps", min=1, max=MAX_STEPS, help="Number of steps (overrides the file)."),
-    ] = None,
+    consumers: Consumers = None,
+    steps: Steps = None,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Run folder to write (default: results/<scenario>-<UTC time>)."),
@@ -123,7 +128,10 @@ def run_command(
     workers: Annotated[
         int,
         typer.Option(
-            "--workers", min=1, max=256, help="Local processes running replications at once."
+            "--workers",
+            min=1,
+            max=LIMITS["workers"],
+            help="Local processes running replications at once.",
         ),
     ] = 1,
 ) -> None:
@@ -315,27 +323,16 @@ def experiment_command(
     file: Annotated[Path, typer.Argument(help="Experiment file (TOML): design over factors.")],
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, max=256, help="Local processes (default: all cores)."),
+        typer.Option(
+            "--workers", min=1, max=LIMITS["workers"], help="Local processes (default: all cores)."
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", help="A Dask scheduler's address, tcp://HOST:PORT."),
     ] = None,
-    consumers: Annotated[
-        int | None,
-        typer.Option(
-            "--consumers",
-            min=1,
-            max=MAX_CONSUMERS,
-            help="Population size (overrides the scenario).",
-        ),
-    ] = None,
-    steps: Annotated[
-        int | None,
-        typer.Option(
-            "--steps", min=1, max=MAX_STEPS, help="Number of steps (overrides the scenario)."
-        ),
-    ] = None,
+    consumers: Consumers = None,
+    steps: Steps = None,
     out_dir: Annotated[
         Path | None,
         typer.Option(
