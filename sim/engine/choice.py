@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine.draws import Stream
+
 __all__ = ["choose", "utilities"]
 
 
@@ -25,8 +27,9 @@ def utilities(
     return np.where(aware, u, -np.inf)
 
 
-def choose(rng: np.random.Generator, u: np.ndarray) -> np.ndarray:
-    """Multinomial logit choice by the Gumbel-max trick; -1 for a consumer who knows no brand."""
-    gumbel = -np.log(-np.log(rng.random(u.shape)))
+def choose(draws: Stream, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Multinomial logit choice by the Gumbel-max trick for consumers `idx` with utilities
+    `u` [consumer, brand]; -1 for a consumer who knows no brand."""
+    gumbel = -np.log(-np.log(draws.uniform_rows(idx, u.shape[1])))
     pick = np.argmax(u + gumbel, axis=1)
     return np.where(np.isfinite(u).any(axis=1), pick, -1)

@@ -1,45 +1,177 @@
-"""Random draws that cost in proportion to what they pick, not to the population size.
+"""Random draws keyed by what they are for: every random number of a run is a pure function of
+(run key, stream, step, consumer), the counter-based design of Salmon et al. (2011, "Parallel
+random numbers: as easy as 1, 2, 3", SC'11).
 
-A step touches a few percent of a million consumers; drawing a uniform number for every one of
-them would dominate the step. Gaps between successes of independent Bernoulli(p) trials are
-geometric, so the picked indices come from a cumulative sum of geometric gaps: exact, O(p n).
+Why: comparing two scenarios on the same seed (common random numbers) only cuts the variance
+of their difference if a change leaves the other draws where they were. With one sequential
+generator, one extra draw anywhere shifts every later draw of the run. Here a stream is named
+for its mechanism (and touchpoint), and a consumer's draw in it depends on nothing but the
+consumer and the step, so a better onboarding changes the draws of nobody else's churn.
+
+The mixing function is SplitMix64's finaliser (Steele, Lea & Flood 2014, "Fast splittable
+pseudorandom number generators", OOPSLA), applied to a counter: the consumer index times an odd
+constant plus a key hashed from the run, the stream's name and the step.
+
+Picking each of n consumers with chance p costs in proportion to the picks, not to n: gaps
+between successes of independent Bernoulli(p) trials are geometric, so the picks are a
+cumulative sum of geometric gaps, each from its own counter.
 """
 
 from __future__ import annotations
 
+import zlib
+from functools import lru_cache
+
 import numpy as np
+from scipy.special import ndtri
 
-__all__ = ["bernoulli_indices", "thinned_indices"]
+__all__ = ["Draws", "Stream", "mix64", "occurrence", "rung"]
 
-_DENSE = 0.2  # above this chance a plain uniform per trial is cheaper than gaps
-
-
-def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
-    """Indices of range(n), each picked independently with chance p, in increasing order."""
-    if n <= 0 or p <= 0:
-        return np.empty(0, dtype=np.int64)
-    if p >= 1:
-        return np.arange(n, dtype=np.int64)
-    if p > _DENSE:
-        return np.flatnonzero(rng.random(n) < p)
-    mean = n * p
-    size = int(mean + 4 * np.sqrt(mean) + 16)
-    parts = []
-    last = -1
-    while True:
-        # capped gaps: a tiny p draws gaps near 2**63 that would overflow the sum
-        picks = last + np.cumsum(np.minimum(rng.geometric(p, size), n + 1))
-        if picks[-1] >= n:
-            parts.append(picks[picks < n])
-            break
-        parts.append(picks)
-        last = int(picks[-1])
-    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
+_G = np.uint64(_GOLDEN)
+_UNIT = 2.0**-53
+_DENSE = 0.2  # above this chance a uniform per consumer is cheaper than gaps
 
 
-def thinned_indices(rng: np.random.Generator, p: np.ndarray, p_max: float) -> np.ndarray:
-    """Indices i picked with their own chance p[i] <= p_max (candidates at p_max, then thinned)."""
-    idx = bernoulli_indices(rng, p.shape[0], p_max)
-    if p_max <= 0 or idx.size == 0:
-        return idx
-    return idx[rng.random(idx.size) * p_max < p[idx]]
+def mix64(x: int) -> int:
+    """SplitMix64's finaliser on a Python integer (for keys; arrays use `_mix`)."""
+    x &= _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+@lru_cache(maxsize=4096)
+def _name_key(name: str) -> int:
+    return mix64(zlib.crc32(name.encode()) * _GOLDEN)
+
+
+def _uniform(base: int, counter: np.ndarray) -> np.ndarray:
+    """Uniforms in (0, 1), one per counter (non-negative integers), for the key `base`."""
+    if counter.size == 0:
+        return np.empty(counter.shape)
+    if counter.dtype != np.int64:
+        counter = counter.astype(np.int64)
+    x = np.multiply(counter.view(np.uint64), _G)
+    x += np.uint64(base)
+    x ^= x >> _S30
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    x >>= _S11
+    u = np.multiply(x, _UNIT)
+    u += _UNIT / 2
+    return u
+
+
+class Stream:
+    """One mechanism's random numbers in one step: a draw per consumer (or per counter)."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+
+    def part(self, k: int) -> Stream:
+        """A sub-stream, independent of this one (for a second draw of the same consumers)."""
+        return Stream(mix64(self.base + (k + 1) * _GOLDEN))
+
+    def uniform(self, idx: np.ndarray) -> np.ndarray:
+        """A uniform in (0, 1) for each consumer in `idx`."""
+        return _uniform(self.base, idx)
+
+    def uniform_rows(self, idx: np.ndarray, columns: int) -> np.ndarray:
+        """Uniforms [consumer, column] for each consumer in `idx`."""
+        counter = idx.astype(np.int64)[:, None] * columns + np.arange(columns)
+        return _uniform(self.base, counter)
+
+    def normal(self, idx: np.ndarray) -> np.ndarray:
+        """A standard normal for each consumer in `idx` (by the inverse of the normal CDF)."""
+        return ndtri(_uniform(self.base, idx))
+
+    def below(self, idx: np.ndarray, p: np.ndarray | float) -> np.ndarray:
+        """Whether each consumer in `idx` is picked with its chance `p` (a mask)."""
+        return _uniform(self.base, idx) < p
+
+    def indices(self, n: int, p: float) -> np.ndarray:
+        """Indices of range(n), each picked with chance p, in increasing order."""
+        if n <= 0 or p <= 0:
+            return np.empty(0, dtype=np.int64)
+        if p >= 1:
+            return np.arange(n, dtype=np.int64)
+        if p > _DENSE:
+            return np.flatnonzero(_uniform(self.base, np.arange(n)) < p)
+        gaps = self.part(-1).base
+        mean = n * p
+        size = int(mean + 4 * np.sqrt(mean) + 16)
+        log_q = np.log1p(-p)
+        parts, last, drawn = [], -1, 0
+        while True:
+            u = _uniform(gaps, np.arange(drawn, drawn + size))
+            drawn += size
+            # capped gaps: a tiny p draws huge (even infinite) gaps that would overflow the sum
+            with np.errstate(over="ignore"):
+                gap = np.minimum(np.floor(np.log(u) / log_q), n) + 1
+            picks = last + np.cumsum(gap.astype(np.int64))
+            if picks[-1] >= n:
+                parts.append(picks[picks < n])
+                break
+            parts.append(picks)
+            last = int(picks[-1])
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def thinned(self, p: np.ndarray, p_max: float) -> np.ndarray:
+        """Indices i picked with their own chance p[i] <= p_max (candidates at p_max, thinned)."""
+        idx = self.indices(p.shape[0], p_max)
+        if p_max <= 0 or idx.size == 0:
+            return idx
+        return idx[self.part(0).uniform(idx) * p_max < p[idx]]
+
+
+class Draws:
+    """The random numbers of one run, by stream name and step."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: int) -> None:
+        self.key = key & _MASK
+
+    def stream(self, name: str, step: int) -> Stream:
+        """The stream `name` at `step`: the same numbers whatever else the run draws."""
+        return Stream(mix64(mix64(self.key ^ _name_key(name)) + step * _GOLDEN))
+
+    def generator(self, name: str) -> np.random.Generator:
+        """A sequential generator for draws made once, when the model is built (population,
+        network), seeded from the run's key and `name`."""
+        return np.random.default_rng([self.key, zlib.crc32(name.encode())])
+
+
+def occurrence(x: np.ndarray) -> np.ndarray:
+    """For each entry, how many equal entries come before it (0 for the first of each value):
+    with the value, a key for draws of a consumer that may appear several times."""
+    order = np.argsort(x, kind="stable")
+    ranks = np.arange(x.size)
+    starts = np.ones(x.size, dtype=bool)
+    starts[1:] = x[order][1:] != x[order][:-1]
+    first = np.maximum.accumulate(np.where(starts, ranks, 0))
+    out = np.empty(x.size, dtype=np.int64)
+    out[order] = ranks - first
+    return out
+
+
+def rung(p: float) -> float:
+    """The smallest chance on a fixed ladder (steps of 2**0.25) at or above `p`, capped at 1.
+
+    Candidates drawn at a chance that follows the state (the loudest talker's) would be new
+    people whenever two scenarios differ slightly; drawn at a rung, they are the same people
+    until the state crosses a rung, and thinning to each one's own chance does the rest.
+    """
+    if p <= 0:
+        return 0.0
+    k = np.ceil(np.log2(p) * 4 - 1e-9)  # a rung itself maps to itself despite rounding
+    r = 2.0 ** (k / 4)
+    return min(1.0, r if r >= p else 2.0 ** ((k + 1) / 4))

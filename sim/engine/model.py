@@ -19,6 +19,7 @@ from mesa.time import Priority, Schedule
 
 from sim.engine import retention
 from sim.engine.cohorts import cohort_retention
+from sim.engine.draws import Draws, Stream
 from sim.engine.journey import Moment
 from sim.engine.memory import fade_factor
 from sim.engine.metrics import Ledger
@@ -92,7 +93,8 @@ class JourneyModel(mesa.Model):
     Args:
         scenario: a validated scenario (see `load_scenario`).
         consumers: population size, overriding the scenario's.
-        rng: seed or numpy Generator; every random draw of the model comes from it.
+        rng: seed or numpy Generator; it draws the run's key, from which every random number
+            of the model is derived (`sim.engine.draws`).
     """
 
     def __init__(
@@ -105,8 +107,11 @@ class JourneyModel(mesa.Model):
         self.brands = spec.brand_names
         self.segments = list(spec.population.segments)
         self.fade = fade_factor(spec.memory.half_life)  # of traces left by word of mouth
-        self.population = pop = draw_population(spec, n, self.rng, self.fade)
-        self.ties = build_ties(spec.network, n, self.rng)
+        self.draws = Draws(int(self.rng.integers(2**63)))
+        self.population = pop = draw_population(
+            spec, n, self.draws.generator("population"), self.fade
+        )
+        self.ties = build_ties(spec.network, n, self.draws.generator("network"))
         first_id = self.agent_id_counter
         # A million agents hold no reference cycles worth collecting while they are created;
         # pausing the cyclic collector saves about a second of the build.
@@ -163,6 +168,10 @@ class JourneyModel(mesa.Model):
     def t(self) -> int:
         """The current step, counting from 1."""
         return int(self.time)
+
+    def stream(self, name: str) -> Stream:
+        """This step's random numbers for the mechanism `name` (see `sim.engine.draws`)."""
+        return self.draws.stream(name, self.t)
 
     def step(self) -> None:
         """One step, in the order `sim.engine.step.advance` writes down. Renewals falling on this

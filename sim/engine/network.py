@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.draws import Stream
 from sim.scenario import Network
 
 __all__ = ["Ties", "build_ties", "pick_listeners", "scale_free", "small_world"]
@@ -71,16 +72,15 @@ def build_ties(spec: Network, n: int, rng: np.random.Generator) -> Ties | None:
     return scale_free(rng, n, spec.mean_degree, spec.exponent)
 
 
-def pick_listeners(
-    rng: np.random.Generator, ties: Ties | None, talkers: np.ndarray, n: int
-) -> np.ndarray:
-    """One listener per talker: a random neighbour (-1 for a talker with no ties)."""
+def pick_listeners(draws: Stream, ties: Ties | None, talkers: np.ndarray, n: int) -> np.ndarray:
+    """One listener per talker: a random neighbour (-1 for a talker with no ties), from the
+    talker's own draw."""
     if ties is None:
-        return rng.integers(0, n, talkers.size)
+        return np.minimum((draws.uniform(talkers) * n).astype(np.int64), n - 1)
     if ties.indices.size == 0:
         return np.full(talkers.size, -1, dtype=np.int64)
     start = ties.indptr[talkers]
     degree = ties.indptr[talkers + 1] - start
-    offset = (rng.random(talkers.size) * degree).astype(np.int64)
+    offset = (draws.uniform(talkers) * degree).astype(np.int64)
     listeners = np.where(degree > 0, ties.indices[start + np.minimum(offset, degree - 1)], -1)
     return listeners.astype(np.int64)

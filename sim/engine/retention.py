@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import bernoulli_indices
 from sim.engine.journey import Moment
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ def _decide(model: JourneyModel, who: np.ndarray) -> None:
         pop.problem[who],
         s.unresolved,
     )
-    transitions.churn(model, who[model.rng.random(who.size) < p])
+    transitions.churn(model, who[model.stream("churn").below(who, p)])
 
 
 def renewals(model: JourneyModel, due: np.ndarray) -> None:
@@ -89,5 +88,5 @@ def step(model: JourneyModel, start: np.ndarray) -> None:
     those who were customers when the step began (`start`)."""
     s = model.spec.retention
     if s.enabled and s.mode == "repurchase":
-        deciding = bernoulli_indices(model.rng, model.population.size, 1.0 / s.period)
+        deciding = model.stream("hazard").indices(model.population.size, 1.0 / s.period)
         _decide(model, deciding[start[deciding] >= Moment.SMOT])

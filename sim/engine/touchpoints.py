@@ -22,6 +22,7 @@ _MOMENT = {m.label: m for m in (Moment.PRE_ZMOT, Moment.ZMOT, Moment.FMOT, Momen
 @dataclass(eq=False)
 class Touchpoints:
     names: list[str]  # touchpoint names as in the scenario
+    keys: list[str]  # "brand/touchpoint": names its random streams (`sim.engine.draws`)
     brand: np.ndarray  # int: index of the owning brand
     moment: np.ndarray  # int: Moment
     audience: list[str]
@@ -38,6 +39,7 @@ class Touchpoints:
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Touchpoints:
         default = scenario.memory.half_life
+        brands = scenario.brand_names
         rows = [
             (b, name, tp)
             for b, brand in enumerate(scenario.brands.values())
@@ -48,6 +50,7 @@ class Touchpoints:
         }
         return cls(
             names=[name for _, name, _ in rows],
+            keys=[f"{brands[b]}/{name}" for b, name, _ in rows],
             brand=np.array([b for b, *_ in rows], dtype=np.int64),
             moment=np.array([_MOMENT[tp.moment] for *_, tp in rows], dtype=np.int64),
             audience=[tp.who for *_, tp in rows],

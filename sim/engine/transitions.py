@@ -63,7 +63,7 @@ def enter_market(model: JourneyModel, idx: np.ndarray) -> None:
         pop.aware[idx],
         (c.attitude, c.reviews, c.price),
     )
-    brand = choose(model.rng, u)
+    brand = choose(model.stream("choice"), idx, u)
     ok = brand >= 0
     to_first_encounter(model, idx[ok], brand[ok], pop.attitude[idx[ok], brand[ok]])
 
@@ -117,7 +117,7 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
     pop.brand[idx] = NO_BRAND
     pop.acquired[idx] = -1
     pop.problem[idx] = False
-    shop = model.rng.random(idx.size) < model.spec.retention.reenter
+    shop = model.stream("reenter").below(idx, model.spec.retention.reenter)
     if not model.spec.zmot.enabled:
         shop[:] = False
     move(model, idx[shop], Moment.ZMOT)
@@ -160,7 +160,8 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
         b, pop = int(tps.brand[tp]), model.population
         pop.aware[idx, b] = True
         remember(pop.salience, pop.fade, idx, b, float(tps.fade[tp]))
-        quality = tps.quality[tp] + tps.quality_sd[tp] * model.rng.standard_normal(idx.size)
+        noise = model.stream(f"contact:{tps.keys[tp]}").normal(idx)
+        quality = tps.quality[tp] + tps.quality_sd[tp] * noise
         pop.attitude[idx, b] = encounter(
             pop.attitude[idx, b], quality, tps.weight[tp], model.spec.smot.negativity
         )

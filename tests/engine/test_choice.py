@@ -3,13 +3,13 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.choice import choose, utilities
+from sim.engine.draws import Draws
 
 
 def test_choice_shares_follow_the_logit() -> None:
-    rng = np.random.default_rng(0)
     n = 60_000
     u = np.tile([1.0, 0.0, -0.5], (n, 1))
-    picks = choose(rng, u)
+    picks = choose(Draws(0).stream("choice", 1), np.arange(n), u)
     shares = np.bincount(picks, minlength=3) / n
     logit = np.exp(u[0]) / np.exp(u[0]).sum()
     assert np.allclose(shares, logit, atol=4 * np.sqrt(logit * (1 - logit) / n).max())
@@ -25,7 +25,8 @@ def test_unknown_brands_are_never_chosen_and_no_brand_means_no_choice() -> None:
         aware=aware,
         weights=(1.0, 1.0, 1.0),
     )
-    picks = np.array([choose(np.random.default_rng(s), u) for s in range(50)])
+    idx = np.arange(2)
+    picks = np.array([choose(Draws(0).stream("choice", s), idx, u) for s in range(50)])
     assert (picks[:, 0] == 0).all() and (picks[:, 1] == -1).all()
 
 

@@ -4,17 +4,22 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
-from sim.engine.draws import bernoulli_indices, thinned_indices
+from sim.engine.draws import Draws, occurrence, rung
+
+
+def _streams(count: int, name: str = "test") -> list:
+    draws = Draws(12345)
+    return [draws.stream(name, step) for step in range(count)]
 
 
 @pytest.mark.parametrize("p", [0.001, 0.05, 0.19, 0.5])
-def test_bernoulli_indices_pick_each_index_with_chance_p(p: float) -> None:
-    rng = np.random.default_rng(1)
+def test_indices_pick_each_index_with_chance_p(p: float) -> None:
     n, rounds = 2_000, 400
     hits = np.zeros(n)
-    for _ in range(rounds):
-        hits[bernoulli_indices(rng, n, p)] += 1
+    for s in _streams(rounds):
+        hits[s.indices(n, p)] += 1
     total = hits.sum()
     expected = n * rounds * p
     assert abs(total - expected) < 4 * np.sqrt(expected * (1 - p))
@@ -24,9 +29,9 @@ def test_bernoulli_indices_pick_each_index_with_chance_p(p: float) -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(n=st.integers(0, 5000), p=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
-def test_bernoulli_indices_are_sorted_unique_and_in_range(n: int, p: float, seed: int) -> None:
-    idx = bernoulli_indices(np.random.default_rng(seed), n, p)
+@given(n=st.integers(0, 5000), p=st.floats(0, 1), key=st.integers(0, 2**64 - 1))
+def test_indices_are_sorted_unique_and_in_range(n: int, p: float, key: int) -> None:
+    idx = Draws(key).stream("x", 1).indices(n, p)
     assert (np.diff(idx) > 0).all()
     assert idx.size == 0 or (idx[0] >= 0 and idx[-1] < n)
     if p == 0:
@@ -36,12 +41,67 @@ def test_bernoulli_indices_are_sorted_unique_and_in_range(n: int, p: float, seed
 
 
 def test_thinned_indices_follow_each_own_chance() -> None:
-    rng = np.random.default_rng(2)
     p = np.repeat([0.0, 0.01, 0.04], 10_000)
     hits = np.zeros(p.size)
-    for _ in range(100):
-        hits[thinned_indices(rng, p, 0.04)] += 1
+    for s in _streams(100):
+        hits[s.thinned(p, 0.04)] += 1
     for value in (0.0, 0.01, 0.04):
         got = hits[p == value].sum()
         expected = 10_000 * 100 * value
         assert abs(got - expected) <= 4 * np.sqrt(expected) + 1e-9
+
+
+def test_uniforms_and_normals_have_their_distributions() -> None:
+    s = Draws(7).stream("dist", 3)
+    idx = np.arange(200_000)
+    u = s.uniform(idx)
+    assert u.min() > 0 and u.max() < 1
+    assert stats.kstest(u, "uniform").pvalue > 0.001
+    z = s.part(0).normal(idx)
+    assert stats.kstest(z, "norm").pvalue > 0.001
+    # neighbouring consumers, steps, streams and parts are uncorrelated
+    others = [s.uniform(idx + 1), Draws(7).stream("dist", 4).uniform(idx)]
+    others += [Draws(7).stream("other", 3).uniform(idx), s.part(0).uniform(idx)]
+    for v in others:
+        assert abs(np.corrcoef(u, v)[0, 1]) < 4 / np.sqrt(idx.size)
+
+
+def test_a_consumers_draw_depends_on_nothing_but_the_consumer() -> None:
+    """The point of keyed draws: who else draws in the same step changes nothing."""
+    s = Draws(99).stream("churn", 10)
+    everyone = np.arange(1_000)
+    some = np.array([3, 500, 999])
+    assert np.array_equal(s.uniform(everyone)[some], s.uniform(some))
+    assert np.array_equal(s.normal(everyone)[some], s.normal(some))
+    rows = s.uniform_rows(everyone, 3)
+    assert np.array_equal(rows[some], s.uniform_rows(some, 3))
+
+
+def test_the_same_key_gives_the_same_numbers_and_another_key_others() -> None:
+    idx = np.arange(100)
+    a, b = Draws(1).stream("x", 5), Draws(1).stream("x", 5)
+    assert np.array_equal(a.uniform(idx), b.uniform(idx))
+    assert np.array_equal(a.indices(10_000, 0.01), b.indices(10_000, 0.01))
+    assert not np.array_equal(a.uniform(idx), Draws(2).stream("x", 5).uniform(idx))
+
+
+def test_generators_are_seeded_by_key_and_name() -> None:
+    one = Draws(5).generator("population").random(3)
+    assert np.array_equal(one, Draws(5).generator("population").random(3))
+    assert not np.array_equal(one, Draws(5).generator("network").random(3))
+
+
+def test_occurrence_counts_earlier_equal_entries() -> None:
+    x = np.array([4, 2, 4, 4, 2, 7])
+    assert occurrence(x).tolist() == [0, 0, 1, 2, 1, 0]
+    assert occurrence(np.empty(0, dtype=np.int64)).size == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(p=st.floats(1e-300, 2.0))
+def test_rung_is_at_or_above_the_chance_and_close(p: float) -> None:
+    r = rung(p)
+    assert r >= min(p, 1.0)
+    assert r <= 1.0
+    assert r < p * 2**0.25 * (1 + 1e-12) or r == 1.0
+    assert rung(r) == r  # rungs are fixed points: nearby chances share one

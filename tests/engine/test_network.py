@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.engine.draws import Draws
 from sim.engine.network import build_ties, pick_listeners, scale_free, small_world
 from sim.scenario import Network
 
@@ -46,6 +47,14 @@ def test_listeners_are_neighbours() -> None:
     rng = np.random.default_rng(5)
     ties = small_world(rng, 1_000, 4, 0.2)
     talkers = rng.integers(0, 1_000, 500)
-    listeners = pick_listeners(rng, ties, talkers, 1_000)
+    listeners = pick_listeners(Draws(5).stream("listener", 1), ties, talkers, 1_000)
     e = edges(ties)
     assert all((t, ls) in e for t, ls in zip(talkers.tolist(), listeners.tolist(), strict=True))
+
+
+def test_listeners_without_a_network_are_anyone_but_in_range() -> None:
+    talkers = np.arange(20_000)
+    listeners = pick_listeners(Draws(6).stream("listener", 1), None, talkers, 1_000)
+    assert listeners.min() >= 0 and listeners.max() < 1_000
+    counts = np.bincount(listeners, minlength=1_000)
+    assert counts.std() < 3 * np.sqrt(20)  # about uniform: 20 per consumer

@@ -42,11 +42,11 @@ def first_encounter(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, n
     """Quality each shopper in `idx` meets at its chosen brand (at a touchpoint picked by its
     share of first encounters, or the product itself) and the encounter's weight on attitude,
     recording touchpoint contacts."""
-    rng, tps = model.rng, model.touchpoints
+    tps = model.touchpoints
     brand = model.population.brand[idx]
-    quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * rng.standard_normal(
-        idx.size
-    )
+    quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * model.stream(
+        "product.first"
+    ).normal(idx)
     weight = np.full(idx.size, model.spec.smot.usage_weight)
     live = tps.live(Moment.FMOT)
     for b in np.unique(brand):
@@ -54,18 +54,21 @@ def first_encounter(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, n
         if mine.size == 0:
             continue
         rows = np.flatnonzero(brand == b)
-        which = rng.choice(np.append(mine, -1), size=rows.size, p=encounter_shares(tps.reach[mine]))
+        shares = np.cumsum(encounter_shares(tps.reach[mine]))
+        u = model.stream(f"encounter:{model.brands[b]}").uniform(idx[rows])
+        which = np.append(mine, -1)[np.minimum(np.searchsorted(shares, u), mine.size)]
         for tp in mine:
             met = rows[which == tp]
             transitions.contact(model, tp, idx[met], attitude=False)
-            quality[met] = tps.quality[tp] + tps.quality_sd[tp] * rng.standard_normal(met.size)
+            noise = model.stream(f"quality:{tps.keys[tp]}").normal(idx[met])
+            quality[met] = tps.quality[tp] + tps.quality_sd[tp] * noise
             weight[met] = tps.weight[tp]
     return quality, weight
 
 
 def step(model: JourneyModel, start: np.ndarray) -> None:
     """Shoppers who were at FMOT when the step began (`start`) meet their brand and buy or not."""
-    pop, rng, s = model.population, model.rng, model.spec
+    pop, s = model.population, model.spec
     idx = np.flatnonzero(start == Moment.FMOT)
     if idx.size == 0:
         return
@@ -75,9 +78,9 @@ def step(model: JourneyModel, start: np.ndarray) -> None:
         pop.attitude[idx, brand], quality, weight, s.smot.negativity
     )
     p = conversion_probability(quality, pop.expectation[idx], s.fmot.base, s.fmot.slope)
-    won = rng.random(idx.size) < p
+    won = model.stream("conversion").below(idx, p)
     transitions.acquire(model, idx[won], brand[won])
     lost = idx[~won]
-    again = rng.random(lost.size) < s.fmot.retry
+    again = model.stream("retry").below(lost, s.fmot.retry)
     transitions.leave(model, lost[again], Moment.ZMOT)
     transitions.leave(model, lost[~again], Moment.PRE_ZMOT)

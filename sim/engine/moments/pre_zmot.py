@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import bernoulli_indices, thinned_indices
 from sim.engine.journey import Moment
 
 if TYPE_CHECKING:
@@ -25,27 +24,29 @@ def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
     """Stimuli reach their audience; needs arise among those out of the market when the step
     began (`start`), from their need cycle, campaign triggers, and positive word of mouth heard
     this step (`heard`, from SMOT)."""
-    pop, rng, n = model.population, model.rng, model.population.size
+    pop, n, tps = model.population, model.population.size, model.touchpoints
     out_of_market = start == Moment.PRE_ZMOT
     triggered = []
 
-    for tp, reach in model.touchpoints.stimuli():
-        met = transitions.audience(model, tp, bernoulli_indices(rng, n, reach))
+    for tp, reach in tps.stimuli():
+        reached = model.stream(f"reach:{tps.keys[tp]}").indices(n, reach)
+        met = transitions.audience(model, tp, reached)
         transitions.contact(model, tp, met)
-        trigger = model.touchpoints.trigger[tp]
+        trigger = tps.trigger[tp]
         if trigger > 0:
             met = met[out_of_market[met]]
-            sparked = met[rng.random(met.size) < trigger]
+            sparked = met[model.stream(f"trigger:{tps.keys[tp]}").below(met, trigger)]
             model.ledger.add(model.cols.needs["campaign"], sparked.size)
             triggered.append(sparked)
 
-    own = thinned_indices(rng, pop.need_rate, model.max_need_rate)
+    own = model.stream("need").thinned(pop.need_rate, model.max_need_rate)
     own = own[out_of_market[own]]
     model.ledger.add(model.cols.needs["own"], own.size)
     triggered.append(own)
 
     if heard.size:
-        keep = out_of_market[heard] & (rng.random(heard.size) < model.spec.wom.trigger)
+        sparked = model.stream("wom.trigger").below(heard, model.spec.wom.trigger)
+        keep = out_of_market[heard] & sparked
         model.ledger.add(model.cols.needs["word_of_mouth"], int(keep.sum()))
         triggered.append(heard[keep])
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import bernoulli_indices
+from sim.engine.draws import rung
 from sim.engine.journey import Moment
 from sim.engine.memory import remember
 from sim.engine.network import pick_listeners
@@ -82,17 +82,18 @@ def _setback(model: JourneyModel, who: np.ndarray, weight: float) -> Experiences
 def problems(model: JourneyModel, customer: np.ndarray) -> Experiences:
     """Problems arise at each brand's rate among customers without one; some open ones go
     away by themselves (a workaround, a fix shipped)."""
-    pop, rng, s = model.population, model.rng, model.spec.smot
+    pop, s = model.population, model.spec.smot
     if s.self_resolve > 0:
         open_ = np.flatnonzero(pop.problem & customer)
-        pop.problem[open_[rng.random(open_.size) < s.self_resolve]] = False
+        pop.problem[open_[model.stream("self_resolve").below(open_, s.self_resolve)]] = False
     rate = model.problem_rates
     top = float(rate.max(initial=0.0))
     if top <= 0:
         return _setback(model, np.empty(0, dtype=np.int64), s.problem_weight)
-    hit = bernoulli_indices(rng, pop.size, top)
+    draws = model.stream("problem")
+    hit = draws.indices(pop.size, top)
     hit = hit[customer[hit] & ~pop.problem[hit]]
-    hit = hit[rng.random(hit.size) * top < rate[pop.brand[hit]]]
+    hit = hit[draws.part(0).uniform(hit) * top < rate[pop.brand[hit]]]
     pop.problem[hit] = True
     model.ledger.add_by_brand(model.cols.problems, pop.brand[hit].astype(np.int64))
     return _setback(model, hit, s.problem_weight)
@@ -101,9 +102,12 @@ def problems(model: JourneyModel, customer: np.ndarray) -> Experiences:
 def service(model: JourneyModel, tp: int, met: np.ndarray) -> Experiences:
     """Customers with a problem reach support: the encounter's quality decides whether the
     problem is recovered (felt as a small gain, the recovery paradox) or fails again."""
-    pop, rng, s, tps = model.population, model.rng, model.spec.smot, model.touchpoints
-    quality = tps.quality[tp] + tps.quality_sd[tp] * rng.standard_normal(met.size)
-    fixed = rng.random(met.size) < recovery_probability(quality, s.neutral, s.recovery_slope)
+    pop, s, tps = model.population, model.spec.smot, model.touchpoints
+    quality = tps.quality[tp] + tps.quality_sd[tp] * model.stream(f"quality:{tps.keys[tp]}").normal(
+        met
+    )
+    chance = recovery_probability(quality, s.neutral, s.recovery_slope)
+    fixed = model.stream(f"recovery:{tps.keys[tp]}").below(met, chance)
     b = int(tps.brand[tp])
     pop.attitude[met, b] = encounter(pop.attitude[met, b], quality, tps.weight[tp], s.negativity)
     won = met[fixed]
@@ -127,23 +131,23 @@ def _concat(parts: list[Experiences]) -> Experiences:
 def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     """Those who were customers when the step began (`start`) use the product, meet service
     touchpoints and talk."""
-    pop, rng, s, n = model.population, model.rng, model.spec, model.population.size
+    pop, s, n = model.population, model.spec, model.population.size
     customer = start >= Moment.SMOT
     found: list[Experiences] = []
 
-    users = bernoulli_indices(rng, n, s.smot.usage_rate)
+    users = model.stream("usage").indices(n, s.smot.usage_rate)
     users = users[customer[users]]
     if users.size:
         brand = pop.brand[users]
-        quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * rng.standard_normal(
-            users.size
-        )
+        quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * model.stream(
+            "product.use"
+        ).normal(users)
         found.append(_experience(model, users, quality, s.smot.usage_weight))
     found.append(problems(model, customer))
 
     tps = model.touchpoints
     for tp in tps.live(Moment.SMOT):
-        met = bernoulli_indices(rng, n, tps.reach[tp])
+        met = model.stream(f"reach:{tps.keys[tp]}").indices(n, tps.reach[tp])
         met = transitions.contact(
             model, tp, transitions.audience(model, tp, met[customer[met]]), attitude=False
         )
@@ -152,7 +156,8 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
         if tps.audience[tp] == "with_problem":
             found.append(service(model, tp, met))
         else:
-            quality = tps.quality[tp] + tps.quality_sd[tp] * rng.standard_normal(met.size)
+            noise = model.stream(f"quality:{tps.keys[tp]}").normal(met)
+            quality = tps.quality[tp] + tps.quality_sd[tp] * noise
             found.append(_experience(model, met, quality, tps.weight[tp]))
 
     heard = word_of_mouth(model, customer) if s.wom.enabled else np.empty(0, dtype=np.int64)
@@ -181,11 +186,12 @@ def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np
     and while not customers again, about their former brand with the satisfaction they left
     with. Each talks with its `talk_chance` (candidates drawn at the largest chance, thinned).
     """
-    pop, rng, w = model.population, model.rng, model.spec.wom
+    pop, w = model.population, model.spec.wom
     feel = max(w.intensity, w.negative_intensity)
     loudest = float(np.abs(pop.satisfaction).max(initial=0.0)) if feel > 0 else 0.0
-    top = min(1.0, w.rate * (1.0 + feel * loudest))
-    who = bernoulli_indices(rng, pop.size, top)
+    top = rung(w.rate * (1.0 + feel * loudest))
+    draws = model.stream("talk")
+    who = draws.indices(pop.size, top)
     talking = customer[who]
     if w.after_churn > 0:
         left = pop.left[who]
@@ -193,7 +199,7 @@ def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np
     who = who[talking]
     if top > w.rate:  # chances differ: thin the candidates to each one's own chance
         chance = talk_chance(pop.satisfaction[who], w.rate, w.intensity, w.negative_intensity)
-        who = who[rng.random(who.size) * top < chance]
+        who = who[draws.part(0).uniform(who) * top < chance]
     brand = np.where(customer[who], pop.brand[who], pop.former[who]).astype(np.int64)
     return who, brand
 
@@ -204,9 +210,9 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
 
     Returns the listeners who heard positive word of mouth, each once.
     """
-    pop, rng, s = model.population, model.rng, model.spec
+    pop, s = model.population, model.spec
     talkers, brand = who_talks(model, customer)
-    listeners = pick_listeners(rng, model.ties, talkers, pop.size)
+    listeners = pick_listeners(model.stream("listener"), model.ties, talkers, pop.size)
     ok = (listeners >= 0) & (listeners != talkers)
     talkers, listeners, brand = talkers[ok], listeners[ok], brand[ok]
     positive = pop.satisfaction[talkers] >= 0

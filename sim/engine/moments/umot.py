@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.draws import occurrence
 from sim.engine.journey import Moment
 from sim.engine.touchpoints import disconfirmation
 
@@ -109,7 +110,7 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     Only those still where they began move, and not those deciding at a renewal this step
     (`JourneyModel.deciding`): a consumer moves at most one edge per step.
     """
-    pop, rng, u = model.population, model.rng, model.spec.umot
+    pop, u = model.population, model.spec.umot
     back = np.flatnonzero((start == Moment.UMOT) & (pop.moment == Moment.UMOT))
     transitions.move(model, back[~model.deciding(back)], Moment.SMOT)
     e = experiences
@@ -118,9 +119,13 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     rows = np.flatnonzero(
         (start[e.who] == Moment.SMOT) & (pop.moment[e.who] == Moment.SMOT) & ~model.deciding(e.who)
     )
-    noise = u.rating_noise * rng.standard_normal(rows.size)
+    # keyed by consumer and which of its experiences this step, so others' experiences
+    # leave a consumer's draws alone
+    draws = model.stream("review")
+    counter = e.who[rows] * (len(model.touchpoints) + 2) + occurrence(e.who[rows])
+    noise = u.rating_noise * draws.normal(counter)
     herded, p = _herded_evaluations(model, u, e, rows, noise)
-    post = rng.random(rows.size) < p
+    post = draws.part(0).below(counter, p)
     # One review per consumer and step: the first experience that moved it to post.
     who, first = np.unique(e.who[rows[post]], return_index=True)
     chosen = np.flatnonzero(post)[first]

@@ -26,7 +26,7 @@ def research(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """Expectation and centred review score [consumer, brand] for consumers in `idx`."""
     pop, s = model.population, model.spec
     attitude = pop.attitude[idx]
-    reads = model.rng.random(idx.size) < pop.research[idx]
+    reads = model.stream("research").below(idx, pop.research[idx])
     n_read = np.minimum.outer(pop.reviews_read[idx] * reads, model.pages.count)
     n_read = np.minimum(n_read, model.pages.depth)
     means = model.pages.newest_means()
@@ -40,10 +40,10 @@ def research(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def step(model: JourneyModel, start: np.ndarray) -> None:
     """Shoppers who were at ZMOT when the step began (`start`) meet its touchpoints, research
     and choose a brand, or some give up."""
-    pop, rng, s = model.population, model.rng, model.spec
+    pop, s, tps = model.population, model.spec, model.touchpoints
     idx = np.flatnonzero(start == Moment.ZMOT)
-    for tp in model.touchpoints.live(Moment.ZMOT):
-        hit = idx[rng.random(idx.size) < model.touchpoints.reach[tp]]
+    for tp in tps.live(Moment.ZMOT):
+        hit = idx[model.stream(f"reach:{tps.keys[tp]}").below(idx, tps.reach[tp])]
         transitions.contact(model, tp, transitions.audience(model, tp, hit))
     if idx.size == 0:
         return
@@ -56,9 +56,10 @@ def step(model: JourneyModel, start: np.ndarray) -> None:
         pop.aware[idx],
         (s.choice.attitude, s.choice.reviews, s.choice.price),
     )
-    brand = choose(rng, u)
+    brand = choose(model.stream("choice"), idx, u)
     chose = brand >= 0
     rows = np.flatnonzero(chose)
     transitions.to_first_encounter(model, idx[chose], brand[chose], expectation[rows, brand[chose]])
     waiting = idx[~chose]
-    transitions.move(model, waiting[rng.random(waiting.size) < s.zmot.give_up], Moment.PRE_ZMOT)
+    gave_up = model.stream("give_up").below(waiting, s.zmot.give_up)
+    transitions.move(model, waiting[gave_up], Moment.PRE_ZMOT)
