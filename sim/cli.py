@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.exceptions import TyperException
 
 from calibration import LIMITS, SAMPLERS, CalibrationError
+from sim.experiments.moments import MOMENT_KPIS
 from sim.report.text import printable
 from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED
 from sim.scenario import (
@@ -427,6 +428,126 @@ def _indices_table(indices: pl.DataFrame | None) -> None:
                 cells.append(f"{value:.3g}" + (f" ± {conf:.2g}" if conf is not None else ""))
         table.add_row(factor, *cells)
     out.print(table)
+
+
+MomentKpi = StrEnum("MomentKpi", [(k, k) for k in MOMENT_KPIS])
+"""The `--kpi` choices of `journey moments`."""
+
+
+@app.command("moments")
+def moments_command(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario file (default: scenarios/baseline.toml).")
+    ] = None,
+    brand: Annotated[
+        str | None, typer.Option("--brand", help="Brand to analyse (default: the focal brand).")
+    ] = None,
+    kpi: Annotated[
+        MomentKpi, typer.Option("--kpi", help="KPI the ranking and its sentence are about.")
+    ] = MomentKpi.retention_12,
+    reps: Annotated[
+        int,
+        typer.Option("--reps", min=2, max=MAX_REPLICATIONS, help="Replications of every change."),
+    ] = 10,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of the runs' random streams.")
+    ] = 0,
+    consumers: Consumers = None,
+    steps: Steps = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, max=LIMITS["workers"], help="Local processes (default: all cores)."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="A Dask scheduler's address, tcp://HOST:PORT."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder to write (default: results/moments-<scenario>-<UTC time>); the same "
+            "folder again resumes an unfinished analysis.",
+        ),
+    ] = None,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
+    ] = False,
+) -> None:
+    """Rank a brand's touchpoints and moments: remove each, make it better (+0.5 stars) or
+    consistent (half the spread), against the unchanged scenario on the same seeds."""
+    import time
+
+    from sim.experiments.moments import plan_moments, run_moments
+    from sim.experiments.parts import FolderError, done_runs
+    from sim.report.moments import read_analysis, render
+    from sim.running.estimate import estimate
+    from sim.running.executors import executor_for
+    from sim.scenario import resized
+    from sim.store.runs import default_run_dir
+
+    if workers is not None and scheduler is not None:
+        raise Refused("--workers and --scheduler: give one or the other")
+    path = scenario or _default_scenario()
+    s = resized(load_scenario(path), consumers, steps)
+    _warn(path, s)
+    name = brand or s.focal
+    if name not in s.brands:
+        raise Refused(f"--brand: no brand {name!r} in {path} (brands: {', '.join(s.brand_names)})")
+    target = out_dir or default_run_dir(Path("results"), f"moments-{s.name}")
+    try:
+        p = plan_moments(s, name, reps, seed, target)
+    except FolderError as exc:
+        raise Refused(f"--out: {exc}") from None
+    if not p.changes:
+        raise Refused(f"--brand: {name} has no touchpoint or moment to change in {path}")
+    try:
+        executor = executor_for(workers, scheduler)
+    except (OSError, TimeoutError) as exc:
+        raise Refused(f"--scheduler: cannot reach {scheduler} ({exc})") from None
+    guess = estimate(s, p.runs - p.done, executor.workers)
+    resumed = f", {p.done:,} already done in {target}" if p.done else ""
+    _say(
+        f"{name}: {len(p.changes)} changes, {p.runs:,} runs ({len(p.points)} points x {reps} "
+        f"replications of {s.population.consumers:,} consumers x {s.time.steps} steps){resumed}; "
+        f"{executor.description}; {guess.line()}",
+        out,
+    )
+    started = time.perf_counter()
+    with _progress(TextColumn("{task.fields[rate]}")) as bar:
+        task = bar.add_task(f"{name}: runs", total=p.runs, completed=p.done, rate="")
+        ran = 0
+
+        def on_runs(n: int) -> None:
+            nonlocal ran
+            ran += n
+            rate = ran / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, advance=n, rate=f"{rate:.1f} runs/s")
+
+        try:
+            outcome = run_moments(p, executor, on_runs)
+        except KeyboardInterrupt:
+            kept = len(done_runs(p.parts))
+            raise Interrupted(
+                f"interrupted: {kept:,} of {p.runs:,} runs are kept in {p.parts}; run the same "
+                f"command with --out {target} to resume"
+            ) from None
+    analysis = read_analysis(outcome.out)
+    render(analysis, kpi.value, out)
+    if not no_report:
+        _moments_report(outcome.out, kpi.value)
+    _say(f"Results in {outcome.out} ({outcome.wall_time:.1f} s)", out)
+
+
+def _moments_report(folder: Path, kpi: str) -> None:
+    """Write the moments page into its folder, saying where."""
+    from sim.report.moments import write_report
+
+    with err.status("writing the report", spinner="dots"):
+        page = write_report(folder, kpi)
+    _say(f"Report: {page}", out)
 
 
 @app.command("validate")

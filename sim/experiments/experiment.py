@@ -29,14 +29,7 @@ import tomli_w
 
 from sim.experiments.analysis import indices, point_means
 from sim.experiments.designs import Design, make_design
-from sim.experiments.parts import (
-    PLAN,
-    PartsMismatchError,
-    consolidate,
-    done_runs,
-    has_plan,
-    open_parts,
-)
+from sim.experiments.parts import FolderError, consolidate, open_parts, runs_done
 from sim.experiments.runner import run_all
 from sim.experiments.spec import Experiment
 from sim.running.executors import Executor
@@ -45,10 +38,6 @@ from sim.store.atomic import atomic_folder
 from sim.store.provenance import git_commit, versions
 
 __all__ = ["FolderError", "Outcome", "Plan", "plan", "run_experiment"]
-
-
-class FolderError(ValueError):
-    """The output folder holds something other than this experiment's unfinished parts."""
 
 
 @dataclass(frozen=True)
@@ -86,19 +75,8 @@ def plan(e: Experiment, out: Path) -> Plan:
 
     `out` must be absent, an empty folder, or the unfinished folder of the same experiment.
     """
-    if out.exists():
-        if not out.is_dir():
-            raise FolderError(f"{out} exists and is not a folder")
-        if (out / "manifest.json").exists():
-            raise FolderError(f"{out} holds a finished experiment")
-        if any(out.iterdir()) and not (out / "parts" / PLAN).is_file():
-            raise FolderError(f"{out} is not empty and holds no unfinished experiment")
     design = make_design(e)
-    parts = out / "parts"
-    try:
-        done = len(done_runs(parts)) if has_plan(parts, _fingerprint(e)) else 0
-    except PartsMismatchError:
-        raise FolderError(f"{out} holds the parts of another experiment") from None
+    done = runs_done(out, _fingerprint(e))
     return Plan(e, design, out, design.size * e.reps, done)
 
 

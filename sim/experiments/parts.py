@@ -21,12 +21,14 @@ from sim.store.atomic import write_atomic
 __all__ = [
     "PLAN",
     "SCHEMA",
+    "FolderError",
     "PartsMismatchError",
     "consolidate",
     "done_runs",
     "has_plan",
     "open_parts",
     "part_name",
+    "runs_done",
     "write_part",
 ]
 
@@ -36,6 +38,27 @@ PLAN = "plan.json"
 
 class PartsMismatchError(ValueError):
     """The parts folder holds the parts of another experiment."""
+
+
+class FolderError(ValueError):
+    """The output folder holds something other than this experiment's unfinished parts."""
+
+
+def runs_done(out: Path, plan: dict[str, Any], what: str = "experiment") -> int:
+    """How many runs of `plan` the output folder `out` already holds (resuming), checking that
+    `out` is absent, empty, or the unfinished folder of the same plan."""
+    if out.exists():
+        if not out.is_dir():
+            raise FolderError(f"{out} exists and is not a folder")
+        if (out / "manifest.json").exists():
+            raise FolderError(f"{out} holds a finished {what}")
+        if any(out.iterdir()) and not (out / "parts" / PLAN).is_file():
+            raise FolderError(f"{out} is not empty and holds no unfinished {what}")
+    parts = out / "parts"
+    try:
+        return len(done_runs(parts)) if has_plan(parts, plan) else 0
+    except PartsMismatchError:
+        raise FolderError(f"{out} holds the parts of another {what}") from None
 
 
 def _text(plan: dict[str, Any]) -> str:

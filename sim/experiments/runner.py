@@ -25,6 +25,7 @@ import polars as pl
 
 from sim.experiments.parts import done_runs, write_part
 from sim.running.executors import Executor, LocalProcesses
+from sim.running.kpis import SPEND, touchpoint_spend
 from sim.running.kpis import kpis as run_kpis
 from sim.running.result import RunResult
 from sim.scenario import Scenario, apply_overrides, key_path_overrides
@@ -59,7 +60,8 @@ def run_batch(
     work: list[Work],
     parts: str,
 ) -> int:
-    """Run a batch of runs and write their KPIs of `brand` as one part; return the runs done."""
+    """Run a batch of runs and write their KPIs of `brand` (and touchpoint spend, for names
+    `spend:<touchpoint>`) as one part; return the runs done."""
     from sim.running.replications import run_replication  # loads the engine in the worker
 
     frames = []
@@ -67,7 +69,10 @@ def run_batch(
         s = apply_overrides(scenario, key_path_overrides(values)) if values else scenario
         out = run_replication(s, run_seed(seed, rep), rep)
         result = RunResult(scenario=s, seed=seed, replications=1, wall_time=0.0, **out)
-        k = run_kpis(result).filter((pl.col("brand") == brand) & pl.col("kpi").is_in(kpis))
+        k = run_kpis(result)
+        if any(name.startswith(SPEND) for name in kpis):
+            k = pl.concat([k, touchpoint_spend(result)], how="vertical_relaxed")
+        k = k.filter((pl.col("brand") == brand) & pl.col("kpi").is_in(kpis))
         point_column = pl.lit(point, pl.Int32).alias("point")
         frames.append(k.select(point_column, "replication", "kpi", "value"))
     write_part(Path(parts), [(p, r) for p, r, _ in work], pl.concat(frames))

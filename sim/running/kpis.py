@@ -12,7 +12,7 @@ from sim.running.aggregation import stable_group_by
 from sim.running.result import RunResult
 from sim.running.retention import pooled_retention
 
-__all__ = ["KPI_NAMES", "RETENTION_PERIOD", "kpis"]
+__all__ = ["KPI_NAMES", "RETENTION_PERIOD", "SPEND", "kpis", "touchpoint_spend"]
 
 RETENTION_PERIOD = 12
 """Renewal periods after acquisition at which retention is reported (pooled over cohorts)."""
@@ -28,6 +28,26 @@ KPI_NAMES: tuple[str, ...] = (
 )
 """Every KPI `kpis` computes. `customers_end` is `customers` (active at the end) under the name
 experiments and rankings use; `margin` is revenue minus the brand's touchpoint cost."""
+
+
+SPEND = "spend:"
+"""`spend:<touchpoint>`: what a touchpoint cost over the run (`touchpoint_spend`)."""
+
+
+def touchpoint_spend(result: RunResult) -> pl.DataFrame:
+    """What each touchpoint cost over the run: replication, brand, kpi (`spend:<touchpoint>`),
+    value."""
+    return (
+        result.metrics.filter(pl.col("metric") == "cost")
+        .pipe(stable_group_by, "replication", "brand", "detail")
+        .agg(value=pl.col("value").sum())
+        .select(
+            pl.col("replication").cast(pl.Int32),
+            "brand",
+            kpi=pl.lit(SPEND) + pl.col("detail"),
+            value="value",
+        )
+    )
 
 
 def kpis(result: RunResult) -> pl.DataFrame:

@@ -189,6 +189,8 @@ class Zmot(Section):
     """Research: the prior counts as `prior_weight` reviews; shoppers knowing no brand give up."""
 
     enabled: bool = True
+    reviews: bool = True
+    """Shoppers read reviews (false: they choose on attitude and price alone)."""
     prior_weight: NonNegative = 5.0
     give_up: Probability = 0.02
 

@@ -26,7 +26,7 @@ def research(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """Expectation and centred review score [consumer, brand] for consumers in `idx`."""
     pop, s = model.population, model.spec
     attitude = pop.attitude[idx]
-    reads = model.stream("research").below(idx, pop.research[idx])
+    reads = model.stream("research").below(idx, pop.research[idx]) & s.zmot.reviews
     n_read = np.minimum.outer(pop.reviews_read[idx] * reads, model.pages.count)
     n_read = np.minimum(n_read, model.pages.depth)
     means = model.pages.newest_means()
