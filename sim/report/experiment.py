@@ -143,6 +143,7 @@ class ExperimentFolder:
 
 
 def _manifest(path: Path) -> dict[str, Any]:
+    """The manifest, with the keys the report needs checked."""
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -220,6 +221,7 @@ def _value(v: float) -> str:
 
 
 def _defined(frame: pl.DataFrame, column: str = "value") -> pl.DataFrame:
+    """The rows where `column` is a number (neither null nor NaN)."""
     return frame.filter(pl.col(column).is_not_null() & pl.col(column).is_not_nan())
 
 
@@ -231,6 +233,7 @@ def _measures(exp: ExperimentFolder) -> list[str]:
 
 
 def _headline(exp: ExperimentFolder) -> str:
+    """The measure that ranks the factors: ST, mu_star or spearman."""
     measures = _measures(exp)
     return next((m for m in HEADLINE if m in measures), measures[0])
 
@@ -277,6 +280,7 @@ def _axis_unit(kpi: str) -> str:
 
 
 def _label(measure: str) -> str:
+    """A measure as the page names it."""
     return MEASURES[measure].label if measure in MEASURES else measure
 
 
@@ -298,6 +302,7 @@ def _indexed(exp: ExperimentFolder) -> list[str]:
 
 
 def _indices_figure(exp: ExperimentFolder, kpi: str) -> Figure:
+    """Every factor's indices on one KPI, with their intervals, most influential first."""
     s, measures = exp.scenario, _measures(exp)
     title = kpi_title(kpi, s)
     frame = _defined(_kpi_indices(exp, kpi)).with_columns(
@@ -327,6 +332,7 @@ def _indices_figure(exp: ExperimentFolder, kpi: str) -> Figure:
 
 
 def _factor_figure(exp: ExperimentFolder, kpi: str) -> Figure:
+    """One KPI against each factor: the points' means and replication bands, a panel each."""
     title = kpi_title(kpi, exp.scenario)
     reps = exp.reps
     order = _factor_order(exp, kpi) if exp.indices is not None else exp.factors
@@ -348,6 +354,7 @@ def _factor_figure(exp: ExperimentFolder, kpi: str) -> Figure:
 
 
 def _indices_table(exp: ExperimentFolder, kpis: Sequence[str]) -> Table:
+    """A row per KPI and factor (most influential first), a column per measure."""
     measures = _measures(exp)
     rows = []
     for kpi in kpis:

@@ -149,6 +149,8 @@ class _Shown:
 
 @dataclass(frozen=True)
 class _ShownSection:
+    """A section with its figures placed."""
+
     section: Section
     figures: list[_Shown]
 
@@ -182,21 +184,22 @@ def script_json(data: Any) -> str:
 
 
 def _version() -> str:
+    """This package's version, for the page's footer."""
     try:
         return metadata.version("moments-of-truth")
     except metadata.PackageNotFoundError:
         return ""
 
 
-def _render(template: str, specs: dict[str, dict[str, Any]], **context: Any) -> str:
+def _render(
+    template: str | jinja2.Template, specs: dict[str, dict[str, Any]], **context: Any
+) -> str:
     """`template` with the Vega bundle and the chart specs (by element id) inlined."""
     bundle = vega_bundle().replace("</script", "<\\/script")
-    return (
-        environment()
-        .get_template(template)
-        .render(
-            vega=Markup(bundle), specs=Markup(script_json(specs)), version=_version(), **context
-        )
+    if isinstance(template, str):
+        template = environment().get_template(template)
+    return template.render(
+        vega=Markup(bundle), specs=Markup(script_json(specs)), version=_version(), **context
     )
 
 
@@ -216,7 +219,7 @@ def render_page(
     sources: Sequence[Source] = (),
     summary_heading: str = "Executive summary",
     sources_heading: str = "Settings and manifests",
-    template: str = PAGE,
+    template: str | jinja2.Template = PAGE,
     **context: Any,
 ) -> str:
     """A whole offline HTML page on the skeleton; all text is plain text (escaped here).
@@ -226,7 +229,8 @@ def render_page(
     out when all three are empty. Then each of `sections` (figures, then tables); each chart
     draws into an element `chart-NN-<name>`, numbered in page order like `figures_of`. At the
     foot, `sources` (files shown verbatim). `template` names a template extending
-    `page.html.j2` for a page with parts of its own; `context` is passed on to it.
+    `page.html.j2` in `sim/report/templates/` (or is one, from `environment()`) for a page with
+    parts of its own; `context` is passed on to it, escaped like everything else.
     """
     shown, specs = [], {}
     for section in sections:

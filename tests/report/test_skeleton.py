@@ -139,3 +139,25 @@ def test_one_chart_alone_on_the_skeleton() -> None:
 def test_a_template_variable_left_out_is_an_error() -> None:
     with pytest.raises(Exception, match="undefined"):
         environment().get_template("page.html.j2").render(title="t")
+
+
+def test_a_page_of_its_own_extends_the_skeleton() -> None:
+    """A template filling one block of the skeleton keeps every other part, and what it is
+    given is escaped like everything else."""
+    own = environment().from_string(
+        '{% extends "page.html.j2" %}{% block sections %}'
+        "<ol class='ranking'>{% for r in ranking %}<li>{{ r }}</li>{% endfor %}</ol>"
+        "{{ super() }}{% endblock %}"
+    )
+    page = render_page(
+        "Ranking",
+        "lead",
+        sentences=["s"],
+        sections=[Section("Charts", [Figure("one", "One", "", chart())])],
+        template=own,
+        ranking=["onboarding", HOSTILE],
+    )
+    body = body_of(page)
+    assert "<ol class='ranking'><li>onboarding</li><li>&lt;/script&gt;" in body
+    assert body.index("<li>s</li>") < body.index("class='ranking'") < body.index("chart-01-one")
+    assert "<footer>" in body and '"chart-01-one": {' in body.rsplit("<script>", 1)[1]
