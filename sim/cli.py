@@ -185,17 +185,26 @@ def run_command(
         _report([written], None)
 
 
-def _report(run_dirs: list[Path], out_dir: Path | None) -> None:
+def _report(folders: list[Path], out_dir: Path | None) -> None:
+    """Write the report of run folders, or of one experiment folder, and say where it is."""
     import time
 
+    from sim.report.experiment import (
+        ExperimentFolderError,
+        is_experiment_folder,
+        write_experiment_report,
+    )
     from sim.report.page import write_report
     from sim.store.runs import RunFolderError
 
     started = time.perf_counter()
     try:
         with err.status("writing the report", spinner="dots"):
-            page = write_report(run_dirs, out_dir)
-    except RunFolderError as exc:
+            if len(folders) == 1 and is_experiment_folder(folders[0]):
+                page = write_experiment_report(folders[0], out_dir)
+            else:
+                page = write_report(folders, out_dir)
+    except (RunFolderError, ExperimentFolderError) as exc:
         raise Refused(str(exc)) from None
     _say(f"Report in {page} ({time.perf_counter() - started:.1f} s)", out)
 
@@ -204,7 +213,10 @@ def _report(run_dirs: list[Path], out_dir: Path | None) -> None:
 def report_command(
     run_dirs: Annotated[
         list[Path],
-        typer.Argument(help="Run folders; the first is the baseline the others are compared with."),
+        typer.Argument(
+            help="Run folders, the first the baseline the others are compared with; or one "
+            "experiment folder."
+        ),
     ],
     out_dir: Annotated[
         Path | None,
@@ -215,7 +227,8 @@ def report_command(
         ),
     ] = None,
 ) -> None:
-    """Write the executive report (offline HTML) and every chart as PNG and SVG."""
+    """Write the executive report (offline HTML) and every chart as PNG and SVG; given an
+    experiment folder, its experiment report."""
     if len(set(p.resolve() for p in run_dirs)) < len(run_dirs):
         raise Refused("run folders: the same folder is given twice")
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
@@ -343,11 +356,11 @@ def experiment_command(
         ),
     ] = None,
     no_report: Annotated[
-        bool,
-        typer.Option("--no-report", help="No report (the experiment report is not built yet)."),
+        bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
     ] = False,
 ) -> None:
-    """Run a design over an experiment's factors; write runs, KPIs and sensitivity indices.
+    """Run a design over an experiment's factors; write runs, KPIs, sensitivity indices and
+    the experiment report.
 
     Running the same command again with the same --out resumes where it stopped.
     """
@@ -362,7 +375,12 @@ def experiment_command(
     if workers is not None and scheduler is not None:
         raise Refused("--workers and --scheduler: give one or the other")
     e = load_experiment(file, consumers=consumers, steps=steps)
-    target = out_dir or default_run_dir(Path("results"), f"experiment-{e.name}")
+    try:
+        target = out_dir or default_run_dir(Path("results"), f"experiment-{e.name}")
+    except ValueError:
+        raise Refused(
+            f"{file}: name: {e.name!r} cannot name a folder inside results; rename it or give --out"
+        ) from None
     try:
         p = plan(e, target)
     except FolderError as exc:
@@ -400,6 +418,8 @@ def experiment_command(
             ) from None
     _indices_table(outcome.indices)
     _say(f"Results in {outcome.out} ({outcome.wall_time:.1f} s)", out)
+    if not no_report:
+        _report([outcome.out], None)
 
 
 def _indices_table(indices: pl.DataFrame | None) -> None:

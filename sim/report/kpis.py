@@ -22,9 +22,8 @@ __all__ = [
     "Kpi",
     "format_diff",
     "format_value",
-    "kpi_scale",
+    "kpi_info",
     "kpi_title",
-    "kpi_unit",
     "kpis",
     "period_name",
     "retention_observed",
@@ -59,22 +58,14 @@ KPIS: dict[str, Kpi] = {
     "margin": Kpi("Margin over the run", "margin\nover the run", "{:,.0f}"),
 }
 
-ALIASES = {"customers_end": "customers"}
-"""KPIs shown like another (experiments and rankings say `customers_end`)."""
+
+SAME_AS: dict[str, str] = {"customers_end": "customers"}
+"""KPIs known by another name elsewhere (experiments say `customers_end`), shown the same."""
 
 
-def _kpi(kpi: str) -> Kpi:
-    return KPIS[ALIASES.get(kpi, kpi)]
-
-
-def kpi_scale(kpi: str) -> float:
-    """Display units per model unit (100 for a share shown in %)."""
-    return _kpi(kpi).scale
-
-
-def kpi_unit(kpi: str) -> str:
-    """The unit of a KPI's differences, e.g. ' points' ('' when it has none)."""
-    return _kpi(kpi).unit
+def kpi_info(kpi: str) -> Kpi:
+    """How a KPI is named and shown, also under a name in `SAME_AS`."""
+    return KPIS[SAME_AS.get(kpi, kpi)]
 
 
 def period_name(s: Scenario) -> str:
@@ -90,14 +81,14 @@ def kpi_title(kpi: str, s: Scenario) -> str:
     """A KPI's heading, with retention's period named for the scenario (e.g. 12-month)."""
     if kpi == "retention_12":
         return f"{RETENTION_PERIOD}-{period_name(s)} retention"
-    return _kpi(kpi).title
+    return kpi_info(kpi).title
 
 
 def format_value(kpi: str, value: float | None) -> str:
     """A value in display units, e.g. '48.8 %'; 'n/a' when undefined."""
-    if value is None:
+    if value is None or value != value:  # None or NaN
         return "n/a"
-    k = _kpi(kpi)
+    k = kpi_info(kpi)
     return k.fmt.format(value * k.scale) + k.suffix
 
 
@@ -105,7 +96,7 @@ def format_diff(kpi: str, value: float | None, unit: bool = True) -> str:
     """A signed difference in display units, e.g. '+4.1 points'."""
     if value is None:
         return "n/a"
-    k = _kpi(kpi)
+    k = kpi_info(kpi)
     sign = "+" if value >= 0 else "\u2212"
     return sign + k.fmt.format(abs(value * k.scale)) + (k.unit if unit else "")
 

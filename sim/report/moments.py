@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.report.charts.moments import spend_chart, tornado_chart
-from sim.report.kpis import format_diff, kpi_scale, kpi_title, kpi_unit
+from sim.report.kpis import format_diff, kpi_info, kpi_title
 from sim.report.skeleton import Figure, Section, Source, figures_of, render_page, write_page
 from sim.report.skeleton import Table as PageTable
 from sim.report.text import markup_safe
@@ -148,7 +148,7 @@ def _cell(row: dict | None, kpi: str) -> str:
 def ranking_table(a: Analysis, kpi: str, kind: str) -> Table:
     """Targets of one kind ranked by the effect of removing them on `kpi`, with all changes."""
     e, s = a.effects, a.scenario
-    unit = kpi_unit(kpi)
+    unit = kpi_info(kpi).unit
     what = "touchpoints" if kind == "touchpoint" else "moments as a whole"
     table = Table(
         title=f"{markup_safe(a.brand)}'s {what}: change in {kpi_title(kpi, s).lower()}{unit} "
@@ -188,7 +188,7 @@ def render(a: Analysis, kpi: str, console: Console) -> None:
 
 def _display(rows: pl.DataFrame, kpi: str) -> pl.DataFrame:
     """Effects in display units (e.g. points for a share), with a label per target."""
-    scale = kpi_scale(kpi)
+    scale = kpi_info(kpi).scale
     return rows.select(
         label=pl.col("target").map_elements(label, return_dtype=pl.String),
         change="change",
@@ -203,7 +203,7 @@ def figures(a: Analysis, kpi: str) -> list[Section]:
     and the ranking tables."""
     e, s = a.effects, a.scenario
     title = kpi_title(kpi, s)
-    unit = kpi_unit(kpi)
+    unit = kpi_info(kpi).unit
     unit_note = f" ({unit.strip()})" if unit else ""
     on_kpi = e.filter(pl.col("kpi") == kpi)
     sections = []
@@ -297,7 +297,7 @@ def _tables(a: Analysis, kpi: str) -> list:
         out.append(
             PageTable(
                 f"{'Touchpoints' if kind == 'touchpoint' else 'Moments as a whole'}: change in "
-                f"{kpi_title(kpi, a.scenario).lower()}{kpi_unit(kpi)}",
+                f"{kpi_title(kpi, a.scenario).lower()}{kpi_info(kpi).unit}",
                 columns,
                 rows,
                 note="mean paired difference against the unchanged scenario (90 % interval)",

@@ -8,13 +8,11 @@ with no network. Everything is written under temporary names and renamed when co
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import altair as alt
 import polars as pl
 
 from sim.report.charts import (
@@ -28,7 +26,6 @@ from sim.report.charts import (
     satisfaction,
 )
 from sim.report.charts.bands import series
-from sim.report.charts.export import chart_spec, embed_script, page, render
 from sim.report.charts.theme import SCENARIO_COLORS
 from sim.report.comparison import can_pair, differences
 from sim.report.kpis import (
@@ -41,16 +38,24 @@ from sim.report.kpis import (
     period_name,
     retention_observed,
 )
+from sim.report.skeleton import (
+    Delta,
+    Figure,
+    Listing,
+    Section,
+    Source,
+    Tile,
+    figures_of,
+    render_page,
+    write_page,
+)
 from sim.running import RunResult
 from sim.running.aggregation import bands
 from sim.running.retention import pooled_retention
 from sim.scenario import Scenario
-from sim.store import atomic_folder, read_run, write_atomic
+from sim.store import read_run
 
-__all__ = ["Figure", "Run", "figures", "report_dir", "write_report"]
-
-REPORT = "report.html"
-CHARTS = "charts"
+__all__ = ["Figure", "Run", "Section", "figures", "report_dir", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -60,16 +65,6 @@ class Run:
     name: str
     path: Path
     result: RunResult
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A chart of the report: file name, heading, how to read it, the chart."""
-
-    name: str
-    heading: str
-    how_to_read: str
-    chart: alt.TopLevelMixin
 
 
 def _label(name: str) -> str:
@@ -338,39 +333,16 @@ def sentence(name: str, diffs: pl.DataFrame, s: Scenario) -> str:
 
 # --- the page -------------------------------------------------------------------------------
 
-STYLE = """
-body { font-family: Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1100px;
-       padding: 0 1.5rem; color: #222; }
-h1 { margin-bottom: 0.2rem; } .lead { color: #555; margin-top: 0; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
-         gap: 0.8rem; margin: 1.2rem 0; }
-.tile { border: 1px solid #ddd; border-radius: 6px; padding: 0.7rem 0.9rem; }
-.tile h3 { font-size: 0.85rem; font-weight: normal; color: #555; margin: 0 0 0.3rem; }
-.tile .value { font-size: 1.6rem; font-weight: bold; }
-.tile .interval, .tile .diff .interval { color: #666; font-size: 0.8rem; }
-.tile .diff { margin-top: 0.35rem; font-size: 0.95rem; border-left: 4px solid #888;
-              padding-left: 0.4rem; }
-.sentences li { margin: 0.3rem 0; }
-figure { margin: 2.2rem 0; } figure h2 { font-size: 1.15rem; margin-bottom: 0.2rem; }
-figure p { color: #444; margin: 0 0 0.6rem; } .chart { min-height: 120px; }
-pre { background: #f6f6f6; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }
-.note { color: #666; font-size: 0.85rem; }
-"""
 
-
-def _tiles(runs: Sequence[Run], diffs: pl.DataFrame | None) -> str:
+def _tiles(runs: Sequence[Run], diffs: pl.DataFrame | None) -> list[Tile]:
+    """One tile per KPI of the focal brand; for a comparison, each scenario's difference."""
     base = runs[0]
     s = base.result.scenario
     summary = {r["kpi"]: r for r in summary_frame(base.result).iter_rows(named=True)}
-    out = []
+    tiles = []
     for kpi in KPIS:
         row = summary.get(kpi, {})
-        parts = [
-            f"<div class='tile'><h3>{html.escape(kpi_title(kpi, s))}</h3>",
-            f"<div class='value'>{format_value(kpi, row.get('mean'))}</div>",
-            f"<div class='interval'>90 %: {format_value(kpi, row.get('lower'))} to "
-            f"{format_value(kpi, row.get('upper'))}</div>",
-        ]
+        deltas = []
         for i, run in enumerate(runs[1:], start=1):
             d = diffs.filter(  # type: ignore[union-attr]
                 (pl.col("scenario") == run.name)
@@ -380,51 +352,61 @@ def _tiles(runs: Sequence[Run], diffs: pl.DataFrame | None) -> str:
             mean, lower, upper = (
                 d[c].item() if d.height else None for c in ("mean", "lower", "upper")
             )
-            color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
-            parts.append(
-                f"<div class='diff' style='border-color:{color}'>{html.escape(_label(run.name))}: "
-                f"<b>{format_diff(kpi, mean)}</b> <span class='interval'>(90 %: "
-                f"{format_diff(kpi, lower, unit=False)} to {format_diff(kpi, upper, unit=False)})"
-                "</span></div>"
+            deltas.append(
+                Delta(
+                    _label(run.name),
+                    format_diff(kpi, mean),
+                    f"90 %: {format_diff(kpi, lower, unit=False)} to "
+                    f"{format_diff(kpi, upper, unit=False)}",
+                    SCENARIO_COLORS[i % len(SCENARIO_COLORS)],
+                )
             )
-        parts.append("</div>")
-        out.append("".join(parts))
-    return f"<div class='tiles'>{''.join(out)}</div>"
+        tiles.append(
+            Tile(
+                kpi_title(kpi, s),
+                format_value(kpi, row.get("mean")),
+                f"90 %: {format_value(kpi, row.get('lower'))} to "
+                f"{format_value(kpi, row.get('upper'))}",
+                deltas,
+            )
+        )
+    return tiles
 
 
-def _settings(runs: Sequence[Run]) -> str:
-    parts = ["<h2>Scenario settings and run manifests</h2>"]
+def _sources(runs: Sequence[Run]) -> list[Source]:
+    """Each run's resolved scenario and manifest, shown at the foot of the page."""
+    sources = []
     for run in runs:
         toml = (run.path / "scenario.toml").read_text(encoding="utf-8")
         manifest = json.loads((run.path / "manifest.json").read_text(encoding="utf-8"))
-        parts += [
-            f"<h3>{html.escape(run.name)} <span class='note'>({html.escape(str(run.path))})"
-            "</span></h3>",
-            f"<details><summary>scenario.toml</summary><pre>{html.escape(toml)}</pre></details>",
-            "<details open><summary>manifest.json</summary>"
-            f"<pre>{html.escape(json.dumps(manifest, indent=2, sort_keys=True))}</pre></details>",
-        ]
-    return "\n".join(parts)
-
-
-Section = tuple[str, list[Figure]]
+        sources.append(
+            Source(
+                run.name,
+                str(run.path),
+                [
+                    Listing("scenario.toml", toml),
+                    Listing("manifest.json", json.dumps(manifest, indent=2, sort_keys=True), True),
+                ],
+            )
+        )
+    return sources
 
 
 def sections(runs: Sequence[Run]) -> tuple[list[Section], pl.DataFrame | None]:
-    """The report's chart sections (heading, figures) and, for several runs, the differences."""
+    """The report's chart sections and, for several runs, the differences."""
     if len(runs) == 1:
-        return [("Charts", run_figures(runs[0]))], None
+        return [Section("Charts", run_figures(runs[0]))], None
     diffs = all_differences(runs)
     shown = chart_differences(diffs, runs[0].result.scenario)
     return [
-        ("Scenarios compared", comparison_figures(runs, shown)),
-        (f"The baseline in detail: {_label(runs[0].name)}", run_figures(runs[0])),
+        Section("Scenarios compared", comparison_figures(runs, shown)),
+        Section(f"The baseline in detail: {_label(runs[0].name)}", run_figures(runs[0])),
     ], diffs
 
 
 def figures(runs: Sequence[Run]) -> list[Figure]:
     """Every chart of the report, in page order."""
-    return [fig for _, figs in sections(runs)[0] for fig in figs]
+    return figures_of(sections(runs)[0])
 
 
 def build_page(runs: Sequence[Run], parts: Sequence[Section], diffs: pl.DataFrame | None) -> str:
@@ -439,45 +421,37 @@ def build_page(runs: Sequence[Run], parts: Sequence[Section], diffs: pl.DataFram
         f"{s.time.steps} {s.time.step}s. Tiles show {s.focal}, the focal brand: the mean over "
         "replications and the range holding 90 % of them."
     )
-    body = [
-        f"<h1>Moments of Truth: {html.escape(_label(runs[0].name))}</h1>",
-        f"<p class='lead'>{html.escape(lead)}</p>",
-        "<section id='summary'><h2>Executive summary</h2>",
-        _tiles(runs, diffs),
-    ]
+    sentences, notes = [], []
     if diffs is not None:
-        items = "".join(f"<li>{html.escape(sentence(r.name, diffs, s))}</li>" for r in runs[1:])
+        sentences = [sentence(r.name, diffs, s) for r in runs[1:]]
         pairing = "paired replication by replication (same seed: common random numbers)"
         if not diffs["paired"].all():
             pairing = "unpaired where runs differ in seed or replications"
-        body.append(
-            f"<ul class='sentences'>{items}</ul><p class='note'>Differences are scenario minus "
-            f"baseline, {pairing}; the interval holds 90 % of the differences.</p>"
+        notes.append(
+            f"Differences are scenario minus baseline, {pairing}; the interval holds 90 % of "
+            "the differences."
         )
     if retention_observed(s):
-        body.append(
-            f"<p class='note'>{RETENTION_PERIOD}-{period_name(s)} retention is pooled over "
-            f"acquisition cohorts: of all customers acquired early enough to be seen "
-            f"{RETENTION_PERIOD} {period_name(s)}s later, the share still active then.</p>"
+        notes.append(
+            f"{RETENTION_PERIOD}-{period_name(s)} retention is pooled over acquisition cohorts: "
+            f"of all customers acquired early enough to be seen {RETENTION_PERIOD} "
+            f"{period_name(s)}s later, the share still active then."
         )
     else:
-        body.append(
-            f"<p class='note'>{RETENTION_PERIOD}-period retention needs at least "
-            f"{(RETENTION_PERIOD + 1) * s.retention.period} steps: not observed in this run.</p>"
+        notes.append(
+            f"{RETENTION_PERIOD}-period retention needs at least "
+            f"{(RETENTION_PERIOD + 1) * s.retention.period} steps: not observed in this run."
         )
-    body.append("</section>")
-    specs = {}
-    for heading, figs in parts:
-        body.append(f"<h2 class='section'>{html.escape(heading)}</h2>")
-        for fig in figs:
-            cid = f"chart-{len(specs) + 1:02d}-{fig.name}"
-            specs[cid] = chart_spec(fig.chart)
-            body.append(
-                f"<figure><h2>{html.escape(fig.heading)}</h2><p>{html.escape(fig.how_to_read)}"
-                f"</p><div class='chart' id='{cid}'></div></figure>"
-            )
-    body.append(_settings(runs))
-    return page(f"Moments of Truth: {runs[0].name}", "\n".join(body), embed_script(specs), STYLE)
+    return render_page(
+        f"Moments of Truth: {_label(runs[0].name)}",
+        lead,
+        tiles=_tiles(runs, diffs),
+        sentences=sentences,
+        notes=notes,
+        sections=parts,
+        sources=_sources(runs),
+        sources_heading="Scenario settings and run manifests",
+    )
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -502,10 +476,4 @@ def write_report(
     runs = load_runs(paths)
     parts, diffs = sections(runs)
     text = build_page(runs, parts, diffs)
-    target = out or report_dir(paths)
-    with atomic_folder(target / CHARTS, replace=True) as charts:
-        figs = [fig for _, group in parts for fig in group]
-        for i, fig in enumerate(figs, start=1):
-            for fmt, data in render(chart_spec(fig.chart), formats, fig.heading).items():
-                (charts / f"{i:02d}_{fig.name}.{fmt}").write_bytes(data)
-    return write_atomic(target / REPORT, text)
+    return write_page(out or report_dir(paths), text, figures_of(parts), formats)

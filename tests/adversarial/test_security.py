@@ -7,6 +7,7 @@ is found.
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sim.report.page import write_report
 from sim.report.summary import render, summarize
 from sim.scenario import ScenarioError, load_scenario, validate_scenario
 from sim.store import default_run_dir, write_run
+from tests.experiments.conftest import TINY, experiment_text
 from tests.report.charts.checks import draw_in_browser
 
 HOSTILE_NAMES = {
@@ -62,6 +64,22 @@ def test_a_name_taken_from_the_file_is_made_safe(tmp_path: Path) -> None:
     file = tmp_path / "my what-if (v2).toml"
     file.write_text("[brands.a]\n")
     assert load_scenario(file).name == "my_what-if__v2_"
+
+
+def test_an_experiment_name_that_cannot_name_a_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was a traceback: the name makes the default folder `results/experiment-<name>`."""
+    shutil.copy(TINY, tmp_path / "tiny.toml")
+    file = tmp_path / "exp.toml"
+    file.write_text(experiment_text(name="a/../../b"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["experiment", str(file), "--workers", "1"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {file}: name: 'a/../../b' cannot name a folder inside results; rename it or "
+        "give --out\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml", "tiny.toml"]
 
 
 def test_run_folders_stay_inside_the_results_folder(tmp_path: Path) -> None:

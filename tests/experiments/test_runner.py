@@ -140,18 +140,19 @@ def test_the_command_writes_the_experiment_folder(
     printed = capsys.readouterr().out
     assert "6 runs (6 points x 1 replication of 300 consumers x 30 steps)" in printed
     assert "Morris mu*" in printed and f"Results in {out}" in printed
+    assert f"Report in {out / 'report.html'}" in printed
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*DATA, "experiment.toml", "manifest.json"]
+        [*DATA, "experiment.toml", "manifest.json", "report.html", "charts"]
     )
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["steps"] == 30 and manifest["runs"] == 6 and manifest["runs_resumed"] == 0
     # the folder's experiment.toml runs as is, with the same results
     again = tmp_path / "again"
-    assert (
-        main(["experiment", str(out / "experiment.toml"), "--workers", "1", "--out", str(again)])
-        == 0
-    )
+    args = ["experiment", str(out / "experiment.toml"), "--workers", "1", "--no-report"]
+    assert main([*args, "--out", str(again)]) == 0
     assert (again / "kpis.parquet").read_bytes() == (out / "kpis.parquet").read_bytes()
+    assert "Report in" not in capsys.readouterr().out
+    assert not (again / "report.html").exists() and not (again / "charts").exists()
     assert pl.read_parquet(out / "kpis.parquet")["kpi"].unique().to_list() == ["customers_end"]
 
 

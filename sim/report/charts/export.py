@@ -1,15 +1,13 @@
-"""Writing charts: a self-contained offline HTML page (Vega inlined) and PNG/SVG for slides.
+"""Writing charts: PNG and SVG for slides, or a self-contained offline HTML page (Vega inlined).
 
 Everything goes through vl-convert, which carries Vega, Vega-Lite and Vega-Embed itself, so
-nothing is fetched from the network, neither when writing nor when the page is opened.
+nothing is fetched from the network, neither when writing nor when the page is opened. The HTML
+page is the report's skeleton (`sim.report.skeleton`) holding the one chart.
 """
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +21,8 @@ __all__ = [
     "FORMATS",
     "PNG_SCALE",
     "chart_spec",
-    "embed_script",
-    "page",
     "render",
     "save_chart",
-    "script_json",
-    "vega_bundle",
 ]
 
 FORMATS = ("html", "png", "svg")
@@ -43,49 +37,6 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
         spec = chart.to_dict()
     spec["config"] = {**CONFIG, **spec.get("config", {})}
     return spec
-
-
-@cache
-def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script that defines `vegaEmbed` globally."""
-    return vlc.javascript_bundle()
-
-
-def script_json(data: Any) -> str:
-    """JSON to inline in a <script>: `<`, `>` and `&` as JSON escapes, so no text in the data
-    (a brand named `<!--<script>`, say) can change how the page parses."""
-    text = json.dumps(data, sort_keys=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def embed_script(charts: dict[str, dict[str, Any]]) -> str:
-    """JavaScript drawing each spec into the element of its id (SVG renderer).
-
-    Each element gets `data-drawn="yes"` when its chart drew, or `"error"`, and errors go to
-    the console, so a browser test can check that every chart drew.
-    """
-    specs = script_json(charts)
-    return (
-        f"const specs = {specs};\n"
-        "for (const [id, spec] of Object.entries(specs)) {\n"
-        "  const el = document.getElementById(id);\n"
-        "  vegaEmbed(el, spec, {renderer: 'svg', actions: false})\n"
-        "    .then(() => { el.dataset.drawn = 'yes'; })\n"
-        "    .catch((err) => { el.dataset.drawn = 'error'; console.error(id, err); });\n"
-        "}\n"
-    )
-
-
-def page(title: str, body: str, script: str, style: str = "") -> str:
-    """A whole HTML page: the Vega bundle and `script` inlined, no external reference."""
-    bundle = vega_bundle().replace("</script", "<\\/script")
-    return (
-        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
-        f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n"
-        f"<script>{bundle}</script>\n</head>\n<body>\n{body}\n"
-        f"<script>\n{script}</script>\n</body>\n</html>\n"
-    )
 
 
 def render(spec: dict[str, Any], formats: Iterable[str], title: str = "chart") -> dict[str, bytes]:
@@ -105,8 +56,9 @@ def render(spec: dict[str, Any], formats: Iterable[str], title: str = "chart") -
         if "png" in formats:
             out["png"] = vlc.svg_to_png(svg, scale=PNG_SCALE)
     if "html" in formats:
-        body = "<div class='chart' id='chart'></div>"
-        out["html"] = page(title, body, embed_script({"chart": spec})).encode()
+        from sim.report.skeleton import chart_page  # here: the skeleton imports this module
+
+        out["html"] = chart_page(title, spec).encode()
     return {fmt: out[fmt] for fmt in formats}
 
 
