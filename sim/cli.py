@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -186,7 +187,8 @@ def run_command(
 
 
 def _report(folders: list[Path], out_dir: Path | None) -> None:
-    """Write the report of run folders, or of one experiment folder, and say where it is."""
+    """Write the report of run folders, or of one experiment or moments folder, and say where
+    it is."""
     import time
 
     from sim.report.experiment import (
@@ -194,6 +196,8 @@ def _report(folders: list[Path], out_dir: Path | None) -> None:
         is_experiment_folder,
         write_experiment_report,
     )
+    from sim.report.moments import is_moments_folder
+    from sim.report.moments import write_report as write_moments_report
     from sim.report.page import write_report
     from sim.store.runs import RunFolderError
 
@@ -202,6 +206,8 @@ def _report(folders: list[Path], out_dir: Path | None) -> None:
         with err.status("writing the report", spinner="dots"):
             if len(folders) == 1 and is_experiment_folder(folders[0]):
                 page = write_experiment_report(folders[0], out_dir)
+            elif len(folders) == 1 and is_moments_folder(folders[0]):
+                page = write_moments_report(folders[0], out=out_dir)
             else:
                 page = write_report(folders, out_dir)
     except (RunFolderError, ExperimentFolderError) as exc:
@@ -364,11 +370,8 @@ def experiment_command(
 
     Running the same command again with the same --out resumes where it stopped.
     """
-    import time
-
     from sim.experiments import load_experiment
     from sim.experiments.experiment import FolderError, plan, run_experiment
-    from sim.experiments.parts import done_runs
     from sim.running.executors import executor_for
     from sim.store.runs import default_run_dir
 
@@ -397,25 +400,9 @@ def experiment_command(
         f"{resumed}; {executor.description}",
         out,
     )
-    started = time.perf_counter()
-    with _progress(TextColumn("{task.fields[rate]}")) as bar:
-        task = bar.add_task(f"{e.name}: runs", total=p.runs, completed=p.done, rate="")
-        ran = 0
-
-        def on_runs(n: int) -> None:
-            nonlocal ran
-            ran += n
-            rate = ran / max(time.perf_counter() - started, 1e-9)
-            bar.update(task, advance=n, rate=f"{rate:.1f} runs/s")
-
-        try:
-            outcome = run_experiment(p, executor, on_runs)
-        except KeyboardInterrupt:
-            kept = len(done_runs(p.parts))
-            raise Interrupted(
-                f"interrupted: {kept:,} of {p.runs:,} runs are kept in {p.parts}; run the same "
-                f"command with --out {target} to resume"
-            ) from None
+    outcome = _run_many(
+        e.name, p.runs, p.done, p.parts, target, lambda on: run_experiment(p, executor, on)
+    )
     _indices_table(outcome.indices)
     _say(f"Results in {outcome.out} ({outcome.wall_time:.1f} s)", out)
     if not no_report:
@@ -448,6 +435,36 @@ def _indices_table(indices: pl.DataFrame | None) -> None:
                 cells.append(f"{value:.3g}" + (f" ± {conf:.2g}" if conf is not None else ""))
         table.add_row(factor, *cells)
     out.print(table)
+
+
+def _run_many[T](
+    name: str, runs: int, done: int, parts: Path, target: Path, go: Callable[[Callable], T]
+) -> T:
+    """Run many runs under a progress bar (runs done, runs per second, time left); Ctrl-C says
+    how many runs are kept in `parts` and how to resume."""
+    import time
+
+    from sim.experiments.parts import done_runs
+
+    started = time.perf_counter()
+    with _progress(TextColumn("{task.fields[rate]}")) as bar:
+        task = bar.add_task(f"{name}: runs", total=runs, completed=done, rate="")
+        ran = 0
+
+        def on_runs(n: int) -> None:
+            nonlocal ran
+            ran += n
+            rate = ran / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, advance=n, rate=f"{rate:.1f} runs/s")
+
+        try:
+            return go(on_runs)
+        except KeyboardInterrupt:
+            kept = len(done_runs(parts))
+            raise Interrupted(
+                f"interrupted: {kept:,} of {runs:,} runs are kept in {parts}; run the same "
+                f"command with --out {target} to resume"
+            ) from None
 
 
 MomentKpi = StrEnum("MomentKpi", [(k, k) for k in MOMENT_KPIS])
@@ -498,10 +515,8 @@ def moments_command(
 ) -> None:
     """Rank a brand's touchpoints and moments: remove each, make it better (+0.5 stars) or
     consistent (half the spread), against the unchanged scenario on the same seeds."""
-    import time
-
     from sim.experiments.moments import plan_moments, run_moments
-    from sim.experiments.parts import FolderError, done_runs
+    from sim.experiments.parts import FolderError
     from sim.report.moments import read_analysis, render
     from sim.running.estimate import estimate
     from sim.running.executors import executor_for
@@ -535,25 +550,9 @@ def moments_command(
         f"{executor.description}; {guess.line()}",
         out,
     )
-    started = time.perf_counter()
-    with _progress(TextColumn("{task.fields[rate]}")) as bar:
-        task = bar.add_task(f"{name}: runs", total=p.runs, completed=p.done, rate="")
-        ran = 0
-
-        def on_runs(n: int) -> None:
-            nonlocal ran
-            ran += n
-            rate = ran / max(time.perf_counter() - started, 1e-9)
-            bar.update(task, advance=n, rate=f"{rate:.1f} runs/s")
-
-        try:
-            outcome = run_moments(p, executor, on_runs)
-        except KeyboardInterrupt:
-            kept = len(done_runs(p.parts))
-            raise Interrupted(
-                f"interrupted: {kept:,} of {p.runs:,} runs are kept in {p.parts}; run the same "
-                f"command with --out {target} to resume"
-            ) from None
+    outcome = _run_many(
+        name, p.runs, p.done, p.parts, target, lambda on: run_moments(p, executor, on, kpi.value)
+    )
     analysis = read_analysis(outcome.out)
     render(analysis, kpi.value, out)
     if not no_report:

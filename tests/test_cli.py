@@ -446,3 +446,47 @@ def test_library_errors_name_settings_the_command_line_knows() -> None:
     ]
     assert len(named) >= 10
     assert [(m, s) for m, s in named if s not in FLAGS] == []
+
+
+MARKET = Path(__file__).resolve().parent / "experiments" / "moments.toml"
+
+
+@pytest.mark.slow
+def test_moments_ranks_touchpoints_writes_effects_and_a_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "m"
+    args = ["moments", str(MARKET), "--reps", "3", "--workers", "1", "--kpi", "customers_end"]
+    assert main([*args, "--seed", "7", "--out", str(target)]) == 0
+    said = capsys.readouterr().out
+    assert "The ad is a's moment of truth: removing it would cut customers at the end" in said
+    assert "runs (" in said and "per worker" in said  # the estimate line before running
+    effects = pl.read_parquet(target / "effects.parquet")
+    required = {"target", "moment", "change", "kpi", "mean", "lower", "upper", "rank"}
+    assert required <= set(effects.columns)
+    assert {"moment:zmot", "moment:umot", "ad", "helpdesk"} <= set(effects["target"])
+    page = (target / "report.html").read_text(encoding="utf-8")
+    assert "Moments of truth: a" in page and "tornado_touchpoints" in page
+    assert sorted(p.suffix for p in (target / "charts").iterdir()).count(".png") >= 3
+    # `journey report` knows a moments folder
+    assert main(["report", str(target), "--out", str(tmp_path / "again")]) == 0
+    assert "tornado_moments" in (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--brand", "zeta"], "--brand"),
+        (["--kpi", "happiness"], "--kpi"),
+        (["--reps", "1"], "--reps"),
+        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler"),
+    ],
+)
+def test_moments_refuses_bad_options_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], named: str
+) -> None:
+    target = tmp_path / "m"
+    assert main(["moments", str(MARKET), *args, "--out", str(target)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0]
+    assert not target.exists()

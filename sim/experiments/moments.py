@@ -268,9 +268,13 @@ def _changes_frame(p: MomentsPlan) -> pl.DataFrame:
 
 
 def run_moments(
-    p: MomentsPlan, executor: Executor, on_runs: Callable[[int], None] | None = None
+    p: MomentsPlan,
+    executor: Executor,
+    on_runs: Callable[[int], None] | None = None,
+    kpi: str = MOMENT_KPIS[0],
 ) -> MomentsOutcome:
-    """Run what `p` has left to run on `executor`, measure the effects, write the folder whole."""
+    """Run what `p` has left to run on `executor`, measure the effects, write the folder whole
+    (the manifest names `kpi` as the one the ranking is read on)."""
     started = time.perf_counter()
     open_parts(p.parts, p.fingerprint())
     runs = [(point, rep) for point in range(len(p.points)) for rep in range(p.reps)]
@@ -308,6 +312,7 @@ def run_moments(
         "runs_resumed": p.runs - ran,
         "seed": p.seed,
         "kpis": list(MOMENT_KPIS),
+        "kpi": kpi,
         "consumers": p.scenario.population.consumers,
         "steps": p.scenario.time.steps,
         "runner": executor.description,

@@ -25,6 +25,7 @@ __all__ = [
     "Analysis",
     "figures",
     "headline",
+    "is_moments_folder",
     "label",
     "ranking_table",
     "read_analysis",
@@ -96,6 +97,8 @@ def headline(effects: pl.DataFrame, scenario: Scenario, brand: str, kpi: str) ->
     """One sentence: which touchpoint is the brand's moment of truth for `kpi`, and what
     improving it is worth; or that none clearly matters at this precision."""
     title = kpi_title(kpi, scenario)
+    if effects.filter(pl.col("kpi") == kpi).is_empty():
+        return f"{title} cannot be measured in these runs (too short?); rank on another KPI."
     removes = effects.filter(
         (pl.col("kind") == "touchpoint") & (pl.col("change") == "remove") & (pl.col("kpi") == kpi)
     ).sort("rank")
@@ -148,34 +151,32 @@ def _cell(row: dict | None, kpi: str) -> str:
 def ranking_table(a: Analysis, kpi: str, kind: str) -> Table:
     """Targets of one kind ranked by the effect of removing them on `kpi`, with all changes."""
     e, s = a.effects, a.scenario
-    unit = kpi_info(kpi).unit
+    unit = kpi_info(kpi).unit.strip()
     what = "touchpoints" if kind == "touchpoint" else "moments as a whole"
     table = Table(
-        title=f"{markup_safe(a.brand)}'s {what}: change in {kpi_title(kpi, s).lower()}{unit} "
-        f"against the unchanged scenario\nmean paired difference, 90 % interval below; "
-        f"bold: clear of zero",
+        title=f"{markup_safe(a.brand)}'s {what}: change in {kpi_title(kpi, s).lower()}"
+        f"{f' ({unit})' if unit else ''}\nmean paired difference against the unchanged "
+        "scenario, 90 % interval below; bold: clear of zero",
     )
-    table.add_column("rank", justify="right")
-    table.add_column("touchpoint" if kind == "touchpoint" else "moment", no_wrap=True)
-    if kind == "touchpoint":
-        table.add_column("moment", no_wrap=True)
+    table.add_column("#", justify="right", min_width=2)
+    table.add_column("touchpoint (moment)" if kind == "touchpoint" else "moment", overflow="fold")
     for change in ("remove", "better", "consistent"):
         table.add_column(change, justify="right", no_wrap=True)
     costs = spend(a.kpis)
     if kind == "touchpoint":
-        table.add_column("spend\nover the run", justify="right")
+        table.add_column("spend", justify="right", no_wrap=True)
     mine = e.filter((pl.col("kind") == kind) & (pl.col("kpi") == kpi))
     ranked = mine.filter(pl.col("change") == "remove").sort("rank")["target"].to_list()
     others = sorted(set(mine["target"].to_list()) - set(ranked))
     for i, target in enumerate([*ranked, *others], start=1):
         cells = [_cell(_row(e, target, c, kpi), kpi) for c in ("remove", "better", "consistent")]
-        first = [str(i) if target in ranked else "", markup_safe(label(target))]
+        name = markup_safe(label(target))
         if kind == "touchpoint":
             moment = mine.filter(pl.col("target") == target)["moment"][0]
+            name += f" [dim]({label(f'moment:{moment}')})[/dim]"
             cost = costs.get(target)
-            first.append(label(f"moment:{moment}"))
             cells.append("-" if cost is None else f"{cost:,.0f}")
-        table.add_row(*first, *cells)
+        table.add_row(str(i) if target in ranked else "", name, *cells)
     return table
 
 
@@ -306,9 +307,24 @@ def _tables(a: Analysis, kpi: str) -> list:
     return out
 
 
-def write_report(folder: Path, kpi: str = "retention_12") -> Path:
-    """Write `report.html` and `charts/` into a moments folder; return the page's path."""
+def is_moments_folder(path: Path) -> bool:
+    """Whether `path` looks like a `journey moments` folder (its manifest says so)."""
+    try:
+        info = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(info, dict) and info.get("analysis") == "moments"
+
+
+def write_report(folder: Path, kpi: str | None = None, out: Path | None = None) -> Path:
+    """Write `report.html` and `charts/` for a moments folder into `out` (default: the folder
+    itself), ranking on `kpi` (default: the one the analysis was ranked on, or the first KPI
+    measured); return the page's path."""
     a = read_analysis(folder)
+    measured = list(dict.fromkeys(a.effects["kpi"]))
+    kpi = kpi or next((k for k in (a.manifest.get("kpi"), *measured) if k in measured), None)
+    if kpi is None:
+        raise ValueError(f"{folder}: effects.parquet holds no effects")
     m, s = a.manifest, a.scenario
     sections = figures(a, kpi)
     sections.append(Section("The ranking", tables=_tables(a, kpi)))
@@ -325,4 +341,4 @@ def write_report(folder: Path, kpi: str = "retention_12") -> Path:
         sections=sections,
         sources=[Source(folder.name, str(folder))],
     )
-    return write_page(folder, html, figures_of(sections))
+    return write_page(out or folder, html, figures_of(sections))
