@@ -372,6 +372,7 @@ def experiment_command(
     """
     from sim.experiments import load_experiment
     from sim.experiments.experiment import FolderError, plan, run_experiment
+    from sim.running.estimate import estimate
     from sim.running.executors import executor_for
     from sim.store.runs import default_run_dir
 
@@ -394,10 +395,11 @@ def experiment_command(
         raise Refused(f"--scheduler: cannot reach {scheduler} ({exc})") from None
     resumed = f", {p.done:,} already done in {target}" if p.done else ""
     reps = f"{e.reps} replication{'s' if e.reps > 1 else ''}"
+    guess = estimate(e.scenario, p.runs - p.done, executor.workers)
     _say(
         f"{e.name}: {p.runs:,} runs ({p.design.size:,} points x {reps} of "
         f"{e.scenario.population.consumers:,} consumers x {e.scenario.time.steps} steps)"
-        f"{resumed}; {executor.description}",
+        f"{resumed}; {executor.description}; {guess.line()}",
         out,
     )
     outcome = _run_many(
