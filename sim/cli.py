@@ -183,7 +183,7 @@ def run_command(
     render(summarize(result), result, out)
     out.print(f"Results in {written} ({result.wall_time:.1f} s)")
     if not no_report:
-        _report([written], None)
+        _report_of(written)
 
 
 def _report(folders: list[Path], out_dir: Path | None) -> None:
@@ -213,6 +213,17 @@ def _report(folders: list[Path], out_dir: Path | None) -> None:
     except (RunFolderError, ExperimentFolderError) as exc:
         raise Refused(str(exc)) from None
     _say(f"Report in {page} ({time.perf_counter() - started:.1f} s)", out)
+
+
+def _report_of(results: Path) -> None:
+    """The report of a results folder just written: Ctrl-C keeps the results, and says so."""
+    try:
+        _report([results], None)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted: the results are in {results}, without a report; `journey report "
+            f"{results}` writes it"
+        ) from None
 
 
 @app.command("report")
@@ -408,7 +419,7 @@ def experiment_command(
     _indices_table(outcome.indices)
     _say(f"Results in {outcome.out} ({outcome.wall_time:.1f} s)", out)
     if not no_report:
-        _report([outcome.out], None)
+        _report_of(outcome.out)
 
 
 def _indices_table(indices: pl.DataFrame | None) -> None:

@@ -156,6 +156,25 @@ def test_tiny_run_writes_the_run_folder(
     assert sorted(metrics["replication"].unique().to_list()) == [0, 1]
 
 
+def test_ctrl_c_while_the_report_is_written_keeps_the_run_and_says_so(
+    baseline_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> Path:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.report.page.write_report", interrupted)
+    target = tmp_path / "run"
+    assert main(["run", str(baseline_file), *TINY, "--out", str(target)]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"interrupted: the results are in {target}, without a report; `journey report "
+        f"{target}` writes it"
+    )
+    assert sorted(p.name for p in target.iterdir()) == sorted(FILES)
+
+
 def test_tiny_run_of_a_whatif(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     whatif = SCENARIOS / "whatif_better_onboarding.toml"
     target = tmp_path / "run"

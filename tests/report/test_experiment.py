@@ -221,3 +221,22 @@ def test_journey_report_writes_the_report_of_an_experiment_folder(
     assert capsys.readouterr().err == (
         f"error: {folder}: incomplete experiment folder, missing points.parquet\n"
     )
+
+
+def test_ctrl_c_while_the_report_is_written_keeps_the_results_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> Path:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.report.experiment.write_experiment_report", interrupted)
+    shutil.copy(TINY, tmp_path / "tiny.toml")
+    file = tmp_path / "exp.toml"
+    file.write_text(experiment_text(design="grid", kpis=["customers_end"]), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["experiment", str(file), "--workers", "1", "--steps", "20", "--out", str(out)]
+    assert main(args) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"interrupted: the results are in {out}, without a report; `journey report {out}` writes it"
+    )
+    assert (out / "manifest.json").is_file() and not (out / "report.html").exists()
