@@ -196,7 +196,7 @@ def _report(folders: list[Path], out_dir: Path | None) -> None:
         is_experiment_folder,
         write_experiment_report,
     )
-    from sim.report.moments import is_moments_folder
+    from sim.report.moments import MomentsFolderError, is_moments_folder
     from sim.report.moments import write_report as write_moments_report
     from sim.report.page import write_report
     from sim.store.runs import RunFolderError
@@ -210,7 +210,7 @@ def _report(folders: list[Path], out_dir: Path | None) -> None:
                 page = write_moments_report(folders[0], out=out_dir)
             else:
                 page = write_report(folders, out_dir)
-    except (RunFolderError, ExperimentFolderError) as exc:
+    except (RunFolderError, ExperimentFolderError, MomentsFolderError) as exc:
         raise Refused(str(exc)) from None
     _say(f"Report in {page} ({time.perf_counter() - started:.1f} s)", out)
 
@@ -232,7 +232,7 @@ def report_command(
         list[Path],
         typer.Argument(
             help="Run folders, the first the baseline the others are compared with; or one "
-            "experiment folder."
+            "experiment or moments folder."
         ),
     ],
     out_dir: Annotated[
@@ -569,17 +569,8 @@ def moments_command(
     analysis = read_analysis(outcome.out)
     render(analysis, kpi.value, out)
     if not no_report:
-        _moments_report(outcome.out, kpi.value)
+        _report_of(outcome.out)
     _say(f"Results in {outcome.out} ({outcome.wall_time:.1f} s)", out)
-
-
-def _moments_report(folder: Path, kpi: str) -> None:
-    """Write the moments page into its folder, saying where."""
-    from sim.report.moments import write_report
-
-    with err.status("writing the report", spinner="dots"):
-        page = write_report(folder, kpi)
-    _say(f"Report: {page}", out)
 
 
 @app.command("validate")

@@ -490,6 +490,11 @@ def test_moments_ranks_touchpoints_writes_effects_and_a_report(
     # `journey report` knows a moments folder
     assert main(["report", str(target), "--out", str(tmp_path / "again")]) == 0
     assert "tornado_moments" in (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
+    (target / "effects.parquet").write_bytes(b"not parquet")
+    capsys.readouterr()
+    assert main(["report", str(target), "--out", str(tmp_path / "broken")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not (tmp_path / "broken").exists()
 
 
 @pytest.mark.parametrize(

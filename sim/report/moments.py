@@ -23,6 +23,7 @@ from sim.scenario import Scenario, load_scenario
 
 __all__ = [
     "Analysis",
+    "MomentsFolderError",
     "figures",
     "headline",
     "is_moments_folder",
@@ -52,15 +53,23 @@ class Analysis:
         return str(self.manifest["brand"])
 
 
+class MomentsFolderError(ValueError):
+    """A moments folder that cannot be read: missing, incomplete or damaged (one line)."""
+
+
 def read_analysis(folder: Path) -> Analysis:
-    """Read a `journey moments` folder."""
-    return Analysis(
-        folder,
-        pl.read_parquet(folder / "effects.parquet"),
-        pl.read_parquet(folder / "kpis.parquet"),
-        load_scenario(folder / "scenario.toml"),
-        json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
-    )
+    """Read a `journey moments` folder, or raise one MomentsFolderError."""
+    try:
+        return Analysis(
+            folder,
+            pl.read_parquet(folder / "effects.parquet"),
+            pl.read_parquet(folder / "kpis.parquet"),
+            load_scenario(folder / "scenario.toml"),
+            json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
+        )
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MomentsFolderError(f"{folder}: not a readable moments folder ({first})") from None
 
 
 def label(target: str) -> str:
