@@ -135,14 +135,18 @@ class Stream:
 class Draws:
     """The random numbers of one run, by stream name and step."""
 
-    __slots__ = ("key",)
+    __slots__ = ("_keys", "key")
 
     def __init__(self, key: int) -> None:
         self.key = key & _MASK
+        self._keys: dict[str, int] = {}  # stream name -> its key in this run
 
     def stream(self, name: str, step: int) -> Stream:
         """The stream `name` at `step`: the same numbers whatever else the run draws."""
-        return Stream(mix64(mix64(self.key ^ _name_key(name)) + step * _GOLDEN))
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = mix64(self.key ^ _name_key(name))
+        return Stream(mix64(key + step * _GOLDEN))
 
     def generator(self, name: str) -> np.random.Generator:
         """A sequential generator for draws made once, when the model is built (population,
