@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.exceptions import TyperException
 
 from calibration import LIMITS, SAMPLERS, CalibrationError
-from sim.experiments.moments import MOMENT_KPIS
 from sim.report.text import printable
 from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED
 from sim.scenario import (
@@ -480,7 +479,22 @@ def _run_many[T](
             ) from None
 
 
-MomentKpi = StrEnum("MomentKpi", [(k, k) for k in MOMENT_KPIS])
+# The KPI names `sim.experiments.moments.MOMENT_KPIS` fixes (a test holds them equal), written
+# out so that `journey --help` does not load polars.
+MomentKpi = StrEnum(
+    "MomentKpi",
+    [
+        (k, k)
+        for k in (
+            "retention_12",
+            "customers_end",
+            "revenue",
+            "margin",
+            "rating",
+            "acquisition_cost",
+        )
+    ],
+)
 """The `--kpi` choices of `journey moments`."""
 
 

@@ -514,3 +514,10 @@ def test_moments_refuses_bad_options_in_one_line(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and named in lines[0]
     assert not target.exists()
+
+
+def test_the_moments_kpi_choices_are_the_rankings_kpis() -> None:
+    from sim.cli import MomentKpi
+    from sim.experiments.moments import MOMENT_KPIS
+
+    assert tuple(k.value for k in MomentKpi) == MOMENT_KPIS

@@ -15,7 +15,16 @@ import numpy as np
 
 from sim.scenario import Scenario
 
-__all__ = ["PROBE_SIZE", "Estimate", "estimate", "human_bytes", "human_seconds"]
+__all__ = [
+    "PROBE_SIZE",
+    "Estimate",
+    "Probe",
+    "estimate",
+    "estimate_from",
+    "human_bytes",
+    "human_seconds",
+    "probe",
+]
 
 PROBE_SIZE = 20_000
 PROBE_STEPS = 40
@@ -24,41 +33,59 @@ WORKER_START = 4.0  # seconds a fresh worker spends importing the engine
 
 @dataclass(frozen=True)
 class Estimate:
-    """Expected wall time of all runs and peak memory of one run."""
+    """Expected wall time of all runs and peak memory of one worker."""
 
     seconds: float
-    memory: int  # bytes one run holds at its largest
+    memory: int  # bytes a worker holds at its largest
 
     def line(self) -> str:
         return f"about {human_seconds(self.seconds)}, {human_bytes(self.memory)} per worker"
 
 
-def estimate(scenario: Scenario, runs: int, workers: int) -> Estimate:
-    """Time and memory of `runs` runs of `scenario` on `workers` workers, from a probe."""
+@dataclass(frozen=True)
+class Probe:
+    """What one run of a scenario costs on this machine."""
+
+    seconds: float
+    memory: int
+
+
+def probe(scenario: Scenario) -> Probe:
+    """Build the model and run a few steps at the scenario's size (at most `PROBE_SIZE`
+    consumers, scaled beyond), timing them and tracing the build's memory."""
     from sim.engine.model import JourneyModel  # the engine is loaded only when asked
 
     n = scenario.population.consumers
-    probe = min(n, PROBE_SIZE)
-    scale = n / probe
+    size = min(n, PROBE_SIZE)
+    scale = n / size
     tracemalloc.start()
     try:
-        model = JourneyModel(scenario, consumers=probe, rng=np.random.default_rng(0))
+        model = JourneyModel(scenario, consumers=size, rng=np.random.default_rng(0))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     started = time.perf_counter()
-    model = JourneyModel(scenario, consumers=probe, rng=np.random.default_rng(0))
+    model = JourneyModel(scenario, consumers=size, rng=np.random.default_rng(0))
     built = time.perf_counter()
     steps = min(PROBE_STEPS, scenario.time.steps)
     model.run_for(steps)
-    stepped = time.perf_counter()
-    per_step = (stepped - built) / steps
+    per_step = (time.perf_counter() - built) / steps
     # a step's cost is part fixed, part per consumer: scale it sublinearly beyond the probe
-    per_run = (built - started) * scale + per_step * scenario.time.steps * scale**0.8
-    waves = -(-runs // max(workers, 1))
-    seconds = waves * per_run + (WORKER_START if workers > 1 else 0.0)
+    seconds = (built - started) * scale + per_step * scenario.time.steps * scale**0.8
     ledger = scenario.time.steps * 64 * 8 * len(scenario.brands)  # metrics kept per step
-    return Estimate(seconds, _resident() + int(peak * scale) + ledger)
+    return Probe(seconds, _resident() + int(peak * scale) + ledger)
+
+
+def estimate_from(one: Probe, runs: int, workers: int) -> Estimate:
+    """Runs spread over workers in waves, plus the workers' start."""
+    waves = -(-runs // max(workers, 1))
+    start = WORKER_START if workers > 1 else 0.0
+    return Estimate(waves * one.seconds + start, one.memory)
+
+
+def estimate(scenario: Scenario, runs: int, workers: int) -> Estimate:
+    """Time and memory of `runs` runs of `scenario` on `workers` workers, from a probe."""
+    return estimate_from(probe(scenario), runs, workers)
 
 
 def _resident() -> int:
