@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -22,6 +23,7 @@ from sim.scenario import (
     Scenario,
     ScenarioError,
     load_scenario,
+    resized,
     warnings_of,
 )
 
@@ -145,6 +147,7 @@ def run_command(
     path = scenario or _default_scenario()
     spec = load_scenario(path)
     _warn(path, spec)
+    _fits(path, resized(spec, consumers, steps), workers)
     if out_dir is not None and out_dir.exists():
         if not out_dir.is_dir():
             raise Refused(f"--out: {out_dir} already exists and is not a folder")
@@ -326,6 +329,7 @@ def calibrate_command(
         workers=workers,
         seed=seed,
     )
+    _fits(scenario, p.problem.scenario, p.workers)
     with _progress(TextColumn("{task.fields[best]}")) as bar:
         search = bar.add_task(f"{p.study}: trials", total=trials, best="")
         check = bar.add_task("noise floor: re-evaluations", total=None, best="", visible=False)
@@ -389,6 +393,7 @@ def experiment_command(
     if workers is not None and scheduler is not None:
         raise Refused("--workers and --scheduler: give one or the other")
     e = load_experiment(file, consumers=consumers, steps=steps)
+    _fits(file, e.scenario, workers or os.cpu_count() or 1)
     try:
         target = out_dir or default_run_dir(Path("results"), f"experiment-{e.name}")
     except ValueError:
@@ -547,7 +552,6 @@ def moments_command(
     from sim.report.moments import read_analysis, render
     from sim.running.estimate import estimate
     from sim.running.executors import executor_for
-    from sim.scenario import resized
     from sim.store.runs import default_run_dir
 
     if workers is not None and scheduler is not None:
@@ -555,6 +559,7 @@ def moments_command(
     path = scenario or _default_scenario()
     s = resized(load_scenario(path), consumers, steps)
     _warn(path, s)
+    _fits(path, s, workers or os.cpu_count() or 1)
     name = brand or s.focal
     if name not in s.brands:
         raise Refused(f"--brand: no brand {name!r} in {path} (brands: {', '.join(s.brand_names)})")
@@ -600,6 +605,15 @@ def validate_command(
         f"touchpoints, {s.time.steps} {s.time.step}s",
         out,
     )
+
+
+def _fits(path: Path, s: Scenario, workers: int) -> None:
+    """Refuse, before any work, runs the machine's memory cannot hold."""
+    from sim.running.estimate import too_big
+
+    problem = too_big(s, workers)
+    if problem is not None:
+        raise Refused(f"{path}: population.consumers: {problem}")
 
 
 def _warn(path: Path, s: Scenario) -> None:

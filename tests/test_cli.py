@@ -521,3 +521,22 @@ def test_the_moments_kpi_choices_are_the_rankings_kpis() -> None:
     from sim.experiments.moments import MOMENT_KPIS
 
     assert tuple(k.value for k in MomentKpi) == MOMENT_KPIS
+
+
+@pytest.mark.parametrize("command", ["run", "moments"])
+def test_runs_the_memory_cannot_hold_are_refused_before_any_work(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    import sim.running.estimate as estimate
+
+    monkeypatch.setattr(estimate, "memory_available", lambda: 300_000_000)  # 300 MB free
+    target = tmp_path / "out"
+    args = [command, str(MARKET), "--consumers", "1000000", "--out", str(target)]
+    assert main(args) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "population.consumers: 1,000,000 consumers need about" in line
+    assert "at most about" in line
+    assert not target.exists()

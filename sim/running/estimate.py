@@ -23,7 +23,10 @@ __all__ = [
     "estimate_from",
     "human_bytes",
     "human_seconds",
+    "memory_available",
+    "memory_needed",
     "probe",
+    "too_big",
 ]
 
 PROBE_SIZE = 20_000
@@ -86,6 +89,47 @@ def estimate_from(one: Probe, runs: int, workers: int) -> Estimate:
 def estimate(scenario: Scenario, runs: int, workers: int) -> Estimate:
     """Time and memory of `runs` runs of `scenario` on `workers` workers, from a probe."""
     return estimate_from(probe(scenario), runs, workers)
+
+
+BYTES_PER_CONSUMER = 700  # arrays, a Mesa agent, its share of reviews (measured: 620-680)
+BASE_MEMORY = 250_000_000  # an interpreter with the engine imported
+
+
+def memory_needed(scenario: Scenario) -> int:
+    """Bytes one run of `scenario` needs at its largest, estimated without building anything:
+    per consumer, its arrays and agent plus its network ties; per step, the metrics kept."""
+    n = scenario.population.consumers
+    ties = 16 * scenario.network.mean_degree if scenario.network.kind != "fully_mixed" else 0
+    ledger = scenario.time.steps * 64 * 8 * len(scenario.brands)
+    return int(BASE_MEMORY + n * (BYTES_PER_CONSUMER + ties) + ledger)
+
+
+def memory_available() -> int | None:
+    """Bytes the machine can give now (MemAvailable), None where it cannot say."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def too_big(scenario: Scenario, workers: int = 1) -> str | None:
+    """Why `workers` runs of `scenario` at once would not fit in memory, or None if they fit."""
+    available = memory_available()
+    need = memory_needed(scenario) * workers
+    if available is None or need <= available:
+        return None
+    each = memory_needed(scenario) - scenario.population.consumers * BYTES_PER_CONSUMER
+    room = (available // workers - each) // BYTES_PER_CONSUMER
+    runs = f" ({workers} at once)" if workers > 1 else ""
+    return (
+        f"{scenario.population.consumers:,} consumers need about {human_bytes(need)}{runs}; "
+        f"this machine has {human_bytes(available)} available (at most about "
+        f"{max(room, 0):,} consumers)"
+    )
 
 
 def _resident() -> int:
