@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-import sim.running.estimate as estimate
+import sim.running.estimate as estimates
 from sim.running.estimate import (
     Probe,
     estimate,
@@ -55,24 +55,24 @@ def test_human_bytes() -> None:
 def test_memory_needed_grows_with_consumers_and_network() -> None:
     s = load_scenario(MARKET)
     small, large = memory_needed(resized(s, consumers=1_000)), memory_needed(resized(s, 100_000))
-    assert large - small == pytest.approx(99_000 * estimate.BYTES_PER_CONSUMER, rel=0.01)
+    assert large - small == pytest.approx(99_000 * estimates.BYTES_PER_CONSUMER, rel=0.01)
 
 
 def test_the_probe_agrees_with_the_static_estimate_within_a_factor_of_two() -> None:
     s = resized(load_scenario(MARKET), consumers=20_000)
-    measured = estimate.probe(s).memory - estimate._resident()
-    static = memory_needed(s) - estimate.BASE_MEMORY
+    measured = estimates.probe(s).memory - estimates._resident()
+    static = memory_needed(s) - estimates.BASE_MEMORY
     assert static / 2 < measured < static * 2
 
 
 def test_too_big_names_the_room_left(monkeypatch: pytest.MonkeyPatch) -> None:
     s = resized(load_scenario(MARKET), consumers=2_000_000)
-    monkeypatch.setattr(estimate, "memory_available", lambda: 1_000_000_000)
+    monkeypatch.setattr(estimates, "memory_available", lambda: 1_000_000_000)
     problem = too_big(s)
     assert problem is not None and "2,000,000 consumers need about" in problem
     room = int(problem.split("at most about ")[1].split(" ")[0].replace(",", ""))
     assert memory_needed(resized(s, consumers=room)) <= 1_000_000_000
     assert too_big(resized(s, consumers=room)) is None
     assert too_big(resized(s, consumers=room), workers=2) is not None
-    monkeypatch.setattr(estimate, "memory_available", lambda: None)  # cannot tell: let it run
+    monkeypatch.setattr(estimates, "memory_available", lambda: None)  # cannot tell: let it run
     assert too_big(s) is None
