@@ -15,6 +15,10 @@ constant plus a key hashed from the run, the stream's name and the step.
 Picking each of n consumers with chance p costs in proportion to the picks, not to n: gaps
 between successes of independent Bernoulli(p) trials are geometric, so the picks are a
 cumulative sum of geometric gaps, each from its own counter.
+
+The hash and the gaps are small numba kernels (compiled once, cached on disk): a step makes
+about fifty draws, mostly of a few dozen numbers, where a dozen numpy calls each cost more
+than the arithmetic.
 """
 
 from __future__ import annotations
@@ -23,21 +27,19 @@ import zlib
 from functools import lru_cache
 
 import numpy as np
+from numba import njit
 from scipy.special import ndtri
 
 __all__ = ["Draws", "Stream", "mix64", "occurrence", "rung"]
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
-_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
-_G = np.uint64(_GOLDEN)
 _UNIT = 2.0**-53
 _DENSE = 0.2  # above this chance a uniform per consumer is cheaper than gaps
 
 
 def mix64(x: int) -> int:
-    """SplitMix64's finaliser on a Python integer (for keys; arrays use `_mix`)."""
+    """SplitMix64's finaliser on a Python integer (for keys; counters use `_hash`)."""
     x &= _MASK
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
@@ -49,23 +51,47 @@ def _name_key(name: str) -> int:
     return mix64(zlib.crc32(name.encode()) * _GOLDEN)
 
 
+@njit(cache=True)
+def _hash(base: np.uint64, counter: np.int64) -> float:
+    """The uniform in (0, 1) of one counter: SplitMix64's finaliser, top 53 bits, centred."""
+    x = np.uint64(counter) * np.uint64(_GOLDEN) + base
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return (x >> np.uint64(11)) * _UNIT + _UNIT / 2
+
+
+@njit(cache=True)
+def _uniforms(base: np.uint64, counter: np.ndarray) -> np.ndarray:
+    out = np.empty(counter.shape[0])
+    for i in range(counter.shape[0]):
+        out[i] = _hash(base, np.int64(counter[i]))
+    return out
+
+
+@njit(cache=True)
+def _gap_picks(base: np.uint64, n: int, log_q: float, size: int) -> np.ndarray:
+    """Indices of range(n) picked with chance 1 - exp(log_q) each: a cumulative sum of
+    geometric gaps, the j-th gap from counter j."""
+    out = np.empty(size, dtype=np.int64)
+    k, pos, j = 0, np.int64(-1), np.int64(0)
+    while True:
+        gap = np.floor(np.log(_hash(base, j)) / log_q)
+        j += 1
+        pos += np.int64(min(gap, n)) + 1  # capped: a tiny chance draws huge (even infinite) gaps
+        if pos >= n:
+            return out[:k]
+        if k == out.shape[0]:
+            out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
+        out[k] = pos
+        k += 1
+
+
 def _uniform(base: int, counter: np.ndarray) -> np.ndarray:
     """Uniforms in (0, 1), one per counter (non-negative integers), for the key `base`."""
-    if counter.size == 0:
-        return np.empty(counter.shape)
-    if counter.dtype != np.int64:
-        counter = counter.astype(np.int64)
-    x = np.multiply(counter.view(np.uint64), _G)
-    x += np.uint64(base)
-    x ^= x >> _S30
-    x *= _M1
-    x ^= x >> _S27
-    x *= _M2
-    x ^= x >> _S31
-    x >>= _S11
-    u = np.multiply(x, _UNIT)
-    u += _UNIT / 2
-    return u
+    return _uniforms(np.uint64(base), counter.reshape(-1)).reshape(counter.shape)
 
 
 class Stream:
@@ -105,24 +131,9 @@ class Stream:
             return np.arange(n, dtype=np.int64)
         if p > _DENSE:
             return np.flatnonzero(_uniform(self.base, np.arange(n)) < p)
-        gaps = self.part(-1).base
         mean = n * p
         size = int(mean + 4 * np.sqrt(mean) + 16)
-        log_q = np.log1p(-p)
-        parts, last, drawn = [], -1, 0
-        while True:
-            u = _uniform(gaps, np.arange(drawn, drawn + size))
-            drawn += size
-            # capped gaps: a tiny p draws huge (even infinite) gaps that would overflow the sum
-            with np.errstate(over="ignore"):
-                gap = np.minimum(np.floor(np.log(u) / log_q), n) + 1
-            picks = last + np.cumsum(gap.astype(np.int64))
-            if picks[-1] >= n:
-                parts.append(picks[picks < n])
-                break
-            parts.append(picks)
-            last = int(picks[-1])
-        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+        return _gap_picks(np.uint64(self.part(-1).base), n, float(np.log1p(-p)), size)
 
     def thinned(self, p: np.ndarray, p_max: float) -> np.ndarray:
         """Indices i picked with their own chance p[i] <= p_max (candidates at p_max, thinned)."""
