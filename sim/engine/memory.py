@@ -10,6 +10,7 @@ fade: living with it keeps it in mind.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 __all__ = ["fade_factor", "forget", "remember"]
 
@@ -40,8 +41,19 @@ def forget(
     """One step of fading, in place, for every (consumer, brand) but the consumer's own brand
     (`own`, -1 for none): traces decay, attitudes drift toward `prior`, faded brands are
     forgotten."""
-    other = own[:, None] != np.arange(aware.shape[1])[None, :]
-    factor = np.where(other, fade, np.float32(1.0))
-    salience *= factor
-    attitude[:] = prior + (attitude - prior) * factor
-    aware &= ~(other & (salience < FORGOTTEN))
+    _forget(salience, fade, attitude, prior, aware, own)
+
+
+@njit(cache=True)
+def _forget(salience, fade, attitude, prior, aware, own) -> None:  # type: ignore[no-untyped-def]
+    # one pass over (consumer, brand) where numpy needs six: at 100k consumers this was about
+    # a quarter of a step
+    for i in range(salience.shape[0]):
+        for b in range(salience.shape[1]):
+            if own[i] == b:
+                continue
+            f = fade[i, b]
+            salience[i, b] *= f
+            attitude[i, b] = prior[i, b] + (attitude[i, b] - prior[i, b]) * np.float64(f)
+            if salience[i, b] < FORGOTTEN:
+                aware[i, b] = False
