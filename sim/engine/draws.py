@@ -23,6 +23,7 @@ than the arithmetic.
 
 from __future__ import annotations
 
+import math
 import zlib
 from functools import lru_cache
 
@@ -132,8 +133,8 @@ class Stream:
         if p > _DENSE:
             return np.flatnonzero(_uniform(self.base, np.arange(n)) < p)
         mean = n * p
-        size = int(mean + 4 * np.sqrt(mean) + 16)
-        return _gap_picks(np.uint64(self.part(-1).base), n, float(np.log1p(-p)), size)
+        size = int(mean + 4 * math.sqrt(mean) + 16)
+        return _gap_picks(np.uint64(mix64(self.base)), n, math.log1p(-p), size)
 
     def thinned(self, p: np.ndarray, p_max: float) -> np.ndarray:
         """Indices i picked with their own chance p[i] <= p_max (candidates at p_max, thinned)."""
