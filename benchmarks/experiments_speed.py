@@ -1,7 +1,7 @@
 """Experiment throughput: runs per second of `journey experiment` with 1 and 2 workers, and of
 EMA Workbench's MultiprocessingEvaluator running the same model function over the same design.
 
-    uv run python benchmarks/experiments_speed.py              # 3 repeats (about 8 minutes)
+    uv run python benchmarks/experiments_speed.py              # 3 repeats (6-8 min, shared machine)
     uv run python benchmarks/experiments_speed.py --quick      # 1 repeat, 4 points, 2,000 consumers
     uv run python benchmarks/experiments_speed.py --no-ema     # ours only
 
