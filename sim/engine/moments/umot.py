@@ -22,17 +22,22 @@ UMOT touchpoints (`kind` in the scenario):
 
 - `review_request` (asking customers for a review, as a post-stay e-mail or an in-app
   prompt): a customer of its audience who has an experience in a step is asked with chance
-  `reach`. An asked customer posts with its own chance or, failing that, with
-  `umot.solicited_posting` times its review propensity whatever it feels, so asking lifts
-  posting most, relatively, among the moderate experiences self-selection leaves out. Karaman
-  (2021, "Online review solicitations reduce extremity bias in online review distributions
-  and increase their representativeness", Management Science 67(7)) observes every customer's
-  private rating: solicitations raise all customers' posting, those with moderate experiences
-  more than those with extreme ones, and the solicited ratings are less extreme (still not
-  unbiased). Brandes, Godes & Mayzlin (2022, "Extremity bias in online reviews: the role of
-  attrition", JMR, doi:10.1177/00222437211073579) find in a field experiment that an
-  unincentivised solicitation e-mail reduces review extremity. The ask is an encounter: it
-  moves the asked customer's attitude toward its quality by its `weight`.
+  `reach`. An asked customer posts with its own chance or, failing that, grants the request
+  with `umot.solicited_posting` times its review propensity, the more readily the better it
+  found the experience (`obliging`: none at 1 star, fully at 5). Asking so lifts posting
+  most, relatively, among the moderate and satisfied experiences self-selection leaves out,
+  least among the angry, who post unasked. Karaman (2021, "Online review solicitations reduce
+  extremity bias in online review distributions and increase their representativeness",
+  Management Science 67(7)) observes every customer's private rating: solicitations raise
+  all customers' posting, those with moderate experiences more than those with extreme ones;
+  the solicited ratings are less extreme, and overstate the average experience about as much
+  as the unsolicited ones. Brandes, Godes & Mayzlin (2022, "Extremity bias in online reviews:
+  the role of attrition", JMR, doi:10.1177/00222437211073579) find in a field experiment that
+  an unincentivised solicitation e-mail reduces review extremity; Askalidis, Kim & Malthouse
+  (2017, "Understanding and overcoming biases in online review systems", Decision Support
+  Systems 97) that self-motivated reviews are more negative than e-mail-prompted ones. The
+  ask is an encounter: it moves the asked customer's attitude toward its quality by its
+  `weight`.
 - `review_response` (answering negative reviews): each review of the brand of at most
   `max_stars` stars is answered with chance `reach` as it is posted. Readers in ZMOT count an
   answered complaint `zmot.answered_weight` of a review (`sim.engine.moments.zmot`). The answer
@@ -71,6 +76,7 @@ __all__ = [
     "asked_posting_probability",
     "evaluation",
     "herd",
+    "obliging",
     "posting_probability",
     "shown_mean",
     "stars",
@@ -115,16 +121,27 @@ def posting_probability(
     return propensity * (moderate + (1.0 - moderate) * extremity)
 
 
+def obliging(evaluation: np.ndarray) -> np.ndarray:
+    """How readily a customer grants a request for a review, by how good it found the
+    experience: from nothing at 1 star to fully at 5, in proportion to the stars (assumed)."""
+    return np.clip((evaluation - 1.0) / 4.0, 0.0, 1.0)
+
+
 def asked_posting_probability(
-    own: np.ndarray, propensity: np.ndarray, solicited: float, asks: np.ndarray
+    own: np.ndarray,
+    propensity: np.ndarray,
+    evaluation: np.ndarray,
+    solicited: float,
+    asks: np.ndarray,
 ) -> np.ndarray:
     """Chance to post for a customer asked `asks` times: its `own` chance or, failing that,
-    each ask answered with `solicited` times its `propensity` (capped at 1), whatever it feels.
+    each ask granted with `solicited` times its `propensity` (capped at 1) times how
+    `obliging` its `evaluation` makes it.
 
-    Not asked, the own chance (to the bit): asking only adds posts.
+    Not asked (or not obliging at all), the own chance to the bit: asking only adds posts.
     """
-    answer = np.minimum(1.0, solicited * propensity)
-    return np.where(asks > 0, 1.0 - (1.0 - own) * (1.0 - answer) ** asks, own)
+    grant = np.minimum(1.0, solicited * propensity) * obliging(evaluation)
+    return own + (1.0 - own) * (1.0 - (1.0 - grant) ** asks)
 
 
 def answerable(stars: np.ndarray, max_stars: int) -> np.ndarray:
@@ -226,7 +243,8 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     herded, p = _herded_evaluations(model, u, e, rows, noise)
     distinct = np.unique(e.who[rows])
     asks = _asks(model, distinct)[np.searchsorted(distinct, e.who[rows])]
-    p = asked_posting_probability(p, pop.review_propensity[e.who[rows]], u.solicited_posting, asks)
+    propensity = pop.review_propensity[e.who[rows]]
+    p = asked_posting_probability(p, propensity, herded, u.solicited_posting, asks)
     post = draws.part(0).below(counter, p)
     # One review per consumer and step: the first experience that moved it to post.
     who, first = np.unique(e.who[rows[post]], return_index=True)

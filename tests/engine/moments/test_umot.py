@@ -10,6 +10,7 @@ from sim.engine.moments.umot import (
     asked_posting_probability,
     evaluation,
     herd,
+    obliging,
     posting_probability,
     stars,
 )
@@ -66,21 +67,32 @@ def test_a_seeded_page_shows_its_reviews_but_keeps_them_out_of_the_log() -> None
 
 
 def test_asking_adds_posts_most_where_self_selection_left_few() -> None:
-    felt = np.array([3.0, 4.0, 5.5])  # neutral, moderate, strong
+    felt = np.array([3.0, 4.0, 5.5])  # neutral, moderate, delighted
     propensity = np.full(3, 0.2)
     own = posting_probability(propensity, felt, scale=2.5, moderate=0.05, self_selected=True)
-    asked = asked_posting_probability(own, propensity, solicited=1.0, asks=np.ones(3, int))
+    once = np.ones(3, dtype=int)
+    asked = asked_posting_probability(own, propensity, felt, solicited=1.0, asks=once)
     assert (asked > own).all()
-    # neutral: 0.01 -> 0.208; strong: 0.2 -> 0.36 (Karaman 2021: moderates gain more)
-    assert asked == pytest.approx(1 - (1 - own) * 0.8)
-    gain = asked / own
+    # granted with the propensity times how obliging the experience makes one
+    assert asked == pytest.approx(1 - (1 - own) * (1 - 0.2 * np.array([0.5, 0.75, 1.0])))
+    gain = asked / own  # Karaman 2021: the moderate gain more than the extreme
     assert gain[0] > gain[1] > gain[2]
-    assert (asked - own)[0] > (asked - own)[2]  # more in points too
+    assert (asked - own)[1] > (asked - own)[0]  # in points, the satisfied most
     # not asked: the own chance to the bit; asked twice: more; a chance: capped at 1
-    assert (asked_posting_probability(own, propensity, 1.0, np.zeros(3, int)) == own).all()
-    twice = asked_posting_probability(own, propensity, 1.0, np.full(3, 2))
-    assert (twice > asked).all()
-    assert asked_posting_probability(own, propensity, 10.0, np.ones(3, int)) == pytest.approx(1.0)
+    assert (asked_posting_probability(own, propensity, felt, 1.0, 0 * once) == own).all()
+    assert (asked_posting_probability(own, propensity, felt, 1.0, 2 * once) > asked).all()
+    assert asked_posting_probability(own, propensity, np.full(3, 5.0), 9.0, once) == (
+        pytest.approx(1.0)
+    )
+
+
+def test_the_angry_are_not_moved_by_a_request_the_pleased_most() -> None:
+    assert obliging(np.array([0.2, 1.0, 2.0, 3.0, 5.0, 6.1])).tolist() == [0, 0, 0.25, 0.5, 1, 1]
+    angry = np.array([1.0])
+    own = posting_probability(np.array([0.2]), angry, 2.5, 0.05, self_selected=True)
+    assert (
+        asked_posting_probability(own, np.array([0.2]), angry, 1.0, np.ones(1, int)) == own
+    ).all()
 
 
 def test_a_review_response_answers_complaints_up_to_its_stars() -> None:
