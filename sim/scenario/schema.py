@@ -328,11 +328,11 @@ class Umot(Section):
     herding_window: int = Field(10, ge=1)
     """How many of the newest reviews a reviewer sees on the page when posting."""
     solicited_posting: NonNegative = 1.0
-    """A customer asked for a review (a review_request) who would not have posted posts anyway,
-    whatever it feels, with this many times its review propensity (capped at 1): asking brings
-    in the moderate experiences self-selection leaves out (Karaman 2021; Brandes, Godes &
-    Mayzlin 2022). 1 is an assumption: an asked customer then posts about an ordinary
-    experience about as readily as it posts unasked about one it feels strongly about."""
+    """A customer asked for a review (a review_request) who would not have posted grants the
+    request with this many times its review propensity (capped at 1), times how good it found
+    the experience (none at 1 star, fully at 5): asking brings in the moderate and satisfied
+    experiences self-selection leaves out (Karaman 2021; Brandes, Godes & Mayzlin 2022). 1 is
+    an assumption: a delighted customer asked is then about as likely to post again as unasked."""
 
 
 class Retention(Section):

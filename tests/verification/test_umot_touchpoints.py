@@ -1,11 +1,11 @@
 """UMOT touchpoints (issue 14, point 8): asking customers for reviews and answering complaints.
 
-Asking: solicitations raise every customer's posting, the moderate experiences' most, so the
-reviews become more numerous and less extreme (Karaman 2021, Management Science 67(7);
-Brandes, Godes & Mayzlin 2022, JMR). Answering: a response makes readers blame the firm less
-for a complaint (Li, Cui & Peng 2018; Sparks, So & Bradley 2016), so shoppers who read the
-brand's reviews choose it more often (Proserpio & Zervas 2017 find responding hotels' ratings
-and review volume rise; that reviewer-side part is not modelled).
+Asking: solicitations raise customers' posting, the moderate experiences' most relative to
+their own, so the reviews become more numerous and less extreme (Karaman 2021, Management
+Science 67(7); Brandes, Godes & Mayzlin 2022, JMR). Answering: a response makes readers blame
+the firm less for a complaint (Li, Cui & Peng 2018; Sparks, So & Bradley 2016), so shoppers who
+read the brand's reviews choose it more often (Proserpio & Zervas 2017 find responding hotels'
+ratings and review volume rise; that reviewer-side part is not modelled).
 
 The market is the baseline's with aurora drawing complaints (quality 3.3: about 40 % of its
 self-selected reviews are 1-2 stars), where answering them matters. Three arms run on the same
