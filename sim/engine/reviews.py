@@ -1,4 +1,8 @@
-"""Review pages: every brand's reviews, newest first, as researchers in ZMOT read them."""
+"""Review pages: every brand's reviews, newest first, as researchers in ZMOT read them.
+
+A review may carry the brand's answer (a UMOT `review_response`); a shopper counts an answered
+review `zmot.answered_weight` of an unanswered one (`newest_read`, `blend_expectation`).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,17 @@ __all__ = ["ReviewPages", "blend_expectation"]
 
 
 class ReviewPages:
-    """The newest `depth` stars of each brand, its running average, and the full log."""
+    """The newest `depth` stars of each brand (and which of them the brand answered), its
+    running average, and the full log."""
 
     def __init__(self, brands: int, depth: int) -> None:
         self.depth = max(depth, 1)
         self.newest = np.zeros((brands, self.depth))  # newest first
+        self.answered = np.zeros((brands, self.depth), dtype=bool)  # beside `newest`
         self.count = np.zeros(brands, dtype=np.int64)
         self.total = np.zeros(brands)
-        self._log: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        # (step, brand, stars, author, answered, asked) per step with reviews
+        self._log: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def average(self) -> np.ndarray:
         """The average rating each page shows (NaN while a page is empty)."""
@@ -31,34 +38,68 @@ class ReviewPages:
         means[:, 1:] = sums / n
         return means
 
+    def newest_read(self, answered_weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """[brand, n]: how many reviews the n newest count as for a reader, an answered one
+        counting `answered_weight`, and their mean weighted so (n = 1..depth; column 0 unused).
+
+        With nothing answered these are n and `newest_means()`, to the bit.
+        """
+        w = np.where(self.answered, answered_weight, 1.0)
+        weights = np.zeros((self.newest.shape[0], self.depth + 1))
+        weights[:, 1:] = np.cumsum(w, axis=1)
+        sums = np.cumsum(w * self.newest, axis=1)
+        means = np.zeros_like(weights)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[:, 1:] = np.where(weights[:, 1:] > 0, sums / weights[:, 1:], 0.0)
+        return weights, means
+
+    def _push(self, brand: int, stars: np.ndarray, answered: np.ndarray) -> None:
+        """Put `stars` (newest first) on top of a brand's page."""
+        self.newest[brand] = np.concatenate([stars, self.newest[brand]])[: self.depth]
+        self.answered[brand] = np.concatenate([answered, self.answered[brand]])[: self.depth]
+        self.count[brand] += stars.size
+        self.total[brand] += stars.sum()
+
     def seed(self, brand: int, stars: np.ndarray) -> None:
         """Put reviews on a brand's page before the run (oldest first), outside the log: a page
         that already has a history, or a manipulated one (a herding experiment)."""
         new = np.asarray(stars, dtype=float)[::-1]
-        self.newest[brand] = np.concatenate([new, self.newest[brand]])[: self.depth]
-        self.count[brand] += new.size
-        self.total[brand] += new.sum()
+        self._push(brand, new, np.zeros(new.size, dtype=bool))
 
-    def post(self, step: int, brand: np.ndarray, stars: np.ndarray, author: np.ndarray) -> None:
-        """Add reviews posted in one step, in the order given."""
+    def post(
+        self,
+        step: int,
+        brand: np.ndarray,
+        stars: np.ndarray,
+        author: np.ndarray,
+        answered: np.ndarray | None = None,
+        asked: np.ndarray | None = None,
+    ) -> None:
+        """Add reviews posted in one step, in the order given: which the brand `answered`, and
+        whose author had been `asked` for it (none when not given)."""
         if brand.size == 0:
             return
-        self._log.append((step, brand.astype(np.int8), stars.astype(np.int8), author))
+        none = np.zeros(brand.size, dtype=bool)
+        answered = none if answered is None else answered.astype(bool)
+        asked = none if asked is None else asked.astype(bool)
+        self._log.append(
+            (step, brand.astype(np.int8), stars.astype(np.int8), author, answered, asked)
+        )
         for b in np.unique(brand):
-            new = stars[brand == b][::-1].astype(float)
-            self.newest[b] = np.concatenate([new, self.newest[b]])[: self.depth]
-            self.count[b] += new.size
-            self.total[b] += new.sum()
+            mine = brand == b
+            self._push(int(b), stars[mine][::-1].astype(float), answered[mine][::-1])
 
     def frame(self, brands: list[str]) -> pl.DataFrame:
-        """Every review posted: step, brand, stars, author (the consumer's unique_id)."""
+        """Every review posted: step, brand, stars, author (the consumer's unique_id), whether
+        the brand answered it and whether its author had been asked for it."""
         if not self._log:
             steps = brand = stars = author = np.empty(0, dtype=np.int64)
+            answered = asked = np.empty(0, dtype=bool)
         else:
-            steps = np.concatenate([np.full(b.size, s) for s, b, _, _ in self._log])
-            brand = np.concatenate([b for _, b, _, _ in self._log])
-            stars = np.concatenate([x for _, _, x, _ in self._log])
-            author = np.concatenate([a for *_, a in self._log])
+            steps = np.concatenate([np.full(entry[1].size, entry[0]) for entry in self._log])
+            brand, stars, author, answered, asked = (
+                np.concatenate([entry[k] for entry in self._log]) for k in range(1, 6)
+            )
         return pl.DataFrame(
             {
                 "step": steps.astype(np.int32),
@@ -67,6 +108,8 @@ class ReviewPages:
                 ),
                 "stars": stars.astype(np.int8),
                 "author": (author + 1).astype(np.int64),
+                "answered": answered.astype(bool),
+                "asked": asked.astype(bool),
             }
         )
 
@@ -74,7 +117,8 @@ class ReviewPages:
 def blend_expectation(
     attitude: np.ndarray, review_mean: np.ndarray, n_read: np.ndarray, prior_weight: float
 ) -> np.ndarray:
-    """Expected quality: own attitude worth `prior_weight` reviews, plus the reviews read.
+    """Expected quality: own attitude worth `prior_weight` reviews, plus the reviews read
+    (`n_read` of them, or what they count as: answered complaints count less).
 
     The more reviews read, the more they weigh against the prior.
     """

@@ -16,7 +16,7 @@ from sim.scenario import EDITABLE_TOUCHPOINT, Scenario
 
 __all__ = ["Touchpoints", "disconfirmation", "encounter", "felt", "recovery_probability"]
 
-_MOMENT = {m.label: m for m in (Moment.PRE_ZMOT, Moment.ZMOT, Moment.FMOT, Moment.SMOT)}
+_MOMENT = {m.label: m for m in Moment}
 
 
 @dataclass(eq=False)
@@ -26,6 +26,8 @@ class Touchpoints:
     brand: np.ndarray  # int: index of the owning brand
     moment: np.ndarray  # int: Moment
     audience: list[str]
+    kind: list[str]  # UMOT: "review_request" or "review_response"; "" elsewhere
+    max_stars: np.ndarray  # int: a review_response answers reviews of at most these stars
     reach: np.ndarray
     quality: np.ndarray
     quality_sd: np.ndarray
@@ -54,6 +56,8 @@ class Touchpoints:
             brand=np.array([b for b, *_ in rows], dtype=np.int64),
             moment=np.array([_MOMENT[tp.moment] for *_, tp in rows], dtype=np.int64),
             audience=[tp.who for *_, tp in rows],
+            kind=[tp.kind or "" for *_, tp in rows],
+            max_stars=np.array([tp.answers_up_to for *_, tp in rows], dtype=np.int64),
             active=np.array([tp.start is None for *_, tp in rows], dtype=bool),
             stimulus_reach=np.array([tp.stimulus_reach for *_, tp in rows], float),
             fade=np.array(
@@ -75,6 +79,11 @@ class Touchpoints:
     def live(self, moment: Moment) -> np.ndarray:
         """Indices of the touchpoints of a moment that are running now."""
         return np.flatnonzero((self.moment == moment) & self.active)
+
+    def of_kind(self, kind: str) -> np.ndarray:
+        """Indices of the running UMOT touchpoints of a kind (`review_request`, ...)."""
+        live = self.live(Moment.UMOT)
+        return live[np.array([self.kind[tp] == kind for tp in live], dtype=bool)]
 
     def stimuli(self) -> list[tuple[int, float]]:
         """(touchpoint, chance per step of meeting a consumer) for every running stimulus:

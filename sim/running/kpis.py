@@ -60,13 +60,14 @@ def kpis(result: RunResult) -> pl.DataFrame:
     customers_end = end.filter(pl.col("kpi") == "customers").with_columns(
         kpi=pl.lit("customers_end")
     )
-    # Acquisition spending: every touchpoint before purchase (<ZMOT, ZMOT, FMOT).
+    # Acquisition spending: every touchpoint before purchase (<ZMOT, ZMOT, FMOT), not those
+    # with customers (SMOT, UMOT).
     acquisition = pl.DataFrame(
         [
             (brand, name)
             for brand, spec in s.brands.items()
             for name, tp in spec.touchpoints.items()
-            if tp.moment != "smot"
+            if tp.moment not in ("smot", "umot")
         ],
         schema={"brand": pl.String, "detail": pl.String},
         orient="row",

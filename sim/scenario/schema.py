@@ -52,6 +52,8 @@ def _probability(x: float) -> float:
 
 Probability = Annotated[float, AfterValidator(_probability)]
 NonNegative = Annotated[float, Field(ge=0)]
+UmotKind = Literal["review_request", "review_response"]
+DEFAULT_MAX_STARS = 2  # a review_response answers 1- and 2-star reviews unless told otherwise
 
 
 class Section(BaseModel):
@@ -117,9 +119,15 @@ class Touchpoint(Section):
     of the brand's first encounters that happen at this touchpoint (the rest meet the product
     itself). An FMOT touchpoint may also stimulate, like a sample or a street demo: it then
     meets out-of-market prospects with chance `stimulus_reach` per step, as a <ZMOT stimulus.
+
+    A UMOT touchpoint has a `kind`. A `review_request` asks its audience for a review right
+    after an experience, with chance `reach` per step in which they have one. A
+    `review_response` answers each review of at most `max_stars` stars with chance `reach` as
+    it is posted (`sim.engine.moments.umot`).
     """
 
-    moment: Literal["pre_zmot", "zmot", "fmot", "smot"]
+    moment: Literal["pre_zmot", "zmot", "fmot", "smot", "umot"]
+    kind: Annotated[UmotKind | None, Field(validate_default=True)] = None
     channel: str = ""
     reach: Probability
     stimulus_reach: Probability = 0.0
@@ -135,6 +143,38 @@ class Touchpoint(Section):
     start: int | None = Field(None, ge=0)
     end: int | None = Field(None, ge=0)
     half_life: float | None = Field(None, ge=0)  # steps its trace lasts; default: [memory]
+    # review_response: answers reviews of at most this many stars (complaints); default 2
+    max_stars: int | None = Field(None, ge=1, le=3)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_in_umot(cls, v: str | None, info: ValidationInfo) -> str | None:
+        moment = info.data.get("moment")
+        if moment == "umot" and v is None:
+            raise ValueError(
+                "a UMOT touchpoint needs a kind: review_request (ask customers for a review) "
+                "or review_response (answer negative reviews)"
+            )
+        if moment is not None and moment != "umot" and v is not None:
+            raise ValueError(f"only a UMOT touchpoint has a kind (this one's moment is {moment!r})")
+        return v
+
+    @field_validator("audience")
+    @classmethod
+    def _audience_of_umot(cls, v: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if kind == "review_response" and v is not None:
+            raise ValueError("a review_response answers reviews as they are posted: no audience")
+        if kind == "review_request" and v == "prospects":
+            raise ValueError("a review_request asks customers: prospects have nothing to review")
+        return v
+
+    @field_validator("max_stars")
+    @classmethod
+    def _stars_of_responses(cls, v: int | None, info: ValidationInfo) -> int | None:
+        if v is not None and info.data.get("kind") != "review_response":
+            raise ValueError("only a review_response touchpoint answers reviews up to some stars")
+        return v
 
     @field_validator("end")
     @classmethod
@@ -157,7 +197,12 @@ class Touchpoint(Section):
         """The audience, defaulting to prospects before purchase and customers after."""
         if self.audience is not None:
             return self.audience
-        return "customers" if self.moment == "smot" else "prospects"
+        return "customers" if self.moment in ("smot", "umot") else "prospects"
+
+    @property
+    def answers_up_to(self) -> int:
+        """Stars up to which a review_response answers reviews (2 unless set)."""
+        return self.max_stars if self.max_stars is not None else DEFAULT_MAX_STARS
 
 
 class Brand(Section):
@@ -193,6 +238,10 @@ class Zmot(Section):
     """Shoppers read reviews (false: they choose on attitude and price alone)."""
     prior_weight: NonNegative = 5.0
     give_up: Probability = 0.02
+    answered_weight: Probability = 0.5
+    """How much a shopper counts a complaint the brand has answered (a review_response), an
+    unanswered review counting 1: a response makes readers blame the firm less (Sparks, So &
+    Bradley 2016; Li, Cui & Peng 2018). No study gives the size; 0.5 is an assumption."""
 
 
 class Choice(Section):
@@ -278,6 +327,12 @@ class Umot(Section):
     """The same pull when they are lower: weaker, raters correct negative priors."""
     herding_window: int = Field(10, ge=1)
     """How many of the newest reviews a reviewer sees on the page when posting."""
+    solicited_posting: NonNegative = 1.0
+    """A customer asked for a review (a review_request) who would not have posted grants the
+    request with this many times its review propensity (capped at 1), times how good it found
+    the experience (none at 1 star, fully at 5): asking brings in the moderate and satisfied
+    experiences self-selection leaves out (Karaman 2021; Brandes, Godes & Mayzlin 2022). 1 is
+    an assumption: a delighted customer asked is then about as likely to post again as unasked."""
 
 
 class Retention(Section):

@@ -18,7 +18,7 @@ prob = st.floats(0, 1)
 
 @st.composite
 def touchpoints(draw) -> dict:
-    moment = draw(st.sampled_from(["pre_zmot", "zmot", "fmot", "smot"]))
+    moment = draw(st.sampled_from(["pre_zmot", "zmot", "fmot", "smot", "umot"]))
     tp = {
         "moment": moment,
         "reach": draw(st.floats(0, 0.5)),
@@ -29,6 +29,13 @@ def touchpoints(draw) -> dict:
         "trigger": draw(prob),
         "audience": draw(st.sampled_from(["prospects", "customers", "new_customers", "all"])),
     }
+    if moment == "umot":  # asking customers for reviews, or answering complaints
+        tp["kind"] = draw(st.sampled_from(["review_request", "review_response"]))
+        if tp["kind"] == "review_response":
+            del tp["audience"]
+            tp["max_stars"] = draw(st.integers(1, 3))
+        elif tp["audience"] == "prospects":
+            tp["audience"] = "customers"
     if draw(st.booleans()):
         start = draw(st.integers(0, 30))
         tp["start"], tp["end"] = start, start + draw(st.integers(0, 30))
@@ -60,7 +67,11 @@ def scenarios(draw) -> dict:
         },
         "network": {"kind": draw(st.sampled_from(["fully_mixed", "small_world", "scale_free"]))},
         "brands": brands,
-        "zmot": {"enabled": draw(st.booleans()), "give_up": draw(prob)},
+        "zmot": {
+            "enabled": draw(st.booleans()),
+            "give_up": draw(prob),
+            "answered_weight": draw(prob),
+        },
         "fmot": {"enabled": draw(st.booleans()), "retry": draw(prob)},
         "smot": {"usage_rate": draw(prob), "negativity": draw(st.floats(1, 4))},
         "wom": {
@@ -77,6 +88,7 @@ def scenarios(draw) -> dict:
             "herding": draw(prob),
             "herding_negative": draw(prob),
             "herding_window": draw(st.integers(1, 5)),
+            "solicited_posting": draw(st.floats(0, 20)),
         },
         "retention": {
             "enabled": draw(st.booleans()),
@@ -129,6 +141,7 @@ def test_every_step_keeps_the_invariants(spec: dict, seed: int) -> None:
             assert row[model.cols.wom_former[valence]] <= row[model.cols.wom[valence]]
     reviews = model.reviews()
     assert reviews["stars"].is_between(1, 5).all()
+    assert (reviews.filter(pl.col("answered"))["stars"] <= 3).all()  # only complaints answered
     assert model.metrics()["value"].is_infinite().sum() == 0
     assert model.ledger.values[:, model.cols.adoptions].sum() <= n
 

@@ -70,7 +70,17 @@ def test_a_moment_removed_is_the_whole_moment() -> None:
     zmot = _settings(found, "moment:zmot", "remove")
     assert zmot["zmot.reviews"] is False  # reviews not read
     assert zmot["brands.aurora.touchpoints.search_ad.reach"] == 0.0
-    assert _settings(found, "moment:umot", "remove") == {"umot.enabled": False}
+    # no reviews posted, and the brand neither asks for reviews nor answers them
+    assert _settings(found, "moment:umot", "remove") == {
+        "umot.enabled": False,
+        "brands.aurora.touchpoints.review_request.reach": 0.0,
+        "brands.aurora.touchpoints.review_responses.reach": 0.0,
+    }
+    # better: the ask and the answers +0.5 stars
+    assert _settings(found, "moment:umot", "better") == {
+        "brands.aurora.touchpoints.review_request.quality": 4.0,
+        "brands.aurora.touchpoints.review_responses.quality": 4.0,
+    }
     assert _settings(found, "moment:fmot", "remove") == {"fmot.enabled": False}
     pre = _settings(found, "moment:pre_zmot", "remove")
     assert set(pre) == {

@@ -184,6 +184,47 @@ BAD = {
         "unknown moment 'tmot'",
     ),
     "unknown step": ('[time]\nstep = "year"', "time.step", "unknown step 'year'; one of: day,"),
+    "UMOT touchpoint without a kind": (
+        '[brands.aurora.touchpoints.ask]\nmoment = "umot"\nreach = 0.1',
+        "brands.aurora.touchpoints.ask.kind",
+        "a UMOT touchpoint needs a kind: review_request (ask customers for a review) or "
+        "review_response (answer negative reviews)",
+    ),
+    "kind outside UMOT": (
+        '[brands.aurora.touchpoints.onboarding]\nkind = "review_request"',
+        "brands.aurora.touchpoints.onboarding.kind",
+        "only a UMOT touchpoint has a kind (this one's moment is 'smot')",
+    ),
+    "unknown kind": (
+        '[brands.aurora.touchpoints.review_request]\nkind = "review_reqest"',
+        "brands.aurora.touchpoints.review_request.kind",
+        "unknown kind 'review_reqest' (did you mean 'review_request'?)",
+    ),
+    "audience of a review response": (
+        '[brands.aurora.touchpoints.review_responses]\naudience = "customers"',
+        "brands.aurora.touchpoints.review_responses.audience",
+        "a review_response answers reviews as they are posted: no audience",
+    ),
+    "review request to prospects": (
+        '[brands.aurora.touchpoints.review_request]\naudience = "prospects"',
+        "brands.aurora.touchpoints.review_request.audience",
+        "a review_request asks customers: prospects have nothing to review",
+    ),
+    "max_stars of a review request": (
+        "[brands.aurora.touchpoints.review_request]\nmax_stars = 2",
+        "brands.aurora.touchpoints.review_request.max_stars",
+        "only a review_response touchpoint answers reviews up to some stars",
+    ),
+    "max_stars above the complaints": (
+        "[brands.aurora.touchpoints.review_responses]\nmax_stars = 4",
+        "brands.aurora.touchpoints.review_responses.max_stars",
+        "must be at most 3, got 4",
+    ),
+    "negative solicited posting": (
+        "[umot]\nsolicited_posting = -1",
+        "umot.solicited_posting",
+        "must not be negative, got -1",
+    ),
     "unknown touchpoint, event": (
         '[events.x]\nat = 3\nbrand = "aurora"\ntouchpoint = "tv_adz"\nset = { reach = 0.1 }',
         "events.x.touchpoint",
@@ -409,6 +450,8 @@ PROBABILITIES = [
     "brands.cirrus.touchpoints.social_post.trigger",
     "network.rewire",
     "zmot.give_up",
+    "zmot.answered_weight",
+    "brands.aurora.touchpoints.review_responses.reach",
     "fmot.retry",
     "smot.usage_rate",
     "wom.rate",
@@ -457,6 +500,24 @@ def test_any_negative_count_or_duration_is_refused(key: str, value: int) -> None
 
 def test_baseline_data_is_valid() -> None:
     assert validate_scenario(BASELINE_DATA).name == "baseline"
+
+
+def test_umot_touchpoints_load_with_their_kind_audience_and_stars(
+    whatif: Callable[..., Path],
+) -> None:
+    s = load_scenario(
+        whatif(
+            '[brands.boreal.touchpoints.ask]\nmoment = "umot"\nkind = "review_request"\n'
+            'reach = 0.2\naudience = "new_customers"\n'
+            '[brands.boreal.touchpoints.answer]\nmoment = "umot"\nkind = "review_response"\n'
+            "reach = 1.0\n"
+        )
+    )
+    ask, answer = (s.brands["boreal"].touchpoints[n] for n in ("ask", "answer"))
+    assert (ask.kind, ask.who) == ("review_request", "new_customers")
+    assert (answer.kind, answer.answers_up_to) == ("review_response", 2)  # 1 and 2 stars
+    request = load_scenario(BASELINE).brands["aurora"].touchpoints["review_request"]
+    assert (request.moment, request.who) == ("umot", "customers")
 
 
 def test_load_scenario_with_overrides_merges_and_checks_them() -> None:

@@ -17,6 +17,42 @@ before it decides whether to post and what to give, so a glowing page changes bo
 turnout, as they found. The pull is asymmetric: toward a higher page with `herding`, toward a
 lower one only with `herding_negative`, since raters corrected negative priors but followed
 positive ones (one prior up-vote raised the likelihood of a positive rating by 32 %).
+
+UMOT touchpoints (`kind` in the scenario):
+
+- `review_request` (asking customers for a review, as a post-stay e-mail or an in-app
+  prompt): a customer of its audience who has an experience in a step is asked with chance
+  `reach`. An asked customer posts with its own chance or, failing that, grants the request
+  with `umot.solicited_posting` times its review propensity, the more readily the better it
+  found the experience (`obliging`: none at 1 star, fully at 5). Asking so lifts posting
+  most, relatively, among the moderate and satisfied experiences self-selection leaves out,
+  least among the angry, who post unasked. Karaman (2021, "Online review solicitations reduce
+  extremity bias in online review distributions and increase their representativeness",
+  Management Science 67(7)) observes every customer's private rating: solicitations raise
+  all customers' posting, those with moderate experiences more than those with extreme ones;
+  the solicited ratings are less extreme, and overstate the average experience about as much
+  as the unsolicited ones. Brandes, Godes & Mayzlin (2022, "Extremity bias in online reviews:
+  the role of attrition", JMR, doi:10.1177/00222437211073579) find in a field experiment that
+  an unincentivised solicitation e-mail reduces review extremity; Askalidis, Kim & Malthouse
+  (2017, "Understanding and overcoming biases in online review systems", Decision Support
+  Systems 97) that self-motivated reviews are more negative than e-mail-prompted ones. The
+  ask is an encounter: it moves the asked customer's attitude toward its quality by its
+  `weight`.
+- `review_response` (answering negative reviews): each review of the brand of at most
+  `max_stars` stars is answered with chance `reach` as it is posted. Readers in ZMOT count an
+  answered complaint `zmot.answered_weight` of a review (`sim.engine.moments.zmot`). The answer
+  is also a service-recovery encounter for its author: attitude moves toward its quality by
+  its `weight`, and satisfaction toward what it felt like (performance and disconfirmation, as
+  in SMOT); Gu & Ye (2014, "First step in social media: measuring the influence of online
+  management responses on customer satisfaction", Production and Operations Management 23(4))
+  find responses raise the complaining customer's later satisfaction, most among the least
+  satisfied. Proserpio & Zervas (2017, "Online reputation management: estimating the impact of
+  management responses on consumer reviews", Marketing Science 36(5)) find that hotels that
+  start responding gain 0.12 stars and 12 % more reviews and receive fewer but longer negative
+  reviews, which they explain by complainers expecting scrutiny; that deterrence of reviewers
+  is not modelled here, so answering moves ratings only through the customers it keeps.
+
+A touchpoint's asks and answers are its contacts, each costing its `cost`.
 """
 
 from __future__ import annotations
@@ -28,14 +64,24 @@ import numpy as np
 from sim.engine import transitions
 from sim.engine.draws import occurrence
 from sim.engine.journey import Moment
-from sim.engine.touchpoints import disconfirmation
+from sim.engine.touchpoints import disconfirmation, encounter, felt
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
     from sim.engine.moments.smot import Experiences
     from sim.scenario.schema import Umot
 
-__all__ = ["evaluation", "herd", "posting_probability", "shown_mean", "stars", "step"]
+__all__ = [
+    "answerable",
+    "asked_posting_probability",
+    "evaluation",
+    "herd",
+    "obliging",
+    "posting_probability",
+    "shown_mean",
+    "stars",
+    "step",
+]
 
 NEUTRAL = 3.0  # the middle of the 1-5 star scale
 
@@ -75,6 +121,34 @@ def posting_probability(
     return propensity * (moderate + (1.0 - moderate) * extremity)
 
 
+def obliging(evaluation: np.ndarray) -> np.ndarray:
+    """How readily a customer grants a request for a review, by how good it found the
+    experience: from nothing at 1 star to fully at 5, in proportion to the stars (assumed)."""
+    return np.clip((evaluation - 1.0) / 4.0, 0.0, 1.0)
+
+
+def asked_posting_probability(
+    own: np.ndarray,
+    propensity: np.ndarray,
+    evaluation: np.ndarray,
+    solicited: float,
+    asks: np.ndarray,
+) -> np.ndarray:
+    """Chance to post for a customer asked `asks` times: its `own` chance or, failing that,
+    each ask granted with `solicited` times its `propensity` (capped at 1) times how
+    `obliging` its `evaluation` makes it.
+
+    Not asked (or not obliging at all), the own chance to the bit: asking only adds posts.
+    """
+    grant = np.minimum(1.0, solicited * propensity) * obliging(evaluation)
+    return own + (1.0 - own) * (1.0 - (1.0 - grant) ** asks)
+
+
+def answerable(stars: np.ndarray, max_stars: int) -> np.ndarray:
+    """Which reviews a review_response answers: those of at most `max_stars` stars."""
+    return stars <= max_stars
+
+
 def stars(evaluation: np.ndarray) -> np.ndarray:
     """Stars 1-5: the evaluation rounded."""
     return np.clip(np.rint(evaluation), 1, 5).astype(np.int8)
@@ -103,9 +177,51 @@ def _herded_evaluations(
     return herded, p
 
 
+def _asks(model: JourneyModel, who: np.ndarray) -> np.ndarray:
+    """How many review requests each consumer in `who` (distinct, each with an experience this
+    step) receives this step, counting each request's contacts and moving attitudes."""
+    tps, asks = model.touchpoints, np.zeros(who.size, dtype=np.int64)
+    for tp in tps.of_kind("review_request"):
+        met = transitions.audience(model, tp, who)
+        met = met[model.stream(f"reach:{tps.keys[tp]}").below(met, tps.reach[tp])]
+        transitions.contact(model, tp, met)
+        asks[np.searchsorted(who, met)] += 1
+    return asks
+
+
+def _answers(
+    model: JourneyModel, brand: np.ndarray, given: np.ndarray, who: np.ndarray
+) -> np.ndarray:
+    """Which of the reviews posted this step (by `who`, for `brand`, with `given` stars) the
+    brands answer; each answer is a contact and a service-recovery encounter for its author."""
+    pop, s, tps = model.population, model.spec.smot, model.touchpoints
+    answered = np.zeros(who.size, dtype=bool)
+    for tp in tps.of_kind("review_response"):
+        rows = np.flatnonzero(
+            (brand == tps.brand[tp]) & answerable(given, int(tps.max_stars[tp])) & ~answered
+        )
+        rows = rows[model.stream(f"reach:{tps.keys[tp]}").below(who[rows], tps.reach[tp])]
+        authors = transitions.contact(model, tp, who[rows], attitude=False)
+        answered[rows] = True
+        if authors.size == 0:
+            continue
+        noise = model.stream(f"quality:{tps.keys[tp]}").normal(authors)
+        quality = tps.quality[tp] + tps.quality_sd[tp] * noise
+        b, weight = int(tps.brand[tp]), tps.weight[tp]
+        pop.attitude[authors, b] = encounter(
+            pop.attitude[authors, b], quality, weight, s.negativity
+        )
+        signal = felt(
+            quality, pop.expectation[authors], s.neutral, s.performance_weight, s.negativity
+        )
+        pop.satisfaction[authors] += weight * (signal - pop.satisfaction[authors])
+    return answered
+
+
 def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> None:
     """Last step's posters (at UMOT when the step began, `start`) go back to SMOT; customers
-    (at SMOT when the step began) may post about this step's `experiences` (from SMOT).
+    (at SMOT when the step began) may be asked for a review and may post about this step's
+    `experiences` (from SMOT); brands answer some of the complaints posted.
 
     Only those still where they began move, and not those deciding at a renewal this step
     (`JourneyModel.deciding`): a consumer moves at most one edge per step.
@@ -125,11 +241,16 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     counter = e.who[rows] * (len(model.touchpoints) + 2) + occurrence(e.who[rows])
     noise = u.rating_noise * draws.normal(counter)
     herded, p = _herded_evaluations(model, u, e, rows, noise)
+    distinct = np.unique(e.who[rows])
+    asks = _asks(model, distinct)[np.searchsorted(distinct, e.who[rows])]
+    propensity = pop.review_propensity[e.who[rows]]
+    p = asked_posting_probability(p, propensity, herded, u.solicited_posting, asks)
     post = draws.part(0).below(counter, p)
     # One review per consumer and step: the first experience that moved it to post.
     who, first = np.unique(e.who[rows[post]], return_index=True)
     chosen = np.flatnonzero(post)[first]
-    brand = e.brand[rows[chosen]]
-    model.pages.post(model.t, brand, stars(herded[chosen]), who)
+    brand, given = e.brand[rows[chosen]], stars(herded[chosen])
+    answered = _answers(model, brand, given, who)
+    model.pages.post(model.t, brand, given, who, answered, asks[chosen] > 0)
     model.ledger.add_by_brand(model.cols.reviews, brand)
     transitions.move(model, who, Moment.UMOT)

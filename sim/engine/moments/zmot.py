@@ -3,6 +3,13 @@
 A share of them read the newest reviews of every brand they know (Lecinski 2011: 88 % of
 shoppers research before buying). Expectation blends prior attitude with the reviews read;
 the choice is a logit on attitude, review score and price among the brands known.
+
+A complaint the brand has answered (a UMOT `review_response`) counts `zmot.answered_weight` of
+a review: readers who see a response blame the firm less for what went wrong (Li, Cui & Peng
+2018, "Tailoring management response to negative reviews", Computers in Human Behavior 84: the
+effect of a response on purchase intentions runs through a reduced attribution of the negative
+review to the firm) and infer more trust and concern (Sparks, So & Bradley 2016, "Responding to
+negative online reviews", Tourism Management 53).
 """
 
 from __future__ import annotations
@@ -29,11 +36,13 @@ def research(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarr
     reads = model.stream("research").below(idx, pop.research[idx]) & s.zmot.reviews
     n_read = np.minimum.outer(pop.reviews_read[idx] * reads, model.pages.count)
     n_read = np.minimum(n_read, model.pages.depth)
-    means = model.pages.newest_means()
-    review_mean = means[np.arange(means.shape[0])[None, :], n_read]  # [consumer, brand]
+    weights, means = model.pages.newest_read(s.zmot.answered_weight)
+    brands = np.arange(means.shape[0])[None, :]
+    review_mean = means[brands, n_read]  # [consumer, brand]
+    counted = weights[brands, n_read]  # reviews read, answered complaints counting less
     model.ledger.add(model.cols.researched, int(reads.sum()))
-    expectation = blend_expectation(attitude, review_mean, n_read, s.zmot.prior_weight)
-    score = np.where(n_read > 0, review_mean - 3.0, 0.0)
+    expectation = blend_expectation(attitude, review_mean, counted, s.zmot.prior_weight)
+    score = np.where(counted > 0, review_mean - 3.0, 0.0)
     return expectation, score
 
 
