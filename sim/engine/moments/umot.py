@@ -83,6 +83,10 @@ __all__ = [
     "step",
 ]
 
+EXPERIENCES = 256
+"""Experiences of one consumer in one step that get their own review draws (usage, a problem
+and one per SMOT touchpoint come far below it)."""
+
 NEUTRAL = 3.0  # the middle of the 1-5 star scale
 
 
@@ -235,10 +239,10 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     rows = np.flatnonzero(
         (start[e.who] == Moment.SMOT) & (pop.moment[e.who] == Moment.SMOT) & ~model.deciding(e.who)
     )
-    # keyed by consumer and which of its experiences this step, so others' experiences
-    # leave a consumer's draws alone
+    # keyed by consumer and which of its experiences this step (of at most EXPERIENCES), so
+    # others' experiences, and touchpoints added elsewhere, leave a consumer's draws alone
     draws = model.stream("review")
-    counter = e.who[rows] * (len(model.touchpoints) + 2) + occurrence(e.who[rows])
+    counter = e.who[rows] * EXPERIENCES + np.minimum(occurrence(e.who[rows]), EXPERIENCES - 1)
     noise = u.rating_noise * draws.normal(counter)
     herded, p = _herded_evaluations(model, u, e, rows, noise)
     distinct = np.unique(e.who[rows])
