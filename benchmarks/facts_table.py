@@ -313,7 +313,7 @@ def measure_tenure(sizes: Sizes) -> dict[str, str]:
     return {
         FACTS[8].name: f"monthly retention {100 * e0:.1f} → {100 * l0:.1f} % from months 1–3 "
         f"to 10–12 ({(l0 - e0) / se0:.0f} standard errors), "
-        f"{100 * e1:.1f} → {100 * l1:.1f} % without ({(l1 - e1) / se1:.1f})"
+        f"{100 * e1:.1f} → {100 * l1:.1f} % without ({signed((l1 - e1) / se1, 1)})"
     }
 
 
