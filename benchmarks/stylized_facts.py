@@ -35,6 +35,20 @@ def star_shares(scenario: Scenario, seed: int) -> np.ndarray:
     return np.bincount(stars, minlength=6)[1:]
 
 
+def rating_counts(base: Scenario, consumers: int, steps: int, self_selected: bool) -> np.ndarray:
+    """Counts of 1-5 star reviews in the baseline market at `consumers` and `steps`, seed 5,
+    reviews self-selected or posted by everyone."""
+    small = apply_overrides(
+        base,
+        {
+            "population": {"consumers": consumers},
+            "time": {"steps": steps},
+            "umot": {"self_selected": self_selected},
+        },
+    )
+    return star_shares(small, 5)
+
+
 def herding_market(base: Scenario, consumers: int, quality: float) -> Scenario:
     """Everyone a customer of aurora, of middling `quality`, reviewing readily, for one step."""
     return apply_overrides(
@@ -96,13 +110,10 @@ def main() -> None:
     parser.add_argument("--herding-quality", type=float, default=3.4)
     args = parser.parse_args()
     base = load_scenario(BASELINE)
-    small = apply_overrides(
-        base, {"population": {"consumers": args.consumers}, "time": {"steps": args.steps}}
-    )
     print(f"Star shares, baseline market, {args.consumers} consumers, {args.steps} steps, seed 5")
     print(f"{'':<16}{'reviews':>8}" + "".join(f"{k}*".rjust(7) for k in range(1, 6)))
     for label, selected in (("self-selected", True), ("everyone", False)):
-        counts = star_shares(apply_overrides(small, {"umot": {"self_selected": selected}}), 5)
+        counts = rating_counts(base, args.consumers, args.steps, selected)
         shares = "".join(f"{100 * c / counts.sum():6.1f}%" for c in counts)
         print(f"{label:<16}{counts.sum():>8}{shares}")
 

@@ -41,15 +41,22 @@ MEASURES = (
 )
 
 
-def market(base: Scenario, args: argparse.Namespace, request: float, response: float) -> Scenario:
+PERCENT = ("3-4 stars", "1 or 5 stars", "choice share", "conversion")
+
+
+def market(
+    base: Scenario, consumers: int, steps: int, quality: float, request: float, response: float
+) -> Scenario:
+    """The baseline at `consumers` and `steps`, aurora at `quality` asking for reviews with
+    reach `request` and answering 1-2 star ones with reach `response`."""
     return apply_overrides(
         base,
         {
-            "population": {"consumers": args.consumers},
-            "time": {"steps": args.steps},
+            "population": {"consumers": consumers},
+            "time": {"steps": steps},
             "brands": {
                 "aurora": {
-                    "quality": args.quality,
+                    "quality": quality,
                     "touchpoints": {
                         "review_request": {"reach": request},
                         "review_responses": {"reach": response},
@@ -85,6 +92,40 @@ def measure(scenario: Scenario, seed: int) -> tuple[dict[str, float], np.ndarray
     }, stars
 
 
+Run = tuple[dict[str, float], np.ndarray]
+
+
+def touchpoint_runs(
+    base: Scenario,
+    consumers: int,
+    steps: int,
+    quality: float,
+    ask: float,
+    answer: float,
+    seeds: list[int],
+) -> dict[str, list[Run]]:
+    """`measure` of each arm (quiet, ask, answer) on each seed: common random numbers."""
+    arms = {"quiet": (0.0, 0.0), "ask": (ask, 0.0), "answer": (0.0, answer)}
+    return {
+        name: [measure(market(base, consumers, steps, quality, *arm), s) for s in seeds]
+        for name, arm in arms.items()
+    }
+
+
+def arm_means(results: list[Run]) -> dict[str, float]:
+    """Each measure's mean over the seeds of one arm."""
+    return {k: float(np.mean([r[k] for r, _ in results])) for k in MEASURES}
+
+
+def paired_difference(runs: dict[str, list[Run]], name: str, k: str) -> tuple[float, float, float]:
+    """Arm `name`'s difference from quiet in measure `k`, paired by seed: the mean over seeds
+    and its 90 % t interval (nan with one seed), unscaled."""
+    d = np.array([a[k] - q[k] for (a, _), (q, _) in zip(runs[name], runs["quiet"], strict=True)])
+    t = stats.t.ppf(0.95, d.size - 1) if d.size > 1 else float("nan")
+    half = t * d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else float("nan")
+    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--consumers", type=int, default=5000)
@@ -95,11 +136,10 @@ def main() -> None:
     parser.add_argument("--answer", type=float, default=1.0)
     args = parser.parse_args()
     base = load_scenario(BASELINE)
-    arms = {"quiet": (0.0, 0.0), "ask": (args.ask, 0.0), "answer": (0.0, args.answer)}
     seeds = list(range(1, args.seeds + 1))
-    runs = {
-        name: [measure(market(base, args, *arm), s) for s in seeds] for name, arm in arms.items()
-    }
+    runs = touchpoint_runs(
+        base, args.consumers, args.steps, args.quality, args.ask, args.answer, seeds
+    )
 
     print(
         f"aurora (quality {args.quality}), {args.consumers} consumers, {args.steps} steps, "
@@ -112,26 +152,22 @@ def main() -> None:
     )
     for name, results in runs.items():
         stars = np.sum([s for _, s in results], axis=0)
-        mean = {k: np.mean([r[k] for r, _ in results]) for k in MEASURES}
+        mean = arm_means(results)
         shares = "".join(f"{100 * c / stars.sum():6.1f}%" for c in stars)
         print(
             f"{name:<8}{mean['reviews']:>9.0f}{shares}{100 * mean['choice share']:>8.1f}%"
             f"{mean['acquisitions']:>8.0f}{100 * mean['conversion']:>7.1f}%"
             f"{mean['customers']:>8.0f}{mean['rating']:>8.2f}"
         )
-    t = stats.t.ppf(0.95, len(seeds) - 1) if len(seeds) > 1 else float("nan")
     print("\npaired difference from quiet: mean over seeds (90 % t interval)")
     for name in ("ask", "answer"):
         for k in MEASURES:
-            d = np.array(
-                [a[k] - q[k] for (a, _), (q, _) in zip(runs[name], runs["quiet"], strict=True)]
-            )
-            scale = 100 if k in ("3-4 stars", "1 or 5 stars", "choice share", "conversion") else 1
-            half = t * d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else float("nan")
+            mean, lo, hi = paired_difference(runs, name, k)
+            scale = 100 if k in PERCENT else 1
             unit = " pt" if scale == 100 else ""
             print(
-                f"  {name:<7}{k:<14}{scale * d.mean():+9.2f}{unit}"
-                f"  ({scale * (d.mean() - half):+.2f} to {scale * (d.mean() + half):+.2f})"
+                f"  {name:<7}{k:<14}{scale * mean:+9.2f}{unit}"
+                f"  ({scale * lo:+.2f} to {scale * hi:+.2f})"
             )
 
 

@@ -42,19 +42,11 @@ def measure(scenario, seed: int) -> tuple[pl.DataFrame, tuple[float, float]]:
     return quarters.with_columns(seed=pl.lit(seed)), fit
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=10, help="replications (seeds 1..N)")
-    parser.add_argument("--scenario", type=Path, default=LAUNCH)
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="e.g. wom.rate=0.02"
-    )
-    args = parser.parse_args()
-    overrides = {k: ast.literal_eval(v) for k, v in (item.split("=", 1) for item in args.set)}
-    scenario = apply_overrides(load_scenario(args.scenario), key_path_overrides(overrides))
-
+def launch(scenario, seeds: int) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """Seeds 1..`seeds` of `scenario`: needs per quarter (medians over seeds, with word of
+    mouth's share and its 90 % range), and each seed's Bass p and q per year."""
     quarters, fits = [], []
-    for seed in range(1, args.seeds + 1):
+    for seed in range(1, seeds + 1):
         q, fit = measure(scenario, seed)
         quarters.append(q)
         fits.append(fit)
@@ -70,14 +62,35 @@ def main() -> None:
         .sort("period")
         .rename({"period": "quarter"})
     )
+    p, q = (np.array(x) for x in zip(*fits, strict=True))
+    return table, p, q
+
+
+def overtaking_quarter(table: pl.DataFrame) -> int | None:
+    """The first quarter in which word of mouth's median share of outside needs passes half."""
+    over = table.filter(pl.col("wom_share") > 0.5)["quarter"]
+    return int(over[0]) if len(over) else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=10, help="replications (seeds 1..N)")
+    parser.add_argument("--scenario", type=Path, default=LAUNCH)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="e.g. wom.rate=0.02"
+    )
+    args = parser.parse_args()
+    overrides = {k: ast.literal_eval(v) for k, v in (item.split("=", 1) for item in args.set)}
+    scenario = apply_overrides(load_scenario(args.scenario), key_path_overrides(overrides))
+
+    table, p, q = launch(scenario, args.seeds)
     n = scenario.population.consumers
     print(f"{scenario.name}: {n} consumers, {scenario.time.steps} steps, {args.seeds} seeds")
     print("needs per quarter (medians over seeds); wom_share = wom / (wom + campaign)")
     with pl.Config(tbl_rows=-1, float_precision=3, tbl_hide_dataframe_shape=True):
         print(table)
-    over = table.filter(pl.col("wom_share") > 0.5)["quarter"]
-    print("word of mouth overtakes campaigns (median) in quarter:", over[0] if len(over) else "-")
-    p, q = (np.array(x) for x in zip(*fits, strict=True))
+    over = overtaking_quarter(table)
+    print("word of mouth overtakes campaigns (median) in quarter:", "-" if over is None else over)
     print(f"Bass fit of cumulative first purchases, m = {n} (everyone):")
     for name, x in (("p per year", p), ("q per year", q)):
         lo, mid, hi = np.quantile(x, [0.05, 0.5, 0.95])

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.facts.verification import collisions_market, moves_miscounted
 from sim import JourneyModel
 from sim.engine.journey import EDGE_INDEX, EDGES, Moment
 from sim.scenario import validate_scenario
@@ -146,40 +147,13 @@ def test_every_step_keeps_the_invariants(spec: dict, seed: int) -> None:
     assert model.ledger.values[:, model.cols.adoptions].sum() <= n
 
 
-def one_move_each(model: JourneyModel, steps: int) -> None:
-    """Run `steps` steps, asserting that the flows the ledger counts are each consumer's one
-    start-to-end edge (renewal events included)."""
-    pop = model.population
-    for _ in range(steps):
-        before = pop.moment.copy()
-        model.run_for(1)
-        moved = before != pop.moment
-        edge = [
-            EDGE_INDEX[(Moment(a), Moment(b))]
-            for a, b in zip(before[moved], pop.moment[moved], strict=True)
-        ]
-        flows = model.ledger.values[model.t - 1][model.cols.flow]
-        assert (flows == np.bincount(edge, minlength=len(EDGES))).all(), model.t
-
-
 @pytest.mark.parametrize("mode", ["subscription", "repurchase"])
 def test_reviews_and_renewals_falling_together_still_move_one_edge(mode: str) -> None:
     """Customers who review every other step and decide every other step collide often: a
     poster must not churn in the same step, a returning poster must not post again."""
-    spec = {
-        "name": "collisions",
-        "time": {"steps": 30},
-        "population": {
-            "consumers": 400,
-            "segments": {"all": {"share": 1.0, "review_propensity": 1.0, "tolerance": -1.0}},
-        },
-        "brands": {"b0": {"quality": 3.0, "quality_sd": 1.5, "share": 0.8}},
-        "smot": {"usage_rate": 1.0},
-        "umot": {"self_selected": False},
-        "retention": {"mode": mode, "period": 2, "reenter": 1.0},
-    }
-    model = JourneyModel(validate_scenario(spec), rng=7)
-    one_move_each(model, 30)
+    model = JourneyModel(collisions_market(mode, consumers=400, steps=30), rng=7)
+    # every flow the ledger counts is one consumer's one start-to-end edge (renewals included)
+    assert moves_miscounted(model, 30) == []
     flows = (
         model.metrics()
         .filter(pl.col("metric") == "flow")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 
-from sim import load_scenario, run
+from benchmarks.facts.verification import tenure_retention
+from sim import run
 from sim.scenario import apply_overrides
 
 
@@ -54,36 +54,9 @@ def test_reviews_by_everyone_are_unimodal(baseline) -> None:
     assert (rising > noise[:peak]).all() and (falling > noise[peak:]).all(), counts
 
 
-def period_on_period(cohorts: pl.DataFrame) -> pl.DataFrame:
-    """Pooled retention from period k-1 to k over the cohorts observed at k."""
-    now = cohorts.select("brand", "cohort", "period", "active")
-    before = cohorts.select("brand", "cohort", period=pl.col("period") + 1, before=pl.col("active"))
-    return (
-        now.join(before, on=["brand", "cohort", "period"])
-        .group_by("period")
-        .agg(kept=pl.col("active").sum(), before=pl.col("before").sum())
-        .with_columns(rate=pl.col("kept") / pl.col("before"))
-        .sort("period")
-    )
-
-
-def early_late(rates: pl.DataFrame) -> tuple[float, float, float]:
-    """Retention over periods 1-3 and 10-12, and the standard error of their difference."""
-
-    def pooled(lo: int, hi: int) -> tuple[float, int]:
-        part = rates.filter(pl.col("period").is_between(lo, hi))
-        return part["kept"].sum() / part["before"].sum(), part["before"].sum()
-
-    (early, n_early), (late, n_late) = pooled(1, 3), pooled(10, 12)
-    se = np.sqrt(early * (1 - early) / n_early + late * (1 - late) / n_late)
-    return early, late, se
-
-
-def test_retention_rises_with_tenure_only_through_heterogeneity(scenarios_dir) -> None:
-    base = load_scenario(scenarios_dir / "verification" / "tenure.toml")
-    mixed = early_late(period_on_period(run(base, reps=1, seed=7).cohorts))
-    alike = apply_overrides(base, {"population": {"segments": {"everyone": {"tolerance": 0.0}}}})
-    same = early_late(period_on_period(run(alike, reps=1, seed=7).cohorts))
+def test_retention_rises_with_tenure_only_through_heterogeneity() -> None:
+    # tenure.toml as it is, and with every consumer's tolerance 0 (same seed)
+    mixed, same = tenure_retention(seed=7)
 
     early, late, se = mixed
     assert late - early > 10 * se  # the ruse of heterogeneity
