@@ -164,9 +164,11 @@ def period_name(s: Scenario) -> str:
 
 
 def kpi_title(kpi: str, s: Scenario) -> str:
-    """A KPI's heading, with retention's period named for the scenario (e.g. 12-month)."""
+    """A KPI's heading, with retention's period named for the scenario (e.g. 12-month); a
+    period without a name of its own (10 days, say) keeps the generic '12-period'."""
     if kpi == "retention_12":
-        return f"{RETENTION_PERIOD}-{period_name(s)} retention"
+        name = period_name(s)
+        return f"{RETENTION_PERIOD}-{name} retention" if " " not in name else KPIS[kpi].title
     return kpi_info(kpi).title
 
 

@@ -47,6 +47,11 @@ def test_the_terminal_column_is_the_title_in_two_lines(baseline) -> None:
         assert column.replace("\n", " ") == kpi_title(kpi, baseline)
         assert column.count("\n") <= 1
     assert kpi_column("retention_12", baseline) == "12-month\nretention"
+    odd = baseline.model_copy(
+        update={"retention": baseline.retention.model_copy(update={"period": 10})}
+    )
+    assert kpi_title("retention_12", odd) == "12-period retention"
+    assert "seen 12 10-day periods later" in kpi_definition("retention_12", odd)
 
 
 def test_the_glossary_lists_each_kpi_once_in_order(baseline) -> None:
