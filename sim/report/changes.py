@@ -60,7 +60,7 @@ def changes(base: Scenario, new: Scenario) -> list[Change]:
     )
 
 
-def show_value(value: Any, width: int = 60) -> str:
+def show_value(value: Any, width: int = 80) -> str:
     """A setting's value as TOML writes it (`4.4`, `"weekly"`, `true`, `{ a = 2, b = 5 }`),
     cut to `width` characters; `ABSENT` for None."""
     text = ABSENT if value is None else _toml(value)

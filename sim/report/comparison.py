@@ -20,9 +20,10 @@ from sim.running.kpis import touchpoint_spend
 
 __all__ = ["MIN_EXTRA_SPEND", "can_pair", "differences", "return_on_spend", "spending"]
 
-MIN_EXTRA_SPEND = 0.01
+MIN_EXTRA_SPEND = 0.05
 """Extra spending below this share of the baseline's counts as none: a quality change that
-brings a few more support calls has no meaningful return on spend (its margin says it all)."""
+brings a few more onboarding contacts has no meaningful return on spend (its margin says it
+all); a campaign worth weighing moves the spending more than that."""
 
 
 def can_pair(base: RunResult, other: RunResult) -> bool:

@@ -122,8 +122,8 @@ DERIVED: dict[str, Kpi] = {
         definition="A scenario's margin gained per unit of extra touchpoint spending against "
         "the baseline: (its margin - the baseline's) / (its spending - the baseline's). Above "
         "0 the extra spending pays for itself and more; below 0 it loses money. Not defined "
-        "when the scenario spends no more than the baseline (then its margin difference says "
-        "it all).",
+        "when the scenario spends less than 5 % more than the baseline (then its margin "
+        "difference says it all).",
     ),
 }
 """Figures a comparison adds to `KPIS`: spending, and the return on the extra spending."""

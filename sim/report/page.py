@@ -28,7 +28,13 @@ from sim.report.charts import (
 )
 from sim.report.charts.bands import series
 from sim.report.charts.theme import scenario_style
-from sim.report.comparison import can_pair, differences, return_on_spend, spending
+from sim.report.comparison import (
+    MIN_EXTRA_SPEND,
+    can_pair,
+    differences,
+    return_on_spend,
+    spending,
+)
 from sim.report.kpis import (
     KPIS,
     REPORT_KPIS,
@@ -464,8 +470,11 @@ def _return_delta(run: Run, position: int, row: dict, margin: dict | None) -> De
     margin_text = f"margin {format_diff('margin', row['extra_margin'])}"
     if row["mean"] is None:
         extra = row["extra_spend"]
+        least = MIN_EXTRA_SPEND * abs(row["base_spend"] or 0.0)
         spent = (
-            "no extra spending" if extra >= 0 else f"spends {format_value('spend', -extra)} less"
+            f"spends {format_value('spend', -extra)} less"
+            if extra < -least
+            else "no extra spending"
         )
         judged = "" if margin is None else verdict("margin", margin["lower"], margin["upper"])
         return Delta(_label(run.name), spent, margin_text, color, judged)
