@@ -449,18 +449,21 @@ def experiment_command(
     outcome = _run_many(
         e.name, p.runs, p.done, p.parts, target, lambda on: run_experiment(p, executor, on)
     )
-    _indices_table(outcome.indices)
+    _indices_table(outcome.indices, e.scenario)
     _say(f"Results in {outcome.out} ({outcome.wall_time:.1f} s)", out)
     if not no_report:
         _report_of(outcome.out)
 
 
-def _indices_table(indices: pl.DataFrame | None) -> None:
-    """The headline index of every factor on every KPI (Sobol ST, Morris mu*, LHS Spearman)."""
+def _indices_table(indices: pl.DataFrame | None, s: Scenario) -> None:
+    """The headline index of every factor on every KPI (Sobol ST, Morris mu*, LHS Spearman),
+    each KPI under its title from the glossary, as in the report."""
     if indices is None or indices.is_empty():
         return
     import polars as pl
     from rich.table import Table
+
+    from sim.report.kpis import GLOSSARY, SAME_AS, kpi_column
 
     headline = {"ST": "total-order Sobol index", "mu_star": "Morris mu*", "spearman": "Spearman"}
     measure = next(m for m in headline if m in set(indices["measure"]))
@@ -469,7 +472,8 @@ def _indices_table(indices: pl.DataFrame | None) -> None:
     table = Table(title=f"{headline[measure]} (± 95 % bootstrap half-width)")
     table.add_column("factor", overflow="fold")
     for kpi in kpis:
-        table.add_column(kpi, justify="right", no_wrap=True)
+        known = SAME_AS.get(kpi, kpi) in GLOSSARY
+        table.add_column(kpi_column(kpi, s) if known else kpi, justify="right", no_wrap=True)
     for factor in dict.fromkeys(rows["factor"]):
         cells = []
         for kpi in kpis:
