@@ -188,9 +188,9 @@ def run_command(
         _report_of(written)
 
 
-def _report(folders: list[Path], out_dir: Path | None) -> None:
+def _report(folders: list[Path], out_dir: Path | None, kpi: str | None = None) -> None:
     """Write the report of run folders, or of one experiment or moments folder, and say where
-    it is."""
+    it is; `kpi` leads a comparison's tiles and sentences, or ranks a moments analysis."""
     import time
 
     from sim.report.experiment import (
@@ -209,9 +209,10 @@ def _report(folders: list[Path], out_dir: Path | None) -> None:
             if len(folders) == 1 and is_experiment_folder(folders[0]):
                 page = write_experiment_report(folders[0], out_dir)
             elif len(folders) == 1 and is_moments_folder(folders[0]):
-                page = write_moments_report(folders[0], out=out_dir)
+                moments_kpi = "customers_end" if kpi == "customers" else kpi
+                page = write_moments_report(folders[0], kpi=moments_kpi, out=out_dir)
             else:
-                page = write_report(folders, out_dir)
+                page = write_report(folders, out_dir, kpi=kpi)
     except (RunFolderError, ExperimentFolderError, MomentsFolderError) as exc:
         raise Refused(str(exc)) from None
     _say(f"Report in {page} ({time.perf_counter() - started:.1f} s)", out)
@@ -226,6 +227,26 @@ def _report_of(results: Path) -> None:
             f"interrupted: the results are in {results}, without a report; `journey report "
             f"{results}` writes it"
         ) from None
+
+
+# The KPI names `sim.report.kpis.REPORT_KPIS` fixes (a test holds them equal), written out so
+# that `journey --help` does not load polars.
+ReportKpi = StrEnum(
+    "ReportKpi",
+    [
+        (k, k)
+        for k in (
+            "retention_12",
+            "customers_end",
+            "customers",
+            "revenue",
+            "margin",
+            "rating",
+            "acquisition_cost",
+        )
+    ],
+)
+"""The `--kpi` choices of `journey report`."""
 
 
 @app.command("report")
@@ -245,6 +266,14 @@ def report_command(
             "compare-<runs> inside the first).",
         ),
     ] = None,
+    kpi: Annotated[
+        ReportKpi | None,
+        typer.Option(
+            "--kpi",
+            help="KPI the tiles and each scenario's sentence lead with (default: margin); for "
+            "a moments folder, the KPI it is ranked on.",
+        ),
+    ] = None,
 ) -> None:
     """Write the executive report (offline HTML) and every chart as PNG and SVG; given an
     experiment folder, its experiment report."""
@@ -252,7 +281,7 @@ def report_command(
         raise Refused("run folders: the same folder is given twice")
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise Refused(f"--out: {out_dir} exists and is not a folder")
-    _report(run_dirs, out_dir)
+    _report(run_dirs, out_dir, None if kpi is None else kpi.value)
 
 
 @app.command("calibrate")
@@ -420,18 +449,21 @@ def experiment_command(
     outcome = _run_many(
         e.name, p.runs, p.done, p.parts, target, lambda on: run_experiment(p, executor, on)
     )
-    _indices_table(outcome.indices)
+    _indices_table(outcome.indices, e.scenario)
     _say(f"Results in {outcome.out} ({outcome.wall_time:.1f} s)", out)
     if not no_report:
         _report_of(outcome.out)
 
 
-def _indices_table(indices: pl.DataFrame | None) -> None:
-    """The headline index of every factor on every KPI (Sobol ST, Morris mu*, LHS Spearman)."""
+def _indices_table(indices: pl.DataFrame | None, s: Scenario) -> None:
+    """The headline index of every factor on every KPI (Sobol ST, Morris mu*, LHS Spearman),
+    each KPI under its title from the glossary, as in the report."""
     if indices is None or indices.is_empty():
         return
     import polars as pl
     from rich.table import Table
+
+    from sim.report.kpis import GLOSSARY, SAME_AS, kpi_column
 
     headline = {"ST": "total-order Sobol index", "mu_star": "Morris mu*", "spearman": "Spearman"}
     measure = next(m for m in headline if m in set(indices["measure"]))
@@ -440,7 +472,8 @@ def _indices_table(indices: pl.DataFrame | None) -> None:
     table = Table(title=f"{headline[measure]} (± 95 % bootstrap half-width)")
     table.add_column("factor", overflow="fold")
     for kpi in kpis:
-        table.add_column(kpi, justify="right", no_wrap=True)
+        known = SAME_AS.get(kpi, kpi) in GLOSSARY
+        table.add_column(kpi_column(kpi, s) if known else kpi, justify="right", no_wrap=True)
     for factor in dict.fromkeys(rows["factor"]):
         cells = []
         for kpi in kpis:

@@ -243,6 +243,29 @@ def test_report_of_two_runs_goes_inside_the_baseline(
     assert len(list((out / "charts").glob("*.svg"))) == 18
 
 
+def test_report_kpi_leads_the_comparison_and_a_name_not_a_kpi_is_refused(
+    tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(tiny_run, other)
+    out = tmp_path / "by-revenue"
+    assert main(["report", str(tiny_run), str(other), "--kpi", "revenue", "--out", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"<div class='tile'><h3>Revenue over the run</h3>", page)
+    assert "aurora&#39;s revenue over the run" in page
+    capsys.readouterr()
+    assert main(["report", str(tiny_run), "--kpi", "happiness"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--kpi" in line
+
+
+def test_the_report_kpi_choices_are_the_reports_kpis() -> None:
+    from sim.cli import ReportKpi
+    from sim.report.kpis import REPORT_KPIS
+
+    assert tuple(k.value for k in ReportKpi) == REPORT_KPIS
+
+
 @pytest.mark.slow
 def test_real_process_refuses_bad_file_with_one_line(
     whatif: Callable[..., Path], tmp_path: Path
@@ -486,10 +509,20 @@ def test_moments_ranks_touchpoints_writes_effects_and_a_report(
     assert {"moment:zmot", "moment:umot", "ad", "helpdesk"} <= set(effects["target"])
     page = (target / "report.html").read_text(encoding="utf-8")
     assert "Moments of truth: a" in page and "tornado_touchpoints" in page
+    assert "<dt>Customers at the end</dt>" in page and "<dt>Touchpoint spending</dt>" in page
     assert sorted(p.suffix for p in (target / "charts").iterdir()).count(".png") >= 3
     # `journey report` knows a moments folder
     assert main(["report", str(target), "--out", str(tmp_path / "again")]) == 0
     assert "tornado_moments" in (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
+    # ranked on another KPI the analysis measured; one it did not is refused in one line
+    assert main(["report", str(target), "--kpi", "margin", "--out", str(tmp_path / "m2")]) == 0
+    again = (tmp_path / "m2" / "report.html").read_text(encoding="utf-8")
+    assert "Margin over the run: touchpoints" in again
+    effects.filter(pl.col("kpi") != "rating").write_parquet(target / "effects.parquet")
+    capsys.readouterr()
+    assert main(["report", str(target), "--kpi", "rating", "--out", str(tmp_path / "m3")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "no effects on rating" in line and not (tmp_path / "m3").exists()
     (target / "effects.parquet").write_bytes(b"not parquet")
     capsys.readouterr()
     assert main(["report", str(target), "--out", str(tmp_path / "broken")]) == 2

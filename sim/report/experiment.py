@@ -24,6 +24,7 @@ from sim.report.charts.sensitivity import factor_chart, indices_chart
 from sim.report.kpis import (
     RETENTION_PERIOD,
     format_value,
+    glossary,
     kpi_info,
     kpi_title,
     retention_observed,
@@ -34,6 +35,7 @@ from sim.report.skeleton import (
     Section,
     Source,
     Table,
+    Term,
     Tile,
     figures_of,
     render_page,
@@ -534,6 +536,7 @@ def build_experiment_page(exp: ExperimentFolder, parts: Sequence[Section]) -> st
         ],
         summary_heading="Summary",
         sources_heading="Experiment, scenario and manifest",
+        glossary=[Term(name, text) for name, text in glossary(exp.kpis, s)],
     )
 
 

@@ -15,8 +15,16 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.report.charts.moments import spend_chart, tornado_chart
-from sim.report.kpis import format_diff, kpi_info, kpi_title
-from sim.report.skeleton import Figure, Section, Source, figures_of, render_page, write_page
+from sim.report.kpis import format_diff, glossary, kpi_info, kpi_title
+from sim.report.skeleton import (
+    Figure,
+    Section,
+    Source,
+    Term,
+    figures_of,
+    render_page,
+    write_page,
+)
 from sim.report.skeleton import Table as PageTable
 from sim.report.text import markup_safe
 from sim.scenario import Scenario, load_scenario
@@ -331,6 +339,11 @@ def write_report(folder: Path, kpi: str | None = None, out: Path | None = None) 
     measured); return the page's path."""
     a = read_analysis(folder)
     measured = list(dict.fromkeys(a.effects["kpi"]))
+    if kpi is not None and kpi not in measured:
+        raise MomentsFolderError(
+            f"{folder}: no effects on {kpi} in this analysis (it has "
+            f"{', '.join(measured) or 'none'})"
+        )
     kpi = kpi or next((k for k in (a.manifest.get("kpi"), *measured) if k in measured), None)
     if kpi is None:
         raise ValueError(f"{folder}: effects.parquet holds no effects")
@@ -349,5 +362,8 @@ def write_report(folder: Path, kpi: str | None = None, out: Path | None = None) 
         sentences=[headline(a.effects, s, a.brand, k) for k in dict.fromkeys((kpi, "margin"))],
         sections=sections,
         sources=[Source(folder.name, str(folder))],
+        glossary=[
+            Term(name, text) for name, text in glossary([kpi, "margin", "revenue", "spend"], s)
+        ],
     )
     return write_page(out or folder, html, figures_of(sections))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from sim.report.changes import changes, show_value
 from sim.report.charts import (
     compare,
     funnel,
@@ -26,17 +27,28 @@ from sim.report.charts import (
     satisfaction,
 )
 from sim.report.charts.bands import series
-from sim.report.charts.theme import SCENARIO_COLORS
-from sim.report.comparison import can_pair, differences
+from sim.report.charts.theme import scenario_style
+from sim.report.comparison import (
+    MIN_EXTRA_SPEND,
+    can_pair,
+    differences,
+    return_on_spend,
+    spending,
+)
 from sim.report.kpis import (
     KPIS,
+    REPORT_KPIS,
     RETENTION_PERIOD,
+    SAME_AS,
+    better_way,
     format_diff,
     format_value,
+    glossary,
     kpi_title,
     kpis,
     period_name,
     retention_observed,
+    verdict,
 )
 from sim.report.skeleton import (
     Delta,
@@ -44,18 +56,40 @@ from sim.report.skeleton import (
     Listing,
     Section,
     Source,
+    Table,
+    Term,
     Tile,
     figures_of,
     render_page,
     write_page,
 )
+from sim.report.verdict import Effect, scenario_sentence
 from sim.running import RunResult
 from sim.running.aggregation import bands
 from sim.running.retention import pooled_retention
 from sim.scenario import Scenario
 from sim.store import read_run
 
-__all__ = ["Figure", "Run", "Section", "figures", "report_dir", "write_report"]
+__all__ = [
+    "CHANGES_SHOWN",
+    "LEAD",
+    "Figure",
+    "Run",
+    "Section",
+    "all_returns",
+    "changes_table",
+    "figures",
+    "lead_kpi",
+    "report_dir",
+    "title",
+    "write_report",
+]
+
+LEAD = "margin"
+"""The KPI a comparison's sentences and tiles lead with, unless the reader names another."""
+
+CHANGES_SHOWN = 25
+"""At most this many changed settings are listed per scenario (the files are at the foot)."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +105,9 @@ def _label(name: str) -> str:
     return name.replace("_", " ").replace("-", " ").capitalize()
 
 
-def load_runs(paths: Sequence[Path]) -> list[Run]:
+def load_runs(paths: Sequence[Path | str]) -> list[Run]:
     """Read run folders; a scenario name used twice gets its folder name added."""
+    paths = [Path(p) for p in paths]
     results = [read_run(p) for p in paths]
     names = [r.scenario.name for r in results]
     return [
@@ -209,8 +244,10 @@ def comparison_figures(runs: Sequence[Run], diffs: pl.DataFrame) -> list[Figure]
         Figure(
             "compare_kpis",
             "Difference from the baseline",
-            "A dot right of the grey line means the scenario raises the KPI; when the whisker "
-            "crosses the line, the difference is within the noise of the simulation.",
+            "A dot right of the grey line means the scenario raises the KPI. The shaded side "
+            "of each row is the better one: right for most KPIs, left for acquisition cost, "
+            "where higher is worse. When the whisker crosses the line, the difference is within "
+            "the noise of the simulation.",
             compare.difference_chart(diffs, names),
         ),
         Figure(
@@ -285,12 +322,14 @@ def all_differences(runs: Sequence[Run]) -> pl.DataFrame:
 
 
 def chart_differences(diffs: pl.DataFrame, s: Scenario) -> pl.DataFrame:
-    """Differences in display units with the KPI title and unit as the row label."""
+    """Differences in display units with the KPI title and unit as the row label, and which
+    way is better (`better`: +1 higher, -1 lower)."""
     labels = {
         k: kpi_title(k, s) + (f" ({v.unit.strip()})" if v.unit else "") for k, v in KPIS.items()
     }
     scale = {k: v.scale for k, v in KPIS.items()}
     order = {k: i for i, k in enumerate(KPIS)}
+    better = {k: better_way(k) for k in KPIS}
     return (
         diffs.with_columns(
             *(
@@ -298,6 +337,7 @@ def chart_differences(diffs: pl.DataFrame, s: Scenario) -> pl.DataFrame:
                 for c in ("mean", "lower", "upper")
             ),
             order=pl.col("kpi").replace_strict(order, return_dtype=pl.Int32),
+            better=pl.col("kpi").replace_strict(better, return_dtype=pl.Int8),
         )
         .sort("order", "scenario", "brand")
         .with_columns(kpi=pl.col("kpi").replace_strict(labels, return_dtype=pl.String))
@@ -305,62 +345,201 @@ def chart_differences(diffs: pl.DataFrame, s: Scenario) -> pl.DataFrame:
     )
 
 
-def sentence(name: str, diffs: pl.DataFrame, s: Scenario) -> str:
-    """One plain sentence on a scenario: its clearest effect on the focal brand's KPIs."""
+def effects_of(
+    name: str, diffs: pl.DataFrame, s: Scenario, base: pl.DataFrame | None = None
+) -> list[Effect]:
+    """A scenario's differences on the focal brand's KPIs as `Effect`s, each with the
+    baseline's mean (`base`: kpi, mean, as `summary_frame` gives) to size it against."""
+    means = {} if base is None else {r["kpi"]: r["mean"] for r in base.iter_rows(named=True)}
     mine = diffs.filter(
         (pl.col("scenario") == name) & (pl.col("brand") == s.focal) & pl.col("mean").is_not_null()
     )
-    clear = mine.filter((pl.col("lower") > 0) | (pl.col("upper") < 0)).with_columns(
-        score=pl.col("mean").abs() / ((pl.col("upper") - pl.col("lower")) / 2 + 1e-12)
-    )
-    who = _label(name)
-    if clear.height == 0:
-        return (
-            f"{who} changes none of {s.focal}'s KPIs beyond the noise of the simulation: "
-            "every difference's 90 % interval includes zero."
+    return [
+        Effect(r["kpi"], r["mean"], r["lower"], r["upper"], means.get(r["kpi"]))
+        for r in mine.iter_rows(named=True)
+    ]
+
+
+def sentence(
+    name: str,
+    diffs: pl.DataFrame,
+    s: Scenario,
+    lead: str = LEAD,
+    base: pl.DataFrame | None = None,
+) -> str:
+    """One plain sentence on a scenario: its effect on the focal brand's `lead` KPI, then its
+    largest other effects relative to the baseline (`base`, see `effects_of`), each with its
+    interval and whether it is better, worse or within the noise (`sim.report.verdict`)."""
+    return scenario_sentence(_label(name), s.focal, effects_of(name, diffs, s, base), s, lead)
+
+
+def lead_kpi(kpi: str | None) -> str:
+    """The KPI to lead with, as `KPIS` names it (`customers_end` is `customers`); refuses a
+    name that is not one of `REPORT_KPIS` with one line."""
+    if kpi is None:
+        return LEAD
+    if kpi not in REPORT_KPIS:
+        raise ValueError(f"{kpi!r} is not a KPI to lead with (one of {', '.join(REPORT_KPIS)})")
+    return SAME_AS.get(kpi, kpi)
+
+
+def all_returns(runs: Sequence[Run]) -> pl.DataFrame:
+    """Every scenario's return on spend against the baseline, per brand (`return_on_spend`):
+    scenario, brand, base_spend, extra_spend, extra_margin, mean, lower, upper."""
+    base = runs[0].result
+
+    def money(r: RunResult) -> pl.DataFrame:
+        return pl.concat(
+            [kpis(r).filter(pl.col("kpi") == "margin"), spending(r)], how="vertical_relaxed"
         )
-    best = clear.sort("score", "kpi", descending=[True, False]).row(0, named=True)
-    kpi, up = best["kpi"], best["mean"] > 0
-    low, high = (best["lower"], best["upper"]) if up else (-best["upper"], -best["lower"])
-    k = KPIS[kpi]
-    fmt, scale, unit = k.fmt, k.scale, k.unit
-    return (
-        f"{who} {'raises' if up else 'lowers'} {s.focal}'s {kpi_title(kpi, s).lower()} by "
-        f"{fmt.format(abs(best['mean']) * scale)}{unit} (90 % interval "
-        f"{fmt.format(low * scale)} to {fmt.format(high * scale)})."
+
+    frames = [
+        return_on_spend(money(base), money(r.result), paired=can_pair(base, r.result)).select(
+            pl.lit(r.name).alias("scenario"), pl.all()
+        )
+        for r in runs[1:]
+    ]
+    return pl.concat(frames)
+
+
+def _base_column(base: Run) -> str:
+    """The baseline's column in a changes table: 'Baseline', or 'Baseline: <its name>'."""
+    name = _label(base.name)
+    return name if name.lower() == "baseline" else f"Baseline: {name}"
+
+
+def changes_table(base: Run, run: Run, position: int) -> Table:
+    """The settings a scenario changed from the baseline (key path, base value, new value),
+    diffed on the resolved scenarios; the runs' seed and replications too when they differ."""
+    rows = [
+        [c.path, show_value(c.base), show_value(c.new)]
+        for c in changes(base.result.scenario, run.result.scenario)
+    ]
+    for what in ("seed", "replications"):
+        a, b = getattr(base.result, what), getattr(run.result, what)
+        if a != b:
+            rows.append([f"({what} of the run)", str(a), str(b)])
+    if not rows:
+        note = "No setting differs from the baseline."
+    elif len(rows) > CHANGES_SHOWN:
+        note = (
+            f"{len(rows)} settings differ; the first {CHANGES_SHOWN} are shown, every one is in "
+            "the scenario files at the foot of the page."
+        )
+        rows = rows[:CHANGES_SHOWN]
+    else:
+        note = "1 setting differs" if len(rows) == 1 else f"{len(rows)} settings differ"
+        note += " from the baseline."
+    return Table(
+        _label(run.name),
+        ["Setting (key path)", _base_column(base), _label(run.name)],
+        rows,
+        note=note,
+        color=scenario_style(position).color,
     )
 
 
 # --- the page -------------------------------------------------------------------------------
 
 
-def _tiles(runs: Sequence[Run], diffs: pl.DataFrame | None) -> list[Tile]:
-    """One tile per KPI of the focal brand; for a comparison, each scenario's difference."""
+def _tile_order(lead: str, comparison: bool) -> list[str]:
+    """The tiles' KPIs: the lead KPI first, then (comparing) the return on spend, then the
+    others in the order of `KPIS`."""
+    rest = [k for k in KPIS if k != lead]
+    return [lead, *(["return_on_spend"] if comparison else []), *rest]
+
+
+def _delta(run: Run, position: int, kpi: str, row: dict | None) -> Delta:
+    """A scenario's difference on one KPI, marked better, worse or within the noise."""
+    mean, lower, upper = (
+        (None, None, None) if row is None else (row["mean"], row["lower"], row["upper"])
+    )
+    return Delta(
+        _label(run.name),
+        format_diff(kpi, mean),
+        f"90 %: {format_diff(kpi, lower, unit=False)} to {format_diff(kpi, upper, unit=False)}",
+        scenario_style(position).color,
+        verdict(kpi, lower, upper) if row is not None else "",
+    )
+
+
+def _return_delta(run: Run, position: int, row: dict, margin: dict | None) -> Delta:
+    """A scenario's return on spend: margin per unit of extra spending, or, spending no more
+    than the baseline, what it spends less and its margin difference."""
+    color = scenario_style(position).color
+    margin_text = f"margin {format_diff('margin', row['extra_margin'])}"
+    if row["mean"] is None:
+        extra = row["extra_spend"]
+        least = MIN_EXTRA_SPEND * abs(row["base_spend"] or 0.0)
+        spent = (
+            f"spends {format_value('spend', -extra)} less"
+            if extra < -least
+            else "no extra spending"
+        )
+        judged = "" if margin is None else verdict("margin", margin["lower"], margin["upper"])
+        return Delta(_label(run.name), spent, margin_text, color, judged)
+    mean, lower, upper = row["mean"], row["lower"], row["upper"]
+    if lower is None:
+        interval = "90 %: n/a, some replications spend less"
+        judged = "better" if mean > 0 else "worse"
+    else:
+        interval = (
+            f"90 %: {format_diff('return_on_spend', lower, unit=False)} to "
+            f"{format_diff('return_on_spend', upper, unit=False)}"
+        )
+        judged = verdict("return_on_spend", lower, upper)
+    spent = f"{format_value('spend', row['extra_spend'])} more spent"
+    return Delta(
+        _label(run.name),
+        format_diff("return_on_spend", mean),
+        f"{interval}; {spent}",
+        color,
+        judged,
+    )
+
+
+def _tiles(
+    runs: Sequence[Run],
+    diffs: pl.DataFrame | None,
+    returns: pl.DataFrame | None = None,
+    lead: str = LEAD,
+) -> list[Tile]:
+    """One tile per KPI of the focal brand, the lead KPI first; comparing, each scenario's
+    difference marked better or worse, and a tile of the return on the extra spending."""
     base = runs[0]
     s = base.result.scenario
     summary = {r["kpi"]: r for r in summary_frame(base.result).iter_rows(named=True)}
+
+    def diff_row(frame: pl.DataFrame | None, run: Run, kpi: str | None = None) -> dict | None:
+        if frame is None:
+            return None
+        mine = frame.filter((pl.col("scenario") == run.name) & (pl.col("brand") == s.focal))
+        if kpi is not None:
+            mine = mine.filter(pl.col("kpi") == kpi)
+        return mine.row(0, named=True) if mine.height else None
+
     tiles = []
-    for kpi in KPIS:
-        row = summary.get(kpi, {})
-        deltas = []
-        for i, run in enumerate(runs[1:], start=1):
-            d = diffs.filter(  # type: ignore[union-attr]
-                (pl.col("scenario") == run.name)
-                & (pl.col("brand") == s.focal)
-                & (pl.col("kpi") == kpi)
-            )
-            mean, lower, upper = (
-                d[c].item() if d.height else None for c in ("mean", "lower", "upper")
-            )
-            deltas.append(
-                Delta(
-                    _label(run.name),
-                    format_diff(kpi, mean),
-                    f"90 %: {format_diff(kpi, lower, unit=False)} to "
-                    f"{format_diff(kpi, upper, unit=False)}",
-                    SCENARIO_COLORS[i % len(SCENARIO_COLORS)],
+    for kpi in _tile_order(lead, diffs is not None):
+        others = list(enumerate(runs[1:], start=1))
+        if kpi == "return_on_spend":
+            spend = spending(base.result).filter(pl.col("brand") == s.focal)["value"]
+            deltas = [
+                _return_delta(run, i, row, diff_row(diffs, run, "margin"))
+                for i, run in others
+                if (row := diff_row(returns, run)) is not None
+            ]
+            tiles.append(
+                Tile(
+                    kpi_title(kpi, s),
+                    format_value("spend", spend.mean()),  # type: ignore[arg-type]
+                    "spent on touchpoints in the baseline; below, each scenario's margin gained "
+                    "per unit of extra spending",
+                    deltas,
                 )
             )
+            continue
+        row = summary.get(kpi, {})
+        deltas = [_delta(run, i, kpi, diff_row(diffs, run, kpi)) for i, run in others]
         tiles.append(
             Tile(
                 kpi_title(kpi, s),
@@ -393,12 +572,20 @@ def _sources(runs: Sequence[Run]) -> list[Source]:
 
 
 def sections(runs: Sequence[Run]) -> tuple[list[Section], pl.DataFrame | None]:
-    """The report's chart sections and, for several runs, the differences."""
+    """The report's sections and, for several runs, the differences: what each scenario
+    changed, the comparison charts, then the baseline's own charts."""
     if len(runs) == 1:
         return [Section("Charts", run_figures(runs[0]))], None
     diffs = all_differences(runs)
     shown = chart_differences(diffs, runs[0].result.scenario)
+    changed = Section(
+        "What each scenario changed",
+        tables=[changes_table(runs[0], run, i) for i, run in enumerate(runs[1:], start=1)],
+        intro="The settings in which each scenario differs from the baseline, read from the "
+        "resolved scenario.toml of both runs (base files merged, defaults filled in).",
+    )
     return [
+        changed,
         Section("Scenarios compared", comparison_figures(runs, shown)),
         Section(f"The baseline in detail: {_label(runs[0].name)}", run_figures(runs[0])),
     ], diffs
@@ -409,71 +596,144 @@ def figures(runs: Sequence[Run]) -> list[Figure]:
     return figures_of(sections(runs)[0])
 
 
-def build_page(runs: Sequence[Run], parts: Sequence[Section], diffs: pl.DataFrame | None) -> str:
-    """The whole report page: summary, chart sections, settings and manifests."""
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def title(runs: Sequence[Run]) -> str:
+    """The page's title: the run, or the scenarios compared with the baseline."""
+    base = _label(runs[0].name)
+    if len(runs) == 1:
+        return f"Moments of Truth: {base}"
+    return f"Moments of Truth: {_and([_label(r.name) for r in runs[1:]])} against {base}"
+
+
+def _lead(runs: Sequence[Run]) -> str:
+    """The line under the title: what is compared, how many runs of what size."""
     base = runs[0].result
     s = base.scenario
-    others = ", ".join(_label(r.name) for r in runs[1:])
-    lead = (
-        _label(runs[0].name)
-        + (f" compared with {others}" if others else "")
-        + f": {base.replications} replications, {s.population.consumers:,} consumers, "
-        f"{s.time.steps} {s.time.step}s. Tiles show {s.focal}, the focal brand: the mean over "
-        "replications and the range holding 90 % of them."
+    size = (
+        f"{base.replications} replications, {s.population.consumers:,} consumers, "
+        f"{s.time.steps} {s.time.step}s"
     )
-    sentences, notes = [], []
+    if len(runs) == 1:
+        return (
+            f"{_label(runs[0].name)}: {size}. Tiles show {s.focal}, the focal brand: the mean "
+            "over replications and the range holding 90 % of them."
+        )
+    n = len(runs) - 1
+    others = _and([_label(r.name) for r in runs[1:]])
+    return (
+        f"{n} scenario{'s' if n > 1 else ''} ({others}) compared with the baseline, "
+        f"{_label(runs[0].name)} ({size}). Tiles show {s.focal}, the focal brand: the "
+        "baseline's mean over replications and the range holding 90 % of them, and under it "
+        "each scenario's difference, marked better or worse for that KPI."
+    )
+
+
+def page_glossary(runs: Sequence[Run]) -> list[Term]:
+    """The glossary of the page: every KPI it shows, then how to read a difference."""
+    s = runs[0].result.scenario
+    names = [*KPIS, *(["spend", "return_on_spend"] if len(runs) > 1 else [])]
+    terms = [Term(name, text) for name, text in glossary(names, s)]
+    if len(runs) > 1:
+        terms += [
+            Term(
+                "Difference",
+                "A scenario's value minus the baseline's, for the focal brand; better or worse "
+                "by the KPI's good direction (higher is better, except acquisition cost and "
+                "spending).",
+            ),
+            Term(
+                "Within the noise",
+                "The difference's 90 % interval holds zero: at this number of replications "
+                "the scenario cannot be told from the baseline on that KPI.",
+            ),
+        ]
+    terms.append(
+        Term(
+            "90 % interval",
+            "The range holding 90 % of the replications (of a value) or of the replications' "
+            "differences (of a difference): the 5th to the 95th percentile.",
+        )
+    )
+    return terms
+
+
+def build_page(
+    runs: Sequence[Run],
+    parts: Sequence[Section],
+    diffs: pl.DataFrame | None,
+    lead: str = LEAD,
+) -> str:
+    """The whole report page: summary (tiles and sentences led by the `lead` KPI), sections,
+    glossary, settings and manifests."""
+    base = runs[0].result
+    s = base.scenario
+    lead = lead_kpi(lead)
+    sentences, notes, returns = [], [], None
     if diffs is not None:
-        sentences = [sentence(r.name, diffs, s) for r in runs[1:]]
+        focal = summary_frame(base)
+        sentences = [sentence(r.name, diffs, s, lead, focal) for r in runs[1:]]
+        returns = all_returns(runs)
         pairing = "paired replication by replication (same seed: common random numbers)"
         if not diffs["paired"].all():
             pairing = "unpaired where runs differ in seed or replications"
         notes.append(
             f"Differences are scenario minus baseline, {pairing}; the interval holds 90 % of "
-            "the differences."
+            "the differences. Effects after the first are the largest relative to the "
+            "baseline's value."
         )
     if retention_observed(s):
         notes.append(
-            f"{RETENTION_PERIOD}-{period_name(s)} retention is pooled over acquisition cohorts: "
-            f"of all customers acquired early enough to be seen {RETENTION_PERIOD} "
+            f"{kpi_title('retention_12', s)} is pooled over acquisition cohorts: of all "
+            f"customers acquired early enough to be seen {RETENTION_PERIOD} "
             f"{period_name(s)}s later, the share still active then."
         )
     else:
         notes.append(
-            f"{RETENTION_PERIOD}-period retention needs at least "
+            f"{kpi_title('retention_12', s)} needs at least "
             f"{(RETENTION_PERIOD + 1) * s.retention.period} steps: not observed in this run."
         )
     return render_page(
-        f"Moments of Truth: {_label(runs[0].name)}",
-        lead,
-        tiles=_tiles(runs, diffs),
+        title(runs),
+        _lead(runs),
+        tiles=_tiles(runs, diffs, returns, lead),
         sentences=sentences,
         notes=notes,
         sections=parts,
         sources=_sources(runs),
         sources_heading="Scenario settings and run manifests",
+        glossary=page_glossary(runs),
     )
 
 
 # --- writing --------------------------------------------------------------------------------
 
 
-def report_dir(paths: Sequence[Path]) -> Path:
+def report_dir(paths: Sequence[Path | str]) -> Path:
     """Where the report goes: in the run folder, or for a comparison in a `compare-...`
     folder inside the baseline's run folder (so the baseline's own report stays)."""
+    paths = [Path(p) for p in paths]
     if len(paths) == 1:
         return paths[0]
     return paths[0] / ("compare-" + "+".join(p.name for p in paths[1:]))
 
 
 def write_report(
-    paths: Sequence[Path], out: Path | None = None, formats: Sequence[str] = ("png", "svg")
+    paths: Sequence[Path | str],
+    out: Path | str | None = None,
+    formats: Sequence[str] = ("png", "svg"),
+    kpi: str | None = None,
 ) -> Path:
     """Write report.html and charts/ (each chart in `formats`) for the run folders `paths`
-    (the first is the baseline) into `out` (default: `report_dir`); return report.html.
+    (the first is the baseline) into `out` (default: `report_dir`); return report.html. The
+    tiles and each scenario's sentence lead with `kpi` (default margin; see `REPORT_KPIS`).
 
     Each is written atomically: charts/ as a whole folder, then the page.
     """
+    lead = lead_kpi(kpi)
     runs = load_runs(paths)
     parts, diffs = sections(runs)
-    text = build_page(runs, parts, diffs)
-    return write_page(out or report_dir(paths), text, figures_of(parts), formats)
+    text = build_page(runs, parts, diffs, lead)
+    return write_page(Path(out) if out else report_dir(paths), text, figures_of(parts), formats)

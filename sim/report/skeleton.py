@@ -2,8 +2,9 @@
 
 Every page — the run report, the comparison of runs, the experiment report — has the same
 parts, in this order: a header (title, provenance line), a summary (KPI tiles, plain
-sentences, notes), sections of figures (heading, how to read it, chart) and tables, and a
-footer (the files the page was made from). The HTML lives in Jinja2 templates in
+sentences, notes), sections of figures (heading, how to read it, chart) and tables, a
+glossary (what the KPIs on the page mean, from `sim.report.kpis`), and a footer (the files the
+page was made from). The HTML lives in Jinja2 templates in
 `sim/report/templates/` (`page.html.j2` the skeleton, `parts.html.j2` its parts as macros),
 rendered with autoescaping: every text passed in is shown as text, so a scenario named
 `<script>` stays a name. The page inlines Vega and every chart's data and opens offline.
@@ -51,6 +52,7 @@ __all__ = [
     "Section",
     "Source",
     "Table",
+    "Term",
     "Tile",
     "chart_page",
     "environment",
@@ -79,12 +81,14 @@ class Figure:
 @dataclass(frozen=True)
 class Delta:
     """A line under a tile's value comparing another scenario: `label: value (interval)`,
-    marked in the scenario's colour."""
+    marked in the scenario's colour; `verdict` ('better', 'worse' or 'noise', see
+    `sim.report.kpis.verdict`) colours the value and says it in words."""
 
     label: str
     value: str
     interval: str = ""
     color: str = "#888"
+    verdict: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class Table:
     rows: Sequence[Sequence[str]]
     note: str = ""
     label_columns: int = 1
+    color: str = ""  # a mark beside the heading, e.g. the scenario's colour
+    intro: str = ""  # a line between the heading and the table
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,14 @@ class Source:
     title: str
     where: str = ""
     listings: Sequence[Listing] = ()
+
+
+@dataclass(frozen=True)
+class Term:
+    """An entry of a page's glossary: a name as the page uses it, and what it means."""
+
+    name: str
+    definition: str
 
 
 @dataclass(frozen=True)
@@ -220,6 +234,8 @@ def render_page(
     summary_heading: str = "Executive summary",
     sources_heading: str = "Settings and manifests",
     template: str | jinja2.Template = PAGE,
+    glossary: Sequence[Term] = (),
+    glossary_heading: str = "Glossary",
     **context: Any,
 ) -> str:
     """A whole offline HTML page on the skeleton; all text is plain text (escaped here).
@@ -228,7 +244,8 @@ def render_page(
     under it. The summary holds `tiles`, then `sentences` (a list), then `notes`; it is left
     out when all three are empty. Then each of `sections` (figures, then tables); each chart
     draws into an element `chart-NN-<name>`, numbered in page order like `figures_of`. At the
-    foot, `sources` (files shown verbatim). `template` names a template extending
+    foot, `sources` (files shown verbatim), after the `glossary` (what the page's KPIs and
+    terms mean; left out when empty). `template` names a template extending
     `page.html.j2` in `sim/report/templates/` (or is one, from `environment()`) for a page with
     parts of its own; `context` is passed on to it, escaped like everything else.
     """
@@ -252,6 +269,8 @@ def render_page(
         sources=sources,
         summary_heading=summary_heading,
         sources_heading=sources_heading,
+        glossary=glossary,
+        glossary_heading=glossary_heading,
         **context,
     )
 

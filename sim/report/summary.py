@@ -1,7 +1,8 @@
 """The run summary: per brand, the numbers a strategist asks for first, with their spread.
 
 Each figure is the mean over replications with a 90 % interval (the 5th to 95th percentile of
-the replications), so the interval shows how much the outcome varies from run to run.
+the replications), so the interval shows how much the outcome varies from run to run. Columns
+carry the KPIs' titles from the glossary (`sim.report.kpis`), as the report's tiles do.
 """
 
 from __future__ import annotations
@@ -10,7 +11,15 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from sim.report.kpis import KPIS, RETENTION_PERIOD, format_value, kpis, retention_observed
+from sim.report.kpis import (
+    KPIS,
+    RETENTION_PERIOD,
+    format_value,
+    kpi_column,
+    kpi_title,
+    kpis,
+    retention_observed,
+)
 from sim.report.text import markup_safe
 from sim.running.aggregation import bands
 from sim.running.result import RunResult
@@ -53,7 +62,7 @@ def render(summary: pl.DataFrame, result: RunResult, console: Console) -> None:
     )
     table.add_column("brand", no_wrap=True)
     for k in TABLE:
-        table.add_column(KPIS[k].column, justify="right", no_wrap=True)
+        table.add_column(kpi_column(k, s), justify="right", no_wrap=True)
     for brand in s.brand_names:
         rows = {r["kpi"]: r for r in summary.filter(pl.col("brand") == brand).iter_rows(named=True)}
         name = markup_safe(brand) + (" *" if brand == s.focal else "")
@@ -62,6 +71,6 @@ def render(summary: pl.DataFrame, result: RunResult, console: Console) -> None:
     console.print("* focal brand", style="dim")
     if not retention_observed(s):
         console.print(
-            f"{RETENTION_PERIOD}-period retention needs at least "
+            f"{kpi_title('retention_12', s)} needs at least "
             f"{(RETENTION_PERIOD + 1) * s.retention.period} steps."
         )

@@ -54,8 +54,9 @@ def manifest(result: RunResult) -> dict:
     }
 
 
-def write_run(result: RunResult, path: Path) -> Path:
-    """Write the run folder at `path` atomically and return it."""
+def write_run(result: RunResult, path: str | Path) -> Path:
+    """Write the run folder at `path` (a `str` or a `Path`) atomically and return it."""
+    path = Path(path)
     with atomic_folder(path) as tmp:
         for name, frame in result.frames().items():
             frame.write_parquet(tmp / f"{name}.parquet")
@@ -69,7 +70,7 @@ class RunFolderError(ValueError):
 
 
 def read_run(path: str | Path) -> RunResult:
-    """Read a run folder written by `write_run` back into a RunResult."""
+    """Read a run folder written by `write_run` (a `str` or a `Path`) back into a RunResult."""
     path = Path(path)
     if not path.is_dir():
         raise RunFolderError(f"{path}: no such run folder")

@@ -140,6 +140,7 @@ def test_the_command_writes_the_experiment_folder(
     printed = capsys.readouterr().out
     assert "6 runs (6 points x 1 replication of 300 consumers x 30 steps)" in printed
     assert "Morris mu*" in printed and f"Results in {out}" in printed
+    assert "at the end" in printed and "customers_end" not in printed  # the KPI's title
     assert f"Report in {out / 'report.html'}" in printed
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [*DATA, "experiment.toml", "manifest.json", "report.html", "charts"]

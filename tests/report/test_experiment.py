@@ -98,6 +98,14 @@ def test_a_sobol_report_charts_the_indices_of_every_kpi_and_tables_them(
     assert f"<li>Customers at the end: {DOMINANT} matters most (ST " in text
     assert "retention is not shown: it needs runs of at least 130 days" in text
     assert "Means at each point" not in text  # for designs without indices only
+    # the glossary defines the experiment's KPIs, as the run report does
+    glossary = text.split("<section id='glossary'>", 1)[1].split("</section>", 1)[0]
+    assert re.findall(r"<dt>([^<]*)</dt>", glossary) == [
+        "Customers at the end",
+        "12-period retention",
+        "Margin over the run",
+    ]
+    assert "seen 12 10-day periods later" in glossary
 
 
 def test_the_indices_chart_sorts_factors_by_the_headline_measure_with_error_bars(

@@ -51,18 +51,51 @@ def test_comparison_report_is_written_inside_the_baseline_folder(
 def test_the_page_says_what_the_scenario_does(runs: Runs, comparison_report: Path) -> None:
     page = comparison_report.read_text(encoding="utf-8")
     assert_offline(page)
-    assert page.count("class='tile'") == 6  # one per KPI in KPIS
+    assert "<h1>Moments of Truth: Better onboarding against Baseline</h1>" in page
+    assert "1 scenario (Better onboarding) compared with the baseline, Baseline" in page
+    assert page.count("class='tile'") == 7  # one per KPI in KPIS, and the return on spend
+    tiles = re.findall(r"<div class='tile'><h3>([^<]*)</h3>", page)
+    assert tiles[:2] == ["Margin over the run", "Return on spend"]  # margin leads
     for title in ("Customers at the end", "12-month retention", "Average rating"):
-        assert title in page
-    assert "Acquisition cost" in page and "Revenue over the run" in page
-    (sentence,) = re.findall(r"<li>(Better onboarding[^<]*)</li>", page)
-    assert sentence.startswith("Better onboarding ") and "aurora" in sentence
+        assert title in tiles
+    assert "Acquisition cost" in tiles and "Revenue over the run" in tiles
+    # each difference says whether it is good news, in words as well as colour
+    verdicts = re.findall(r"<div class='diff (better|worse|noise)'", page)
+    assert len(verdicts) == 7
+    (said,) = re.findall(r"<li>(Better onboarding[^<]*)</li>", page)
+    assert said.startswith("Better onboarding ") and "aurora&#39;s margin over the run" in said
+    assert "largest other effects: " in said
     assert "paired replication by replication" in page
+    # what the scenario changed, diffed from the two runs' resolved scenarios
+    assert "<h2 class='section'>What each scenario changed</h2>" in page
+    changed = re.search(r"<h3 class='marked'[^>]*>Better onboarding</h3>.*?</table>", page, re.S)
+    assert changed is not None
+    assert (
+        "<th scope='row'>brands.aurora.touchpoints.onboarding.quality</th><td>3.8</td>"
+        "<td>4.4</td>" in changed.group(0)
+    )
+    # the glossary defines every KPI the page shows
+    glossary = page.split("<section id='glossary'>", 1)[1].split("</section>", 1)[0]
+    for title in (*tiles, "Touchpoint spending", "Within the noise"):
+        assert f"<dt>{title}</dt>" in glossary
     # settings and manifests of both runs at the bottom
     assert page.count("<summary>scenario.toml</summary>") == 2
     assert page.count("<summary>manifest.json</summary>") == 2
     assert "quality = 4.4" in page  # the what-if's onboarding
     assert page.count("class='chart'") == 18
+
+
+def test_journey_report_kpi_leads_the_tiles_and_sentences(runs: Runs, tmp_path: Path) -> None:
+    page = write_report(
+        [runs.base, runs.whatif], tmp_path / "r", formats=(), kpi="customers_end"
+    ).read_text(encoding="utf-8")
+    tiles = re.findall(r"<div class='tile'><h3>([^<]*)</h3>", page)
+    assert tiles[:2] == ["Customers at the end", "Return on spend"]
+    (said,) = re.findall(r"<li>(Better onboarding[^<]*)</li>", page)
+    assert "aurora&#39;s customers at the end" in said.split("); ")[0]
+    with pytest.raises(ValueError, match="'happiness' is not a KPI"):
+        write_report([runs.base, runs.whatif], tmp_path / "s", formats=(), kpi="happiness")
+    assert not (tmp_path / "s").exists()
 
 
 def diffs_frame(mean: float, low: float, high: float, kpi: str = "retention_12") -> pl.DataFrame:
@@ -78,19 +111,28 @@ def diffs_frame(mean: float, low: float, high: float, kpi: str = "retention_12")
     )
 
 
-def test_one_sentence_names_the_clearest_effect(result: RunResult) -> None:
+def test_the_sentence_on_the_page_leads_with_the_kpi_asked_for(result: RunResult) -> None:
     s = result.scenario
-    up = sentence("better_onboarding", diffs_frame(0.041, 0.032, 0.050), s)
+    up = sentence("better_onboarding", diffs_frame(0.041, 0.032, 0.050), s, "retention_12")
     assert up == (
         "Better onboarding raises aurora's 12-month retention by 4.1 points "
-        "(90 % interval 3.2 to 5.0)."
+        "(90 %: +3.2 to +5.0); largest other effects: customers at the end +3 "
+        "(90 %: \u221210 to +12, within the noise)."
     )
-    down = sentence("better_onboarding", diffs_frame(-0.3, -0.5, -0.1, "acquisition_cost"), s)
-    assert down == (
-        "Better onboarding lowers aurora's acquisition cost by 0.30 (90 % interval 0.10 to 0.50)."
+    down = sentence(
+        "better_onboarding",
+        diffs_frame(-0.3, -0.5, -0.1, "acquisition_cost"),
+        s,
+        "acquisition_cost",
     )
-    unclear = sentence("better_onboarding", diffs_frame(0.01, -0.01, 0.03), s)
-    assert "none of aurora's KPIs beyond the noise" in unclear
+    assert down.startswith(
+        "Better onboarding lowers aurora's acquisition cost by 0.30 (90 %: \u22120.50 to "
+        "\u22120.10, better)"
+    )
+    unclear = sentence("better_onboarding", diffs_frame(0.01, -0.01, 0.03), s, "retention_12")
+    assert unclear.endswith("; every difference is within the noise of the simulation.")
+    missing = sentence("better_onboarding", diffs_frame(0.01, -0.01, 0.03), s)
+    assert missing.startswith("Better onboarding: aurora's margin over the run cannot be measured")
 
 
 def test_same_runs_give_the_same_page(runs: Runs) -> None:

@@ -17,6 +17,7 @@ from sim.report.skeleton import (
     Section,
     Source,
     Table,
+    Term,
     Tile,
     chart_page,
     environment,
@@ -34,7 +35,7 @@ def chart(name: str = "a") -> alt.Chart:
     return alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q", tooltip="label:N")
 
 
-PLACES = 21  # the places `page_with` puts text in the body
+PLACES = 24  # the places `page_with` puts text in the body
 
 
 def body_of(page: str) -> str:
@@ -47,18 +48,35 @@ def page_with(text: str) -> str:
     return render_page(
         f"Title {text}",
         f"Lead {text}",
-        tiles=[Tile(f"Tile {text}", f"1 {text}", f"90 % {text}", [Delta(text, "+1", text)])],
+        tiles=[
+            Tile(
+                f"Tile {text}",
+                f"1 {text}",
+                f"90 % {text}",
+                [Delta(text, "+1", text, verdict="better")],
+            )
+        ],
         sentences=[f"Sentence {text}"],
         notes=[f"Note {text}"],
         sections=[
             Section(
                 f"Section {text}",
                 [Figure("one", f"Heading {text}", f"Read {text}", chart(text))],
-                [Table(f"Table {text}", [f"col {text}", "n"], [[f"row {text}", "1"]], text)],
+                [
+                    Table(
+                        f"Table {text}",
+                        [f"col {text}", "n"],
+                        [[f"row {text}", "1"]],
+                        text,
+                        color="#D55E00",
+                        intro=f"Table intro {text}",
+                    )
+                ],
                 intro=f"Intro {text}",
             )
         ],
         sources=[Source(f"Source {text}", text, [Listing(f"file {text}", f"body {text}")])],
+        glossary=[Term(f"Term {text}", f"Means {text}")],
     )
 
 
@@ -71,13 +89,18 @@ def test_every_part_of_the_page_is_in_its_place() -> None:
         "<p class='lead'>Lead x</p>",
         "<h2>Executive summary</h2>",
         "<h3>Tile x</h3><div class='value'>1 x</div><div class='interval'>90 % x</div>",
+        "<div class='diff better' style='border-color:#888'>x: <b>+1</b> "
+        "<span class='verdict'>better</span>",
         "<li>Sentence x</li>",
         "<p class='note'>Note x</p>",
         "<h2 class='section'>Section x</h2>",
         "<p class='note'>Intro x</p>",
         "<figure><h2>Heading x</h2><p>Read x</p><div class='chart' id='chart-01-one'></div>",
-        "<h3>Table x</h3>",
+        "<h3 class='marked' style='border-color:#D55E00'>Table x</h3>",
+        "<p>Table intro x</p>",
         "<th scope='row'>row x</th><td>1</td>",
+        "<section id='glossary'><h2>Glossary</h2>",
+        "<dt>Term x</dt><dd>Means x</dd>",
         "<footer>",
         "<h2>Settings and manifests</h2>",
         "<summary>file x</summary><pre>body x</pre>",
@@ -115,6 +138,7 @@ def test_sections_number_their_charts_in_page_order() -> None:
     assert ids == ["chart-01-a", "chart-02-b", "chart-03-c"]
     assert [f.name for f in figures_of(sections)] == ["a", "b", "c"]
     assert "<section id='summary'>" not in page  # no tiles, sentences or notes: no summary
+    assert "<section id='glossary'>" not in page  # no terms: no glossary
 
 
 def test_write_page_writes_the_page_and_its_charts_for_slides(tmp_path: Path) -> None:

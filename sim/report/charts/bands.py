@@ -59,8 +59,12 @@ def band_chart(
     y_title: str,
     x: str = "step",
     y_format: str = ",.0f",
+    dash: alt.Scale | None = None,
 ) -> alt.LayerChart:
-    """Mean line per `color` group over `x`, with its 90 % band; legend selects a group."""
+    """Mean line per `color` group over `x`, with its 90 % band; legend selects a group.
+
+    `dash` (a scale on the same field, e.g. `theme.dash_scale`) also tells the lines apart by
+    their dash, for more groups than there are colours."""
     pick = highlight(color)
     base = alt.Chart(frame).encode(
         x=alt.X(f"{x}:Q", title=x_title),
@@ -76,7 +80,10 @@ def band_chart(
         y2="upper:Q",
         opacity=dimmed(pick, 0.22, 0.03),
     )
-    line = base.mark_line(strokeWidth=2).encode(y="mean:Q", opacity=dimmed(pick)).add_params(pick)
+    line = base.mark_line(strokeWidth=2).encode(y="mean:Q", opacity=dimmed(pick))
+    if dash is not None:
+        line = line.encode(strokeDash=alt.StrokeDash(f"{color}:N", scale=dash, title=color))
+    line = line.add_params(pick)
     return alt.layer(band, line).properties(
         title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT
     )

@@ -70,11 +70,15 @@ class Drawn:
     screenshot: Path
     fetched: list[str]
     problems: list[str]
+    probed: Any = None
 
 
-def draw_in_browser(page_path: Path) -> Drawn:
+def draw_in_browser(page_path: Path, probe: str | None = None) -> Drawn:
     """Open a report in headless Chromium, offline and with every request refused, and wait
-    until every chart has drawn or failed (skips where Chromium is missing, unless CI)."""
+    until every chart has drawn or failed (skips where Chromium is missing, unless CI).
+
+    `probe`, a JavaScript function expression, is then evaluated in the page; what it returns
+    is `Drawn.probed` (e.g. the colours the charts drew)."""
     if not CHROMIUM.exists():
         if os.environ.get("JOURNEY_REQUIRE_BROWSER"):
             pytest.fail(f"{CHROMIUM} is missing and JOURNEY_REQUIRE_BROWSER is set")
@@ -116,8 +120,9 @@ def draw_in_browser(page_path: Path) -> Drawn:
                 "els => els.map(e => [e.id, e.dataset.drawn,"
                 " e.querySelectorAll('svg .role-mark > *').length])",
             )
+            probed = page.evaluate(probe) if probe is not None else None
             shot = page_path.parent / "screenshot.png"
             page.screenshot(path=str(shot), full_page=True)
         finally:
             browser.close()
-    return Drawn([tuple(d) for d in drawn], shot, fetched, problems)
+    return Drawn([tuple(d) for d in drawn], shot, fetched, problems, probed)

@@ -56,3 +56,33 @@ def test_fan_chart_bands_each_scenario() -> None:
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line"]
     assert encoding(spec, "color")["scale"]["domain"] == ["baseline", "better"]
     assert encoding(spec, "y")["title"] == "Customers"
+
+
+def test_each_row_says_which_way_is_better_and_shades_that_side() -> None:
+    better = DIFFS.with_columns(
+        kpi=pl.Series(["Customers", "Customers", "Acquisition cost", "Acquisition cost"]),
+        better=pl.Series([1, 1, -1, -1], dtype=pl.Int8),
+    )
+    spec = chart_spec(compare.difference_chart(better, ["baseline", "better"]))
+    assert spec["facet"]["row"]["sort"] == [
+        "Customers  (better \u2192)",
+        "Acquisition cost  (\u2190 better)",
+    ]
+    right, left, *_, dot = spec["spec"]["layer"]
+    assert right["mark"]["type"] == left["mark"]["type"] == "rect"
+    assert right["encoding"]["x2"] == {"value": "width"} and left["encoding"]["x2"] == {"value": 0}
+    assert dot["encoding"]["shape"]["scale"]["range"] == ["circle"]
+
+
+def test_scenarios_beyond_the_colours_differ_by_shape_and_dash() -> None:
+    names = ["baseline", *(f"s{i}" for i in range(1, 13))]
+    diffs = DIFFS.with_columns(scenario=pl.lit("s12"))
+    dot = chart_spec(compare.difference_chart(diffs, names))["spec"]["layer"][-1]
+    shapes = dot["encoding"]["shape"]["scale"]["range"]
+    assert len(shapes) == 12 and shapes[-1] != "circle"
+    runs = {n: pl.DataFrame({"replication": [0], "step": [1], "value": [1.0]}) for n in names}
+    spec = chart_spec(
+        compare.fan_chart(compare.scenario_bands(runs), names, title="t", subtitle="", y_title="")
+    )
+    dash = spec["layer"][1]["encoding"]["strokeDash"]["scale"]["range"]
+    assert len({tuple(d) for d in dash}) > 1 and dash[0] == [1, 0]
