@@ -301,6 +301,36 @@ def test_a_process_writing_there_is_refused_in_a_real_second_process(
     )
 
 
+def test_a_full_disk_on_a_new_study_leaves_no_half_made_database(
+    inputs: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """SQLite itself reports the disk full: the database may grow to a few pages only."""
+    import sqlalchemy
+
+    create_engine = sqlalchemy.create_engine
+
+    def small_disk(*args: object, **kwargs: object) -> sqlalchemy.Engine:
+        engine = create_engine(*args, **kwargs)
+
+        @sqlalchemy.event.listens_for(engine, "connect")
+        def few_pages(connection, record) -> None:  # type: ignore[no-untyped-def]
+            connection.execute("PRAGMA max_page_count = 4")
+
+        return engine
+
+    monkeypatch.setattr(sqlalchemy.engine, "create_engine", small_disk)
+    monkeypatch.chdir(tmp_path)
+    assert main(command_line("calibrate", inputs, tmp_path, Path())) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --storage: cannot open sqlite:///"), err
+    assert "database or disk is full" in lines[0]
+    assert not (tmp_path / "results").exists()  # no database, not even the folders made for it
+
+
 def test_a_full_disk_message_names_the_problem_of_every_kind() -> None:
     """The one line of each operating-system refusal (checked through the writer)."""
     from sim.store.destination import OutputError
