@@ -2,17 +2,20 @@
 what killed writers left there.
 
 `claim(path)` is called by every command before it simulates: it creates the parent folders,
-writes a marker `.<name>.lock` beside `path` holding this process's id (the probe that the
-place can be written, and the sign that it is taken), and probes `path` itself if it is a
-folder already. A second command on the same destination is refused while the first runs; a
-destination that cannot be written (a parent that is a file, a read-only folder, /proc, a full
-disk) is refused in one line, before the work rather than after. When the block ends the
-marker goes, and so do the parent folders it made if nothing was written into them.
+writes and removes a probe file beside `path` (and in it, if it is a folder already), then
+takes `path` with a marker `.<name>.lock` beside it holding this process's id. A second command
+on the same destination is refused while the first runs; a destination that cannot be written
+(a parent that is a file, a read-only folder, /proc, a full disk) is refused in one line,
+before the work rather than after. When the block ends the marker goes, and so do the parent
+folders it made if nothing was written into them.
 
 Temporaries carry their writer's process id (`.<name>.<pid>.<random>.partial`, and
 `.<name>.<pid>.old` for a folder being replaced), and so does the marker; `sweep(folder)`
 removes those of processes that are gone (`kill -9`), and is run by every writer before it
-writes into a folder. A temporary whose writer still runs is left alone.
+writes into a folder. A temporary whose writer still runs is left alone. Process ids are
+judged on this machine (`sim.running.processes.alive`), so two machines writing into one
+folder of a shared disk at once could take each other's temporaries for leftovers; an
+experiment's parts, which a Dask cluster writes, are swept only by their owner, before the work.
 """
 
 from __future__ import annotations
@@ -281,5 +284,6 @@ def claim(path: Path, wait: float = 0.0) -> Iterator[Path]:
         yield path
     finally:
         _held.discard(key)
-        marker.unlink(missing_ok=True)
+        if _owner(marker) == os.getpid():  # ours still (never another's, taken after a sweep)
+            marker.unlink(missing_ok=True)
         remove_empty(made)
