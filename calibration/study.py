@@ -290,18 +290,20 @@ def run_trials(
     """
     ran = 0
     while ran < limit and _taken(study) < trials:
-        with uninterrupted():  # a trial is never left running without its process's name
-            trial = study.ask()
-            trial.set_user_attr("host", host())
-            trial.set_user_attr("pid", os.getpid())
-            trial.set_user_attr("worker", worker)
-        if _taken(study, below=trial.number) >= trials:
-            study.tell(trial, state=TrialState.FAIL)
-            break
+        trial: optuna.Trial | None = None
         try:
+            with uninterrupted():  # a trial is never left running without its process's name
+                trial = study.ask()
+                trial.set_user_attr("host", host())
+                trial.set_user_attr("pid", os.getpid())
+                trial.set_user_attr("worker", worker)
+            if _taken(study, below=trial.number) >= trials:
+                study.tell(trial, state=TrialState.FAIL)
+                break
             value = evaluate(trial)
         except BaseException:
-            study.tell(trial, state=TrialState.FAIL)
+            if trial is not None:
+                study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
             raise
         study.tell(trial, value)
         ran += 1
