@@ -1,8 +1,9 @@
 """Calibration of the journey model to observed cohort retention with Optuna (`journey calibrate`).
 
 Modules: `observed` (the data), `objective` (the distance, on common random numbers), `study`
-(Optuna storage, samplers, workers), `uncertainty` (noise floor, accepted set, forecast,
-hold-out), `sbg` (the statistical baseline), `charts`, `report`, and `calibrate` (the command).
+(Optuna storage, trials, workers), `samplers` (a random stream per trial), `uncertainty` (noise
+floor, accepted set, forecast, hold-out), `sbg` (the statistical baseline), `charts`, `report`,
+and `calibrate` (the command).
 
 Errors name settings by their keyword in `calibration.calibrate.plan` (`fit_periods`, `reps`,
 `sampler` ...), never by a command-line flag: the command line maps settings to its flags.

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 import tomli_w
+from optuna.exceptions import StorageInternalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from calibration import LIMITS, SAMPLERS, CalibrationError, charts
 from calibration.objective import Problem
@@ -40,7 +42,15 @@ from calibration.uncertainty import (
 from sim.report.charts.export import save_chart
 from sim.running.seeds import MAX_SEED
 from sim.scenario import key_path_overrides, load_scenario
-from sim.store import atomic_folder, git_commit, versions
+from sim.store import (
+    atomic_folder,
+    check_writable,
+    claim,
+    git_commit,
+    parquet_bytes,
+    versions,
+)
+from sim.store.destination import remove_empty
 
 __all__ = ["Outcome", "Plan", "calibrate", "plan"]
 
@@ -215,21 +225,32 @@ def calibrate(
     on_recheck: Callable[[], None] | None = None,
 ) -> Outcome:
     """Run or continue the study to `p.trials` completed trials, then analyse and write."""
+    made = check_writable(p.out)  # refused now, not after the search, if it cannot be written
     setup = setup_of(p.problem, p.reps, p.seed, str(p.data_file), p.cohort)
-    study = open_study(p.storage, p.study, setup, p.sampler, p.seed)
+    try:
+        study = open_study(p.storage, p.study, setup, p.sampler, p.seed)
+    except BaseException:
+        remove_empty(made)
+        raise
     before = len(completed(study))
     started = time.perf_counter()
-    search(
-        study,
-        p.storage,
-        p.problem,
-        trials=p.trials,
-        reps=p.reps,
-        seed=p.seed,
-        sampler=p.sampler,
-        workers=p.workers,
-        on_progress=on_trial,
-    )
+    try:
+        search(
+            study,
+            p.storage,
+            p.problem,
+            trials=p.trials,
+            reps=p.reps,
+            seed=p.seed,
+            sampler=p.sampler,
+            workers=p.workers,
+            on_progress=on_trial,
+        )
+    except (SQLAlchemyError, StorageInternalError) as exc:  # a full disk, a lost server
+        cause = exc.__cause__ if isinstance(exc, StorageInternalError) and exc.__cause__ else exc
+        text = str(cause).strip()
+        first = text.splitlines()[0] if text else type(cause).__name__
+        raise CalibrationError("storage", f"{redact(p.storage)}: {first}") from None
     searched = time.perf_counter() - started
     ran = len(completed(study)) - before
 
@@ -324,21 +345,34 @@ def summary(o: Outcome) -> dict[str, Any]:
     }
 
 
+WRITE_WAIT = 300.0
+"""Seconds the final write waits for another command on the same study to finish writing."""
+
+
 def write_outputs(o: Outcome) -> Path:
-    """Write the study's folder whole: a temporary folder renamed over the previous one."""
+    """Write the study's folder whole: a temporary folder renamed over the previous one.
+
+    Several commands may work on one study at once; each writes its analysis in turn (the
+    folder is held while written), the last one's stays.
+    """
     p = o.plan
-    with atomic_folder(p.out, replace=True) as tmp:
-        o.trials.write_parquet(tmp / "trials.parquet")
-        o.accepted.write_parquet(tmp / "accepted.parquet")
-        o.rechecked.write_parquet(tmp / "recheck.parquet")
-        o.parameters.with_columns(
-            importance=pl.col("parameter").replace_strict(
-                o.importance, default=None, return_dtype=pl.Float64
-            )
-        ).write_parquet(tmp / "parameters.parquet")
-        o.correlations.write_parquet(tmp / "correlations.parquet")
-        o.forecast.write_parquet(tmp / "forecast.parquet")
-        o.holdout.write_parquet(tmp / "holdout.parquet")
+    parameters = o.parameters.with_columns(
+        importance=pl.col("parameter").replace_strict(
+            o.importance, default=None, return_dtype=pl.Float64
+        )
+    )
+    frames = {
+        "trials": o.trials,
+        "accepted": o.accepted,
+        "recheck": o.rechecked,
+        "parameters": parameters,
+        "correlations": o.correlations,
+        "forecast": o.forecast,
+        "holdout": o.holdout,
+    }
+    with claim(p.out, wait=WRITE_WAIT), atomic_folder(p.out, replace=True) as tmp:
+        for name, frame in frames.items():
+            (tmp / f"{name}.parquet").write_bytes(parquet_bytes(frame))
         (tmp / "calibrated.toml").write_text(calibrated_toml(o), encoding="utf-8")
         (tmp / "summary.json").write_text(json.dumps(summary(o), indent=2) + "\n")
         _write_charts(o, tmp / "charts")

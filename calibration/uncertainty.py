@@ -21,6 +21,7 @@ from calibration.objective import Problem
 from calibration.sbg import SbgFit
 from calibration.study import completed
 from sim.running.aggregation import bands
+from sim.running.processes import die_with_parent
 
 __all__ = [
     "RECHECK_BATCHES",
@@ -93,7 +94,7 @@ def recheck(
                 on_done()
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
             for loss in pool.map(_batch_loss, *zip(*args, strict=True)):
                 losses.append(loss)
                 if on_done is not None:

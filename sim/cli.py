@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -26,9 +27,13 @@ from sim.scenario import (
     resized,
     warnings_of,
 )
+from sim.store.destination import OutputError, claim
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from sim.experiments.experiment import Plan as ExperimentPlan
+    from sim.experiments.moments import MomentsPlan
 
 app = typer.Typer(
     help="Moments of Truth: simulate the customer journey through the five moments of truth.",
@@ -140,9 +145,7 @@ def run_command(
 ) -> None:
     """Run a scenario's replications, write a results folder and its report, print a summary."""
     # imported here so that `journey validate` and refusals start fast (no Mesa)
-    from sim.report.summary import render, summarize
-    from sim.running import run
-    from sim.store.runs import default_run_dir, write_run
+    from sim.store.runs import default_run_dir
 
     path = scenario or _default_scenario()
     spec = load_scenario(path)
@@ -153,6 +156,26 @@ def run_command(
             raise Refused(f"--out: {out_dir} already exists and is not a folder")
         if any(out_dir.iterdir()):
             raise Refused(f"--out: {out_dir} already exists and is not empty")
+    target = out_dir or default_run_dir(Path("results"), spec.name)
+    with claim(target):  # refused now, not after the run, if it cannot be written
+        _run_and_write(spec, target, reps, seed, consumers, steps, workers, no_report)
+
+
+def _run_and_write(
+    spec: Scenario,
+    target: Path,
+    reps: int,
+    seed: int,
+    consumers: int | None,
+    steps: int | None,
+    workers: int,
+    no_report: bool,
+) -> None:
+    """`journey run` once its destination is held: run, write the folder, summary, report."""
+    from sim.report.summary import render, summarize
+    from sim.running import run
+    from sim.store.runs import write_run
+
     n_steps = steps or spec.time.steps
     if workers > 1:  # replications in parallel: progress by finished replication
         with _progress(TextColumn("replications")) as bar:
@@ -180,7 +203,6 @@ def run_command(
                     task, description=f"{spec.name}: replication {i + 1}/{reps}"
                 ),
             )
-    target = out_dir or default_run_dir(Path("results"), spec.name)
     written = write_run(result, target)
     render(summarize(result), result, out)
     out.print(f"Results in {written} ({result.wall_time:.1f} s)")
@@ -200,12 +222,15 @@ def _report(folders: list[Path], out_dir: Path | None, kpi: str | None = None) -
     )
     from sim.report.moments import MomentsFolderError, is_moments_folder
     from sim.report.moments import write_report as write_moments_report
-    from sim.report.page import write_report
+    from sim.report.page import report_dir, write_report
     from sim.store.runs import RunFolderError
 
     started = time.perf_counter()
+    # the destination is held while the report is written; folders that are not there are
+    # refused below by the reader, before anything is made for them
+    held = claim(out_dir or report_dir(folders)) if all(f.is_dir() for f in folders) else None
     try:
-        with err.status("writing the report", spinner="dots"):
+        with held or contextlib.nullcontext(), err.status("writing the report", spinner="dots"):
             if len(folders) == 1 and is_experiment_folder(folders[0]):
                 page = write_experiment_report(folders[0], out_dir)
             elif len(folders) == 1 and is_moments_folder(folders[0]):
@@ -225,6 +250,11 @@ def _report_of(results: Path) -> None:
     except KeyboardInterrupt:
         raise Interrupted(
             f"interrupted: the results are in {results}, without a report; `journey report "
+            f"{results}` writes it"
+        ) from None
+    except OutputError as exc:
+        raise Refused(
+            f"{exc}; the results are in {results}, without a report; `journey report "
             f"{results}` writes it"
         ) from None
 
@@ -414,9 +444,7 @@ def experiment_command(
     Running the same command again with the same --out resumes where it stopped.
     """
     from sim.experiments import load_experiment
-    from sim.experiments.experiment import FolderError, plan, run_experiment
-    from sim.running.estimate import estimate
-    from sim.running.executors import executor_for
+    from sim.experiments.experiment import FolderError, plan
     from sim.store.runs import default_run_dir
 
     if workers is not None and scheduler is not None:
@@ -429,10 +457,23 @@ def experiment_command(
         raise Refused(
             f"{file}: name: {e.name!r} cannot name a folder inside results; rename it or give --out"
         ) from None
-    try:
-        p = plan(e, target)
-    except FolderError as exc:
-        raise Refused(f"--out: {exc}") from None
+    with claim(target):  # refused now, not after the runs, if it cannot be written
+        try:
+            p = plan(e, target)
+        except FolderError as exc:
+            raise Refused(f"--out: {exc}") from None
+        _experiment(p, workers, scheduler, no_report)
+
+
+def _experiment(
+    p: ExperimentPlan, workers: int | None, scheduler: str | None, no_report: bool
+) -> None:
+    """`journey experiment` once its folder is held and planned: run, analyse, report."""
+    from sim.experiments.experiment import run_experiment
+    from sim.running.estimate import estimate
+    from sim.running.executors import executor_for
+
+    e, target = p.experiment, p.out
     try:
         executor = executor_for(workers, scheduler)
     except (OSError, TimeoutError) as exc:
@@ -580,11 +621,8 @@ def moments_command(
 ) -> None:
     """Rank a brand's touchpoints and moments: remove each, make it better (+0.5 stars) or
     consistent (half the spread), against the unchanged scenario on the same seeds."""
-    from sim.experiments.moments import plan_moments, run_moments
+    from sim.experiments.moments import plan_moments
     from sim.experiments.parts import FolderError
-    from sim.report.moments import read_analysis, render
-    from sim.running.estimate import estimate
-    from sim.running.executors import executor_for
     from sim.store.runs import default_run_dir
 
     if workers is not None and scheduler is not None:
@@ -597,12 +635,26 @@ def moments_command(
     if name not in s.brands:
         raise Refused(f"--brand: no brand {name!r} in {path} (brands: {', '.join(s.brand_names)})")
     target = out_dir or default_run_dir(Path("results"), f"moments-{s.name}")
-    try:
-        p = plan_moments(s, name, reps, seed, target)
-    except FolderError as exc:
-        raise Refused(f"--out: {exc}") from None
-    if not p.changes:
-        raise Refused(f"--brand: {name} has no touchpoint or moment to change in {path}")
+    with claim(target):  # refused now, not after the runs, if it cannot be written
+        try:
+            p = plan_moments(s, name, reps, seed, target)
+        except FolderError as exc:
+            raise Refused(f"--out: {exc}") from None
+        if not p.changes:
+            raise Refused(f"--brand: {name} has no touchpoint or moment to change in {path}")
+        _moments(p, kpi.value, workers, scheduler, no_report)
+
+
+def _moments(
+    p: MomentsPlan, kpi: str, workers: int | None, scheduler: str | None, no_report: bool
+) -> None:
+    """`journey moments` once its folder is held and planned: run, rank, report."""
+    from sim.experiments.moments import run_moments
+    from sim.report.moments import read_analysis, render
+    from sim.running.estimate import estimate
+    from sim.running.executors import executor_for
+
+    s, name, reps, target = p.scenario, p.brand, p.reps, p.out
     try:
         executor = executor_for(workers, scheduler)
     except (OSError, TimeoutError) as exc:
@@ -616,10 +668,10 @@ def moments_command(
         out,
     )
     outcome = _run_many(
-        name, p.runs, p.done, p.parts, target, lambda on: run_moments(p, executor, on, kpi.value)
+        name, p.runs, p.done, p.parts, target, lambda on: run_moments(p, executor, on, kpi)
     )
     analysis = read_analysis(outcome.out)
-    render(analysis, kpi.value, out)
+    render(analysis, kpi, out)
     if not no_report:
         _report_of(outcome.out)
     _say(f"Results in {outcome.out} ({outcome.wall_time:.1f} s)", out)
@@ -674,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
     except CalibrationError as exc:
         _say(f"error: {exc.message(flag)}")
         return 2
-    except (ScenarioError, Refused) as exc:
+    except (ScenarioError, Refused, OutputError) as exc:
         _say(f"error: {exc}")
         return 2
     except Interrupted as exc:

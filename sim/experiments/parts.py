@@ -77,7 +77,8 @@ def has_plan(parts: Path, plan: dict[str, Any]) -> bool:
 
 def open_parts(parts: Path, plan: dict[str, Any]) -> None:
     """Create the parts folder with its plan, or check that an existing one has the same plan
-    and remove the temporaries of parts a killed worker was writing."""
+    and remove the temporaries of parts a killed worker was writing (before any worker runs:
+    workers on other machines write there, and their process ids mean nothing here)."""
     if not has_plan(parts, plan):
         write_atomic(parts / PLAN, _text(plan))
     for stale in parts.glob(".part-*.partial"):
@@ -94,7 +95,7 @@ def write_part(parts: Path, runs: list[tuple[int, int]], frame: pl.DataFrame) ->
     """Write a batch's KPIs as one part, whole or not at all."""
     buffer = io.BytesIO()
     frame.select(list(SCHEMA)).cast(SCHEMA).write_parquet(buffer)  # type: ignore[arg-type]
-    return write_atomic(parts / part_name(runs), buffer.getvalue())
+    return write_atomic(parts / part_name(runs), buffer.getvalue(), clean=False)
 
 
 def _files(parts: Path) -> list[Path]:

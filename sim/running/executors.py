@@ -13,6 +13,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_completed
 from typing import Any, Protocol
 
+from sim.running.processes import die_with_parent
+
 __all__ = ["DaskCluster", "Executor", "InProcess", "LocalProcesses", "executor_for"]
 
 
@@ -59,9 +61,11 @@ class InProcess:
         pass
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback from every worker)."""
+def _worker_start() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback from every worker),
+    and end with the parent if it is killed (no orphans running on)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
 
 
 PRELOAD = ["sim.experiments.runner", "sim.running.replications", "sim.engine.model"]
@@ -88,7 +92,7 @@ class LocalProcesses:
         self.workers = workers
         self.description = f"{workers} local processes"
         self.pool = ProcessPoolExecutor(
-            workers, mp_context=worker_context(), initializer=_ignore_sigint
+            workers, mp_context=worker_context(), initializer=_worker_start
         )
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:

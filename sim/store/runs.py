@@ -15,7 +15,8 @@ import polars as pl
 
 from sim.running.result import FRAMES, RunResult
 from sim.scenario import dump_scenario, load_scenario
-from sim.store.atomic import atomic_folder
+from sim.store.atomic import atomic_folder, parquet_bytes
+from sim.store.destination import marker_of
 from sim.store.provenance import git_commit, versions
 
 __all__ = ["FILES", "RunFolderError", "default_run_dir", "read_run", "write_run"]
@@ -24,12 +25,12 @@ FILES = (*(f"{name}.parquet" for name in FRAMES), "scenario.toml", "manifest.jso
 
 
 def default_run_dir(root: Path, scenario: str, now: datetime | None = None) -> Path:
-    """`root/<scenario>-<UTC time>`, with a suffix if that name is taken; always directly
-    inside `root`, whatever the name holds."""
+    """`root/<scenario>-<UTC time>`, with a suffix if that name is taken (by a folder, or by
+    a command writing it); always directly inside `root`, whatever the name holds."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     path = root / f"{scenario}-{stamp}"
     k = 2
-    while path.exists():
+    while path.exists() or marker_of(path).exists():
         path = root / f"{scenario}-{stamp}-{k}"
         k += 1
     if path.parent != root or path.name in ("", ".", ".."):
@@ -59,7 +60,7 @@ def write_run(result: RunResult, path: str | Path) -> Path:
     path = Path(path)
     with atomic_folder(path) as tmp:
         for name, frame in result.frames().items():
-            frame.write_parquet(tmp / f"{name}.parquet")
+            (tmp / f"{name}.parquet").write_bytes(parquet_bytes(frame))
         (tmp / "scenario.toml").write_text(dump_scenario(result.scenario), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
     return path

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.store.atomic import atomic_folder, write_atomic
+from sim.store.atomic import OutputError, atomic_folder, write_atomic
 
 
 def test_a_folder_appears_only_when_complete(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_without_replace_an_occupied_folder_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "run"
     target.mkdir()
     (target / "x").write_text("x")
-    with pytest.raises(OSError), atomic_folder(target) as tmp:
+    with pytest.raises(OutputError), atomic_folder(target) as tmp:
         (tmp / "a.txt").write_text("a")
     assert [p.name for p in target.iterdir()] == ["x"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
