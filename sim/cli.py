@@ -49,6 +49,7 @@ INTERRUPTED = "interrupted: nothing was written"
 FLAGS = {
     "data": "--data",
     "cohort": "--cohort",
+    "cohort_size": "--cohort-size",
     "fit_periods": "--fit-periods",
     "horizon": "--horizon",
     "trials": "--trials",
@@ -262,6 +263,16 @@ def calibrate_command(
     cohort: Annotated[
         str | None, typer.Option("--cohort", help="Observed cohort to fit (needed if several).")
     ] = None,
+    cohort_size: Annotated[
+        int | None,
+        typer.Option(
+            "--cohort-size",
+            min=1,
+            max=LIMITS["cohort_size"],
+            help="Customers the cohort started with (needed when the data give shares): the "
+            "prediction band holds a cohort that size's sampling noise.",
+        ),
+    ] = None,
     fit_periods: Annotated[
         str,
         typer.Option("--fit-periods", help="Periods fitted, FIRST-LAST; later ones are held out."),
@@ -317,6 +328,7 @@ def calibrate_command(
         scenario,
         data,
         cohort=cohort,
+        cohort_size=cohort_size,
         fit_periods=fit_periods,
         horizon=horizon,
         trials=trials,
