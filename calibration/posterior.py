@@ -135,7 +135,9 @@ def simulation_covariance(batches: Sequence[np.ndarray]) -> np.ndarray:
     ok = np.isfinite(dev)
     filled = np.where(ok, dev, 0.0)
     pairs = ok.T.astype(float) @ ok.astype(float)
-    return (filled.T @ filled) / np.maximum(pairs, 1.0)
+    cov = (filled.T @ filled) / np.maximum(pairs, 1.0)
+    values, vectors = np.linalg.eigh(cov)  # pairwise deletion may leave it slightly indefinite
+    return (vectors * np.clip(values, 0.0, None)) @ vectors.T
 
 
 def _model_log_covariance(
@@ -298,26 +300,26 @@ def _survivors(curve: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarra
 
 
 def predictive_paths(
-    emulator: Emulator,
+    mean_logit: np.ndarray,
+    var_logit: np.ndarray,
     sim_cov: np.ndarray,
-    draws: np.ndarray,
     size: int,
     rng: np.random.Generator,
     seen: tuple[int, float] | None = None,
 ) -> np.ndarray:
     """Retention paths (P, H + 1) of a cohort of `size` customers, one per posterior draw.
 
-    Each draw's curve carries the emulator's uncertainty (renewal-rate logits drawn around the
-    emulated ones) and the simulation's noise (log S drawn around it); the cohort then churns by
-    a multinomial draw of its customers' churn periods from that curve. With `seen` = (L, share)
-    the periods after L are this cohort's own future: its share * size customers still there at
-    L churn by the curve from L on, S(t) / S(L) (customers are independent, so the survivors of
-    a cohort are a cohort of their own); up to L the paths are those of a cohort like it.
+    Each draw's curve (renewal-rate logits `mean_logit`, P x H) carries the emulator's
+    uncertainty (logits drawn with variance `var_logit`) and the simulation's noise (log S drawn
+    with covariance `sim_cov`); the cohort then churns by a multinomial draw of its customers'
+    churn periods from that curve. With `seen` = (L, share) the periods after L are this
+    cohort's own future: its share * size customers still there at L churn by the curve from L
+    on, S(t) / S(L) (customers are independent, so the survivors of a cohort are a cohort of
+    their own); up to L the paths are those of a cohort like it.
     """
-    mean, var = emulator.predict(draws)
-    logits = mean + np.sqrt(var) * rng.standard_normal(mean.shape)
-    h = mean.shape[1]
-    noise = rng.multivariate_normal(np.zeros(h), sim_cov, size=draws.shape[0], method="eigh")
+    logits = mean_logit + np.sqrt(var_logit) * rng.standard_normal(mean_logit.shape)
+    p, h = mean_logit.shape
+    noise = rng.multivariate_normal(np.zeros(h), sim_cov, size=p, method="eigh")
     curve = survival_of(logits)
     curve[:, 1:] *= np.exp(noise)
     curve = np.clip(np.minimum.accumulate(curve, axis=1), 0.0, 1.0)
@@ -394,7 +396,6 @@ def fit(
     rng = np.random.default_rng([seed, 1])
     draws = posterior.resample(DRAWS, rng)
     last = cohort.fit[-1]
-    paths = predictive_paths(
-        emulator, covariance, draws, cohort.size, rng, (last, cohort.observed[last])
-    )
+    mean, var = emulator.predict(draws)
+    paths = predictive_paths(mean, var, covariance, cohort.size, rng, (last, cohort.observed[last]))
     return Fitted(emulator, covariance, posterior, draws, paths)

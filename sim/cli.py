@@ -29,6 +29,8 @@ from sim.scenario import (
 if TYPE_CHECKING:
     import polars as pl
 
+    from calibration.calibrate import Outcome, Plan
+
 app = typer.Typer(
     help="Moments of Truth: simulate the customer journey through the five moments of truth.",
     add_completion=False,
@@ -261,7 +263,12 @@ def calibrate_command(
         Path, typer.Option("--data", help="Observed retention: CSV or Parquet (see README).")
     ],
     cohort: Annotated[
-        str | None, typer.Option("--cohort", help="Observed cohort to fit (needed if several).")
+        list[str] | None,
+        typer.Option(
+            "--cohort",
+            help="Observed cohort to fit (needed if several); repeat it to calibrate several, "
+            "one study each.",
+        ),
     ] = None,
     cohort_size: Annotated[
         int | None,
@@ -320,27 +327,44 @@ def calibrate_command(
 
     Running the same command again continues the study where it stopped.
     """
-    from calibration.calibrate import calibrate, plan
+    from calibration.calibrate import plan
     from calibration.report import render
+
+    cohorts = list(dict.fromkeys(cohort)) if cohort else [None]
+    if study is not None and len(cohorts) > 1:
+        raise Refused(
+            "--study: names one study; with several cohorts leave it out (each cohort's study "
+            "is <scenario>-<cohort>)"
+        )
+    plans = [  # every cohort's settings checked before any study starts
+        plan(
+            scenario,
+            data,
+            cohort=c,
+            cohort_size=cohort_size,
+            fit_periods=fit_periods,
+            horizon=horizon,
+            trials=trials,
+            reps=reps,
+            sampler=sampler.value,
+            storage=storage,
+            study=study,
+            workers=workers,
+            seed=seed,
+        )
+        for c in cohorts
+    ]
+    for p in plans:
+        render(_calibrate_one(p), out)
+
+
+def _calibrate_one(p: Plan) -> Outcome:
+    """Run one planned calibration with its progress bars."""
+    from calibration.calibrate import calibrate
     from calibration.study import redact
 
-    p = plan(
-        scenario,
-        data,
-        cohort=cohort,
-        cohort_size=cohort_size,
-        fit_periods=fit_periods,
-        horizon=horizon,
-        trials=trials,
-        reps=reps,
-        sampler=sampler.value,
-        storage=storage,
-        study=study,
-        workers=workers,
-        seed=seed,
-    )
     with _progress(TextColumn("{task.fields[best]}")) as bar:
-        search = bar.add_task(f"{p.study}: trials", total=trials, best="")
+        search = bar.add_task(f"{p.study}: trials", total=p.trials, best="")
         check = bar.add_task("noise floor: re-evaluations", total=None, best="", visible=False)
 
         def on_trial(done: int, best: float | None) -> None:
@@ -352,13 +376,12 @@ def calibrate_command(
             bar.advance(check)
 
         try:
-            outcome = calibrate(p, on_trial=on_trial, on_recheck=on_recheck)
+            return calibrate(p, on_trial=on_trial, on_recheck=on_recheck)
         except KeyboardInterrupt:
             raise Interrupted(
                 f"interrupted: the study is kept in {redact(p.storage)}; run the same command "
                 "to continue"
             ) from None
-    render(outcome, out)
 
 
 @app.command("experiment")

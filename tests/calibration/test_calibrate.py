@@ -228,3 +228,34 @@ def test_an_error_names_its_settings_as_it_is_told() -> None:
             str(error),
             error.setting,
         )
+
+
+@pytest.mark.slow
+def test_several_cohorts_are_calibrated_in_one_command(
+    small: Path, truth_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--cohort repeated: one study and one folder per cohort, each fitted to its own data."""
+    from sim.cli import main
+
+    text = truth_data.read_text(encoding="utf-8")
+    lower = [line.replace("synthetic", "lower") for line in text.splitlines()[1:]]
+    lower = [",".join([*r.split(",")[:2], f"{0.9 * float(r.split(',')[2]):.6f}"]) for r in lower]
+    data = tmp_path / "two.csv"
+    data.write_text(text + "\n".join(lower) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["calibrate", str(small), "--data", str(data), "--fit-periods", "1-3"]
+    args += ["--trials", "6", "--reps", "1", "--cohort-size", "1000"]
+    assert main([*args, "--cohort", "synthetic", "--cohort", "lower", "--study", "x"]) == 2
+    assert main([*args, "--cohort", "synthetic", "--cohort", "lower"]) == 0
+    folders = tmp_path / "results" / "calibration"
+    first, second = (
+        json.loads((folders / f"small-{c}" / "summary.json").read_text())
+        for c in ("synthetic", "lower")
+    )
+    assert (first["cohort"], second["cohort"]) == ("synthetic", "lower")
+    assert first["trials_completed"] == second["trials_completed"] == 6
+    mean = {
+        c: pl.read_parquet(folders / f"small-{c}" / "forecast.parquet")["mean"][2]
+        for c in ("synthetic", "lower")
+    }
+    assert mean["lower"] < mean["synthetic"]  # 10 % fewer retained: a lower fitted curve

@@ -9,7 +9,14 @@ from scipy.stats import multivariate_normal, qmc
 
 from calibration.coverage import check, synthetic_cohort
 from calibration.emulator import logit_rates
-from calibration.posterior import Box, Cohort, fit, forecast_bands, log_likelihood
+from calibration.posterior import (
+    Box,
+    Cohort,
+    fit,
+    forecast_bands,
+    log_likelihood,
+    simulation_covariance,
+)
 from calibration.sbg import survival
 
 # The stand-in: sBG curves over (alpha, beta), both searched on a log scale.
@@ -78,6 +85,25 @@ def test_the_kernel_is_the_cohorts_multinomial_noise_when_the_curve_is_known() -
         logits, np.zeros_like(logits), np.zeros((H, H)), Cohort({**observed, 4: 0.25}, FIT, SIZE)
     )
     assert doubt[0] > sure[0]
+
+
+def test_the_simulations_noise_is_the_pooled_spread_of_the_recheck_batches() -> None:
+    """Batches of several trials, each around its own curve: their pooled covariance of log S
+    (periods 1..H) recovers the noise that made them, within its sampling error (200 trials x
+    4 batches: 600 degrees of freedom, a standard error of about 6 % on a variance)."""
+    rng = np.random.default_rng(11)
+    truth = simulation_noise(np.random.default_rng(12), 100_000)[:, 1:]
+    want = np.cov(truth.T)
+    batches = []
+    for _ in range(200):
+        curve = survival(rng.uniform(0.5, 2), rng.uniform(1, 5), PERIODS)
+        batches.append(curve * np.exp(simulation_noise(rng, 4)))
+    got = simulation_covariance(batches)
+    assert got.shape == (H, H)
+    np.testing.assert_allclose(np.diag(got), np.diag(want), rtol=0.2)
+    assert np.corrcoef(got.ravel(), want.ravel())[0, 1] > 0.95
+    with pytest.raises(ValueError, match="two batches"):
+        simulation_covariance([batches[0][:1]])
 
 
 def test_the_box_maps_to_the_unit_cube_and_back() -> None:
