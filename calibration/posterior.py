@@ -6,7 +6,8 @@ Method (calibration/README.md, "Posterior and prediction band", gives the why an
   of N customers differs from the model's expected curve S(t) by the cohort's sampling noise
   (survival shares of a multinomial sample: Cov = S(t)(1 - S(s)) / N for s <= t), plus what we
   do not know of S(t) itself: the simulation's noise (the mean of R runs, measured on fresh
-  seeds by the recheck) and the emulator's uncertainty between trials. Kernel ABC with that
+  seeds by the recheck, as binomial-like noise on each renewal rate) and the emulator's
+  uncertainty between trials. Kernel ABC with that
   Gaussian as its kernel is exact inference under that error model (Wilkinson 2013,
   "Approximate Bayesian computation (ABC) gives exact results under the assumption of model
   error", Stat. Appl. Genet. Mol. Biol. 12(2)). Fit periods after the first condition on the
@@ -15,7 +16,7 @@ Method (calibration/README.md, "Posterior and prediction band", gives the why an
   parameter vector comes from the Gaussian process fitted to the trials, so the posterior is
   sampled from the prior (uniform on the search box, on a log scale where the parameter is
   searched on one) by adaptive importance sampling, without another simulation.
-* **Prediction interval**: posterior draws, each with the emulator's and the simulation's noise
+* **Prediction interval**: posterior draws, each with the emulator's and the simulation's doubt
   on its curve, then a cohort of N customers drawn from that curve (multinomial churn times).
   Its 5th and 95th percentiles per period are the 90 % band for a cohort of the observed size.
   After the fit periods the band is the observed cohort's own future: the customers it still
@@ -44,9 +45,11 @@ __all__ = [
     "fit",
     "forecast_bands",
     "log_likelihood",
+    "noise_variance",
     "predictive_paths",
     "sample_posterior",
-    "simulation_covariance",
+    "simulation_noise",
+    "trial_log_likelihood",
     "weighted_quantile",
 ]
 
@@ -62,6 +65,7 @@ _TARGET_ESS = 2000.0  # stop adapting once the importance sample is worth this m
 _DEFENSIVE = 0.1  # share of the prior in every proposal (Hesterberg 1995, defensive mixtures)
 _DF = 5.0  # degrees of freedom of the Student-t proposal: heavier tails than the posterior
 _JITTER = 1e-12  # added to the diagonal of covariances before factorising
+_EPS = 1e-6  # rates and shares at risk are kept this far from 0 and 1 in variances
 
 
 @dataclass(frozen=True)
@@ -114,60 +118,59 @@ class Cohort:
     size: int
 
 
-def simulation_covariance(batches: Sequence[np.ndarray]) -> np.ndarray:
-    """Covariance (H, H) of log S(1..H) of a mean of R runs, from repeated batches.
+def simulation_noise(batches: Sequence[np.ndarray]) -> np.ndarray:
+    """The simulation's noise per renewal rate, as one over the customers it is worth (H,).
 
-    `batches` holds, per rechecked trial, its batch curves (B, H + 1), each the mean of R runs
-    on fresh seeds. The deviations of each trial's batches from their own mean are pooled (B - 1
-    degrees of freedom per trial). Periods a batch did not observe are left out pairwise.
+    A mean of R runs estimates each renewal rate r_t from the customers at risk, so its logit
+    varies about like a binomial share's: Var(logit r_t) = u_t / (r_t (1 - r_t) S(t - 1)), with
+    u_t one over the simulation's effective number of customers. Measured on the recheck:
+    `batches` holds, per rechecked trial, its batch curves (B, H + 1), each the mean of R runs on
+    fresh seeds; u_t is the batches' variance of logit r_t times r_t (1 - r_t) S(t - 1), pooled
+    over trials. On that scale one measurement serves every curve, steep or flat (the variance
+    of log S itself is hundreds of times larger on a curve ending at 2 % than at 60 %).
     """
-    deviations = []
+    units = []
     for curves in batches:
-        logs = np.log(np.clip(np.asarray(curves, dtype=float)[:, 1:], 1e-12, None))
-        if logs.shape[0] < 2:
+        curves = np.asarray(curves, dtype=float)
+        if curves.shape[0] < 2:
             continue
-        deviations.append(
-            (logs - np.nanmean(logs, axis=0)) * np.sqrt(logs.shape[0] / (logs.shape[0] - 1))
-        )
-    if not deviations:
+        logits = logit_rates(curves)
+        with np.errstate(invalid="ignore"):
+            rate = np.nanmean(1.0 / (1.0 + np.exp(-logits)), axis=0)
+            at_risk = np.nanmean(curves[:, :-1], axis=0)
+            units.append(np.nanvar(logits, axis=0, ddof=1) * rate * (1 - rate) * at_risk)
+    if not units:
         raise ValueError("the simulation's noise needs at least one trial run in two batches")
-    dev = np.concatenate(deviations)
-    ok = np.isfinite(dev)
-    filled = np.where(ok, dev, 0.0)
-    pairs = ok.T.astype(float) @ ok.astype(float)
-    cov = (filled.T @ filled) / np.maximum(pairs, 1.0)
-    values, vectors = np.linalg.eigh(cov)  # pairwise deletion may leave it slightly indefinite
-    return (vectors * np.clip(values, 0.0, None)) @ vectors.T
+    with np.errstate(invalid="ignore"):
+        pooled = np.nanmean(np.array(units), axis=0)
+    return np.where(np.isfinite(pooled), pooled, np.nanmax(pooled, initial=0.0))
 
 
-def _model_log_covariance(
-    var_logit: np.ndarray, rates: np.ndarray, sim_cov: np.ndarray, start: int
-) -> np.ndarray:
+def noise_variance(mean_logit: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Variance (m, H) of each renewal-rate logit from the simulation's noise (`noise`, u_t),
+    at curves given by their renewal-rate logits (m, H)."""
+    rate = np.clip(1.0 / (1.0 + np.exp(-mean_logit)), _EPS, 1 - _EPS)
+    at_risk = np.maximum(survival_of(mean_logit)[:, :-1], _EPS)
+    return noise / (rate * (1 - rate) * at_risk)
+
+
+def _model_log_covariance(var_logit: np.ndarray, rates: np.ndarray, start: int) -> np.ndarray:
     """Covariance (m, H, H) of log S'(t) = log S(t) - log S(start), t = 1..H, from what we do
-    not know of the curve: the emulator (independent per renewal rate) and the simulation."""
+    not know of the curve, independent per renewal rate (the emulator and the simulation)."""
     h = var_logit.shape[1]
     # Var log r_k from Var logit r_k, by the delta method: d log r / d logit r = 1 - r
     var_log = (1.0 - rates) ** 2 * var_logit
     var_log[:, :start] = 0.0
-    cum = np.cumsum(var_log, axis=1)  # (m, H): Var log S'(t) from the emulator
+    cum = np.cumsum(var_log, axis=1)  # (m, H): Var log S'(t)
     idx = np.arange(h)
-    emulated = cum[:, np.minimum.outer(idx, idx)]
-    full = np.zeros((h + 1, h + 1))
-    full[1:, 1:] = sim_cov
-    shift = full[1:, 1:] - full[1:, start][:, None] - full[start, 1:][None, :] + full[start, start]
-    return emulated + shift[None, :, :]
+    return cum[:, np.minimum.outer(idx, idx)]
 
 
-def log_likelihood(
-    mean_logit: np.ndarray,
-    var_logit: np.ndarray,
-    sim_cov: np.ndarray,
-    cohort: Cohort,
-) -> np.ndarray:
+def log_likelihood(mean_logit: np.ndarray, var_logit: np.ndarray, cohort: Cohort) -> np.ndarray:
     """Log-density of the observed fit periods at m curves (Gaussian kernel of ABC).
 
-    mean_logit, var_logit (m, H): renewal-rate logits of each curve and their emulator variance
-    (0 for a curve known exactly); sim_cov (H, H): the simulation's noise on log S.
+    mean_logit, var_logit (m, H): renewal-rate logits of each curve and how unsure we are of
+    them (the emulator's and the simulation's variance; 0 for a curve known exactly).
     """
     fit = np.asarray(cohort.fit)
     start = int(fit[0]) - 1
@@ -181,7 +184,7 @@ def log_likelihood(
     lo = np.minimum(cond[:, :, None], cond[:, None, :])
     hi = np.maximum(cond[:, :, None], cond[:, None, :])
     sampling = lo * (1.0 - hi) / n
-    model = _model_log_covariance(var_logit, rates, sim_cov, start)[:, fit - 1][:, :, fit - 1]
+    model = _model_log_covariance(var_logit, rates, start)[:, fit - 1][:, :, fit - 1]
     cov = sampling + cond[:, :, None] * cond[:, None, :] * model
     cov += _JITTER * np.eye(fit.size)
     chol = np.linalg.cholesky(cov)
@@ -190,9 +193,14 @@ def log_likelihood(
     return -0.5 * ((z * z).sum(axis=1) + log_det + fit.size * np.log(2 * np.pi))
 
 
-def _evaluate(emulator: Emulator, u: np.ndarray, sim_cov: np.ndarray, cohort: Cohort) -> np.ndarray:
+def _curves(emulator: Emulator, u: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renewal-rate logits at u and their variance: the emulator's and the simulation's."""
     mean, var = emulator.predict(u)
-    return log_likelihood(mean, var, sim_cov, cohort)
+    return mean, var + noise_variance(mean, noise)
+
+
+def _evaluate(emulator: Emulator, u: np.ndarray, noise: np.ndarray, cohort: Cohort) -> np.ndarray:
+    return log_likelihood(*_curves(emulator, u, noise), cohort)
 
 
 def _student_t(
@@ -246,14 +254,14 @@ class Posterior:
 
 
 def sample_posterior(
-    emulator: Emulator, sim_cov: np.ndarray, cohort: Cohort, dims: int, seed: int = 0
+    emulator: Emulator, noise: np.ndarray, cohort: Cohort, dims: int, seed: int = 0
 ) -> Posterior:
     """Importance sampling from the prior, then from Student-t proposals fitted to the weighted
     sample (with a defensive share of the prior), until the effective sample size reaches
     `_TARGET_ESS` or `_ROUNDS` rounds are done. The evidence is the mean importance weight."""
     rng = np.random.default_rng(seed)
     u = qmc.Sobol(dims, scramble=True, seed=rng).random(_FIRST)
-    log_w = _evaluate(emulator, u, sim_cov, cohort)
+    log_w = _evaluate(emulator, u, noise, cohort)
     rounds = 1
     while _ess(log_w) < _TARGET_ESS and rounds < _ROUNDS:
         w = np.exp(log_w - logsumexp(log_w))
@@ -267,7 +275,7 @@ def sample_posterior(
             np.log(_DEFENSIVE), np.log1p(-_DEFENSIVE) + _log_t_density(fresh, mean, cov)
         )
         fresh_w = np.full(_ROUND, -np.inf)
-        fresh_w[inside] = _evaluate(emulator, fresh[inside], sim_cov, cohort) - log_q[inside]
+        fresh_w[inside] = _evaluate(emulator, fresh[inside], noise, cohort) - log_q[inside]
         u, log_w = fresh, fresh_w
         rounds += 1
     log_evidence = float(logsumexp(log_w) - np.log(log_w.size))
@@ -302,27 +310,23 @@ def _survivors(curve: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarra
 def predictive_paths(
     mean_logit: np.ndarray,
     var_logit: np.ndarray,
-    sim_cov: np.ndarray,
     size: int,
     rng: np.random.Generator,
     seen: tuple[int, float] | None = None,
 ) -> np.ndarray:
     """Retention paths (P, H + 1) of a cohort of `size` customers, one per posterior draw.
 
-    Each draw's curve (renewal-rate logits `mean_logit`, P x H) carries the emulator's
-    uncertainty (logits drawn with variance `var_logit`) and the simulation's noise (log S drawn
-    with covariance `sim_cov`); the cohort then churns by a multinomial draw of its customers'
-    churn periods from that curve. With `seen` = (L, share) the periods after L are this
-    cohort's own future: its share * size customers still there at L churn by the curve from L
-    on, S(t) / S(L) (customers are independent, so the survivors of a cohort are a cohort of
-    their own); up to L the paths are those of a cohort like it.
+    Each draw's curve (renewal-rate logits `mean_logit`, P x H) carries what we do not know of
+    it (logits drawn with variance `var_logit`: the emulator's and the simulation's); the cohort
+    then churns by a multinomial draw of its customers' churn periods from that curve. With
+    `seen` = (L, share) the periods after L are this cohort's own future: its share * size
+    customers still there at L churn by the curve from L on, S(t) / S(L) (customers are
+    independent, so the survivors of a cohort are a cohort of their own); up to L the paths are
+    those of a cohort like it.
     """
     logits = mean_logit + np.sqrt(var_logit) * rng.standard_normal(mean_logit.shape)
-    p, h = mean_logit.shape
-    noise = rng.multivariate_normal(np.zeros(h), sim_cov, size=p, method="eigh")
+    h = mean_logit.shape[1]
     curve = survival_of(logits)
-    curve[:, 1:] *= np.exp(noise)
-    curve = np.clip(np.minimum.accumulate(curve, axis=1), 0.0, 1.0)
     paths = _survivors(curve, size, rng) / size
     if seen is not None and seen[0] < h:
         last, share = seen
@@ -353,16 +357,17 @@ def forecast_bands(paths: np.ndarray, cohort: str) -> pl.DataFrame:
     )
 
 
-def trial_log_likelihood(curves: np.ndarray, sim_cov: np.ndarray, cohort: Cohort) -> np.ndarray:
-    """The kernel at each trial's own simulated curve (rows): plain kernel ABC over the trials,
-    with no emulator between them. NaN for a curve missing a period the fit needs."""
+def trial_log_likelihood(curves: np.ndarray, noise: np.ndarray, cohort: Cohort) -> np.ndarray:
+    """The kernel at each trial's own simulated curve (rows), with the simulation's noise:
+    plain kernel ABC over the trials, no emulator between them. NaN for a curve missing a
+    period the fit needs."""
     logits = logit_rates(curves)
     out = np.full(curves.shape[0], np.nan)
     need = max(cohort.fit)
     ok = np.isfinite(np.asarray(curves)[:, : need + 1]).all(axis=1)
-    filled = np.where(np.isfinite(logits), logits, 0.0)
+    filled = np.where(np.isfinite(logits), logits, 0.0)[ok]
     if ok.any():
-        out[ok] = log_likelihood(filled[ok], np.zeros_like(filled[ok]), sim_cov, cohort)
+        out[ok] = log_likelihood(filled, noise_variance(filled, noise), cohort)
     return out
 
 
@@ -372,7 +377,7 @@ class Fitted:
     equally weighted draws and a cohort's retention path per draw."""
 
     emulator: Emulator
-    simulation_covariance: np.ndarray
+    simulation_noise: np.ndarray  # (H,): u_t, one over the simulation's effective customers
     posterior: Posterior
     draws: np.ndarray  # (DRAWS, d) on [0, 1]^d
     paths: np.ndarray  # (DRAWS, H + 1)
@@ -390,12 +395,13 @@ def fit(
     Deterministic given `seed`; the same function serves `journey calibrate` and the coverage
     checks (`calibration.coverage`).
     """
-    covariance = simulation_covariance(batches)
+    noise = simulation_noise(batches)
     emulator = fit_emulator(unit, logit_rates(curves), seed=seed)
-    posterior = sample_posterior(emulator, covariance, cohort, unit.shape[1], seed=seed)
+    posterior = sample_posterior(emulator, noise, cohort, unit.shape[1], seed=seed)
     rng = np.random.default_rng([seed, 1])
     draws = posterior.resample(DRAWS, rng)
     last = cohort.fit[-1]
-    mean, var = emulator.predict(draws)
-    paths = predictive_paths(mean, var, covariance, cohort.size, rng, (last, cohort.observed[last]))
-    return Fitted(emulator, covariance, posterior, draws, paths)
+    paths = predictive_paths(
+        *_curves(emulator, draws, noise), cohort.size, rng, (last, cohort.observed[last])
+    )
+    return Fitted(emulator, noise, posterior, draws, paths)

@@ -3,11 +3,11 @@
 A loss estimated from R replications is noisy. The best few trials are re-evaluated on fresh
 seeds, batch by batch (the recheck, kept in the study so that it is never redone): the spread
 of their batches measures the simulation's noise, both as the noise floor of the loss and as
-the covariance of a simulated curve. The answer is the posterior (`calibration.posterior`):
-kernel ABC over the trials through a Gaussian-process emulator (`calibration.emulator`), with
-the cohort's sampling noise, the simulation's noise and the emulator's uncertainty in the
-kernel. Its draws give the parameter intervals and correlations and, with a cohort of the
-observed size drawn from each, the forecast's prediction band.
+the noise on each renewal rate of a simulated curve. The answer is the posterior
+(`calibration.posterior`): kernel ABC over the trials through a Gaussian-process emulator
+(`calibration.emulator`), with the cohort's sampling noise, the simulation's noise and the
+emulator's uncertainty in the kernel. Its draws give the parameter intervals and correlations
+and, with a cohort of the observed size drawn from each, the forecast's prediction band.
 """
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def infer(
         box=box,
         fitted=fitted,
         draws=pl.DataFrame({"draw": np.arange(values.shape[0]), **columns}),
-        trial_log_likelihood=trial_log_likelihood(curves, fitted.simulation_covariance, cohort),
+        trial_log_likelihood=trial_log_likelihood(curves, fitted.simulation_noise, cohort),
     )
 
 

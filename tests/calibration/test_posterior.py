@@ -8,14 +8,15 @@ import pytest
 from scipy.stats import multivariate_normal, qmc
 
 from calibration.coverage import check, synthetic_cohort
-from calibration.emulator import logit_rates
+from calibration.emulator import logit_rates, survival_of
 from calibration.posterior import (
     Box,
     Cohort,
     fit,
     forecast_bands,
     log_likelihood,
-    simulation_covariance,
+    noise_variance,
+    simulation_noise,
 )
 from calibration.sbg import survival
 
@@ -25,28 +26,27 @@ H, FIT, SIZE = 7, (1, 2, 3, 4), 1000
 PERIODS = np.arange(H + 1)
 
 
-def simulated(unit: np.ndarray, noise: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+EFFECTIVE = 3000
+"""Customers a simulated curve (a mean of R runs) is worth: its noise is a cohort that size's."""
+
+
+def simulated(unit: np.ndarray, errors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Curves S(0..H) at points of [0, 1]^2, as a simulation with common random numbers makes
-    them: the exact curve times one error shared by every point (`noise`, on log S) and a
-    little jitter of each point's own."""
+    them: each renewal rate's logit off by binomial-like noise of EFFECTIVE customers, through
+    standard normal `errors` (1, H) shared by every point, plus a little jitter of their own."""
     alpha, beta = BOX.from_unit(unit).T
     exact = survival(alpha[:, None], beta[:, None], PERIODS[None, :])
-    jitter = rng.normal(0, 0.002, exact.shape)
-    jitter[:, 0] = 0
-    return exact * np.exp(noise + jitter)
-
-
-def simulation_noise(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n errors on log S(0..H) of a mean of R runs: about one point of retention by period 7."""
-    steps = rng.normal(0, 0.006, (n, H))
-    return np.concatenate([np.zeros((n, 1)), np.cumsum(steps, axis=1)], axis=1)
+    logits = logit_rates(exact)
+    z = errors + rng.normal(0, 0.1, logits.shape)
+    noisy = logits + z * np.sqrt(noise_variance(logits, np.full(H, 1 / EFFECTIVE)))
+    return survival_of(noisy)
 
 
 def study(rng: np.random.Generator, trials: int = 64) -> tuple[np.ndarray, np.ndarray, list]:
     """A design (QMC), its curves on common random numbers, and 3 rechecked points x 4 batches."""
     unit = qmc.Sobol(2, seed=rng).random(trials)
-    curves = simulated(unit, simulation_noise(rng, 1), rng)
-    batches = [simulated(unit[[i] * 4], simulation_noise(rng, 4), rng) for i in range(3)]
+    curves = simulated(unit, rng.standard_normal((1, H)), rng)
+    batches = [simulated(unit[[i] * 4], rng.standard_normal((4, H)), rng) for i in range(3)]
     return unit, curves, batches
 
 
@@ -56,17 +56,13 @@ def test_the_kernel_is_the_cohorts_multinomial_noise_when_the_curve_is_known() -
     s = survival(0.7, 1.2, PERIODS)
     observed = dict(enumerate([1.0, 0.62, 0.47, 0.39, 0.33, 0.3, 0.26, 0.24]))
     logits = logit_rates(s[None, :])
-    got = log_likelihood(
-        logits, np.zeros_like(logits), np.zeros((H, H)), Cohort(observed, FIT, SIZE)
-    )
+    got = log_likelihood(logits, np.zeros_like(logits), Cohort(observed, FIT, SIZE))
     f = np.array(FIT)
     cov = np.minimum.outer(s[f], s[f]) * (1 - np.maximum.outer(s[f], s[f])) / SIZE
     want = multivariate_normal(s[f], cov).logpdf([observed[t] for t in FIT])
     assert got[0] == pytest.approx(want, rel=1e-6)  # up to the jitter on the diagonal
     # fitted from period 3 on, the cohort is its survivors at period 2, and the curve S / S(2)
-    later = log_likelihood(
-        logits, np.zeros_like(logits), np.zeros((H, H)), Cohort(observed, (3, 4), SIZE)
-    )
+    later = log_likelihood(logits, np.zeros_like(logits), Cohort(observed, (3, 4), SIZE))
     ratio = s[[3, 4]] / s[2]
     n = SIZE * observed[2]
     cov = np.minimum.outer(ratio, ratio) * (1 - np.maximum.outer(ratio, ratio)) / n
@@ -78,32 +74,24 @@ def test_the_kernel_is_the_cohorts_multinomial_noise_when_the_curve_is_known() -
     doubt = log_likelihood(
         logits,
         np.full_like(logits, 0.05),
-        np.zeros((H, H)),
         Cohort({**observed, 4: 0.25}, FIT, SIZE),
     )
-    sure = log_likelihood(
-        logits, np.zeros_like(logits), np.zeros((H, H)), Cohort({**observed, 4: 0.25}, FIT, SIZE)
-    )
+    sure = log_likelihood(logits, np.zeros_like(logits), Cohort({**observed, 4: 0.25}, FIT, SIZE))
     assert doubt[0] > sure[0]
 
 
-def test_the_simulations_noise_is_the_pooled_spread_of_the_recheck_batches() -> None:
-    """Batches of several trials, each around its own curve: their pooled covariance of log S
-    (periods 1..H) recovers the noise that made them, within its sampling error (200 trials x
-    4 batches: 600 degrees of freedom, a standard error of about 6 % on a variance)."""
+def test_the_simulations_noise_is_measured_as_customers_it_is_worth() -> None:
+    """Batches of 200 trials, each around its own curve, with the noise of 3,000 customers:
+    the pooled measure is 1 / 3,000 per renewal rate within its sampling error (600 degrees
+    of freedom: about 6 % on a variance), whatever the curves' levels."""
     rng = np.random.default_rng(11)
-    truth = simulation_noise(np.random.default_rng(12), 100_000)[:, 1:]
-    want = np.cov(truth.T)
-    batches = []
-    for _ in range(200):
-        curve = survival(rng.uniform(0.5, 2), rng.uniform(1, 5), PERIODS)
-        batches.append(curve * np.exp(simulation_noise(rng, 4)))
-    got = simulation_covariance(batches)
-    assert got.shape == (H, H)
-    np.testing.assert_allclose(np.diag(got), np.diag(want), rtol=0.2)
-    assert np.corrcoef(got.ravel(), want.ravel())[0, 1] > 0.95
+    unit = rng.random((200, 2))
+    batches = [simulated(u[None, :].repeat(4, 0), rng.standard_normal((4, H)), rng) for u in unit]
+    got = simulation_noise(batches)
+    assert got.shape == (H,)
+    np.testing.assert_allclose(got * EFFECTIVE, 1.0 + 0.1**2, rtol=0.2)  # jitter adds 1 %
     with pytest.raises(ValueError, match="two batches"):
-        simulation_covariance([batches[0][:1]])
+        simulation_noise([batches[0][:1]])
 
 
 def test_the_box_maps_to_the_unit_cube_and_back() -> None:
