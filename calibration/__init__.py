@@ -1,9 +1,10 @@
 """Calibration of the journey model to observed cohort retention with Optuna (`journey calibrate`).
 
 Modules: `observed` (the data), `objective` (the distance, on common random numbers), `study`
-(Optuna storage, trials, workers), `samplers` (a random stream per trial), `uncertainty` (noise
-floor, accepted set, forecast, hold-out), `sbg` (the statistical baseline), `charts`, `report`,
-and `calibrate` (the command).
+(Optuna storage, trials, workers), `samplers` (a random stream per trial), `emulator` (a
+Gaussian process of the curve over the trials), `posterior` (kernel ABC, prediction band),
+`uncertainty` (recheck, posterior and forecast of a study, hold-out), `sbg` (the statistical
+baseline), `charts`, `report`, and `calibrate` (the command).
 
 Errors name settings by their keyword in `calibration.calibrate.plan` (`fit_periods`, `reps`,
 `sampler` ...), never by a command-line flag: the command line maps settings to its flags.
@@ -19,7 +20,7 @@ __all__ = ["LIMITS", "SAMPLERS", "CalibrationError", "StudyMismatch"]
 SAMPLERS = ("tpe", "cmaes", "random", "qmc")
 """The samplers a study can use, by name."""
 
-LIMITS = {"trials": 100_000, "reps": 1000, "workers": 256}
+LIMITS = {"trials": 100_000, "reps": 1000, "workers": 256, "cohort_size": 100_000_000}
 """Largest accepted value of each count setting: beyond them a value is a typo, not a plan."""
 
 Namer = Callable[[str], str]
@@ -34,9 +35,10 @@ class CalibrationError(ValueError):
     """A calibration that cannot run as asked: the setting it is about, and the problem.
 
     `setting` is a keyword of `calibration.calibrate.plan` (`fit_periods`, `horizon`, `cohort`,
-    `trials`, `reps`, `workers`, `seed`, `sampler`, `storage`, `study`, `data`) or None when the
-    error is about no one setting (the problem then names what it is about, such as a file).
-    str() is the one line shown to the user: "<setting>: <problem>", or the problem alone.
+    `cohort_size`, `trials`, `reps`, `workers`, `seed`, `sampler`, `storage`, `study`, `data`) or
+    None when the error is about no one setting (the problem then names what it is about, such
+    as a file). str() is the one line shown to the user: "<setting>: <problem>", or the problem
+    alone.
     """
 
     def __init__(self, setting: str | None, problem: str) -> None:

@@ -25,15 +25,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from calibration import LIMITS, SAMPLERS, CalibrationError, charts
 from calibration.objective import Problem
 from calibration.observed import MAX_PERIOD, cohort_curve, read_observed
+from calibration.observed import cohort_size as size_in_data
+from calibration.posterior import LEVEL, Cohort, forecast_bands
 from calibration.sbg import SbgFit, fit_sbg
 from calibration.study import completed, open_study, redact, search, setup_of
 from calibration.uncertainty import (
+    Inference,
     accepted_set,
     best_trial,
     correlations,
-    forecast,
     holdout,
     importance,
+    infer,
     intervals,
     noise_floor,
     recheck,
@@ -66,6 +69,7 @@ class Plan:
     problem: Problem
     cohort: str
     observed: dict[int, float]
+    cohort_size: int
     trials: int
     reps: int
     sampler: str
@@ -79,6 +83,11 @@ class Plan:
     def params(self) -> list[str]:
         return list(self.problem.scenario.calibration)
 
+    @property
+    def target(self) -> Cohort:
+        """The observed cohort as the posterior sees it: retention, fit periods, size."""
+        return Cohort(self.observed, self.problem.fit, self.cohort_size)
+
 
 def _fit_periods(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
@@ -90,11 +99,31 @@ def _fit_periods(text: str) -> tuple[int, int]:
     return first, last
 
 
+def _cohort_size(given: int | None, in_data: int | None, data: Path, cohort: str) -> int:
+    """The observed cohort's size: from the data's counts, or as given (they must agree)."""
+    if given is not None and not 1 <= given <= LIMITS["cohort_size"]:
+        raise CalibrationError(
+            "cohort_size", f"must be between 1 and {LIMITS['cohort_size']:,}, got {given}"
+        )
+    if in_data is not None and given is not None and given != in_data:
+        raise CalibrationError(
+            "cohort_size", f"cohort '{cohort}' in {data} has {in_data:,} customers, not {given:,}"
+        )
+    if in_data is None and given is None:
+        raise CalibrationError(
+            "cohort_size",
+            f"{data} gives shares for cohort '{cohort}', not counts: give the number of "
+            "customers it started with (the prediction band holds a cohort that size's noise)",
+        )
+    return int(in_data if in_data is not None else given)  # type: ignore[arg-type]
+
+
 def plan(
     scenario: Path,
     data: Path,
     *,
     cohort: str | None = None,
+    cohort_size: int | None = None,
     fit_periods: str = "1-4",
     horizon: int | None = None,
     trials: int = 200,
@@ -107,6 +136,10 @@ def plan(
     root: Path = DEFAULT_ROOT,
 ) -> Plan:
     """Check the settings and decide names and places.
+
+    `cohort_size` is the number of customers in the observed cohort at period 0: the prediction
+    band holds the sampling noise of a cohort that size. A file of counts gives it; a file of
+    shares needs it given.
 
     A setting that cannot be used raises a one-line `CalibrationError` naming it by its keyword
     here (`fit_periods`, `reps` ...); bad observed data raises `DataError`, naming the file.
@@ -162,6 +195,7 @@ def plan(
         raise CalibrationError(
             "study", f"'{name}' cannot name a folder; use letters, digits, '_', '-' and '.'"
         )
+    size = _cohort_size(cohort_size, size_in_data(observed, cohort), data, cohort)
     url = storage or f"sqlite:///{(root / f'{name}.db').resolve()}"
     problem = Problem.build(spec, curve, range(first, last + 1), horizon)
     return Plan(
@@ -170,6 +204,7 @@ def plan(
         problem=problem,
         cohort=cohort,
         observed=curve,
+        cohort_size=size,
         trials=trials,
         reps=reps,
         sampler=sampler,
@@ -199,14 +234,20 @@ class Outcome:
     best_loss: float
     noise_floor: float
     importance: dict[str, float]
+    inference: Inference
     search_seconds: float
     simulations: int
+    recheck_simulations: int = 0
 
     @property
-    def threshold(self) -> float:
-        """Search loss below which a trial is accepted: the best trial's plus the noise floor."""
-        best = self.trials.filter(pl.col("trial") == self.best_trial)["loss"][0]
-        return float(best) + self.noise_floor
+    def posterior(self) -> pl.DataFrame:
+        """Equally weighted draws from the posterior: draw, one column per parameter."""
+        return self.inference.draws
+
+    @property
+    def threshold(self) -> float | None:
+        """Largest search loss among the accepted trials (the 90 % likelihood region)."""
+        return None if self.accepted.height == 0 else float(self.accepted["loss"].max())
 
     @property
     def mae(self) -> tuple[float | None, float | None]:
@@ -218,13 +259,22 @@ class Outcome:
             float(self.holdout["sbg_error"].abs().mean()),
         )
 
+    @property
+    def inside(self) -> tuple[int, int]:
+        """Held-out periods inside the 90 % prediction band, and held-out periods."""
+        return int(self.holdout["inside"].sum()), self.holdout.height
+
 
 def calibrate(
     p: Plan,
     on_trial: Callable[[int, float | None], None] | None = None,
     on_recheck: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Run or continue the study to `p.trials` completed trials, then analyse and write."""
+    """Run or continue the study to `p.trials` completed trials, then analyse and write.
+
+    The recheck is kept in the study: on a finished study nothing is simulated again, and the
+    analysis (emulator, posterior, forecast) takes seconds.
+    """
     made = check_writable(p.out)  # refused now, not after the search, if it cannot be written
     setup = setup_of(p.problem, p.reps, p.seed, str(p.data_file), p.cohort)
     try:
@@ -254,39 +304,45 @@ def calibrate(
     searched = time.perf_counter() - started
     ran = len(completed(study)) - before
 
-    rechecked = recheck(study, p.problem, p.reps, p.seed, p.workers, on_recheck)
-    floor = noise_floor(rechecked)
+    batches = 0
+
+    def rechecked_one() -> None:
+        nonlocal batches
+        batches += 1
+        if on_recheck is not None:
+            on_recheck()
+
+    rechecked = recheck(study, p.problem, p.reps, p.seed, p.workers, rechecked_one)
     trials = trials_frame(study, p.params)
     chosen = best_trial(rechecked)
-    accepted = accepted_set(trials, chosen, floor)
-    by_number = {t.number: t for t in completed(study)}
-    best = by_number[chosen].params
-    curves = np.array(
-        [
-            [np.nan if v is None else v for v in by_number[n].user_attrs["retention"]]
-            for n in accepted["trial"]
-        ]
-    )
+    done = completed(study)
+    best = next(t for t in done if t.number == chosen).params
+    inference = infer(done, rechecked, p.problem, p.target, p.seed)
     fit_end = p.problem.fit[-1]
     sbg = fit_sbg(p.observed, p.problem.fit[0], fit_end)
-    predicted = forecast(curves, p.cohort)
+    predicted = forecast_bands(inference.paths, p.cohort)
+    accepted = accepted_set(
+        trials, [t.number for t in done], inference.trial_log_likelihood, len(p.params)
+    )
     outcome = Outcome(
         plan=p,
         trials=trials,
         rechecked=rechecked,
         accepted=accepted,
-        parameters=intervals(accepted, best, p.params),
-        correlations=correlations(accepted, p.params),
+        parameters=intervals(inference.draws, best, p.params),
+        correlations=correlations(inference.draws, p.params),
         forecast=predicted,
         holdout=holdout(predicted, p.observed, fit_end, sbg),
         sbg=sbg,
         best_trial=chosen,
         best=best,
         best_loss=float(rechecked.filter(pl.col("trial") == chosen)["loss"].mean()),
-        noise_floor=floor,
+        noise_floor=noise_floor(rechecked),
         importance=importance(study),
+        inference=inference,
         search_seconds=searched,
         simulations=ran * p.reps,
+        recheck_simulations=batches * p.reps,
     )
     write_outputs(outcome)
     return outcome
@@ -306,7 +362,7 @@ def calibrated_toml(o: Outcome) -> str:
         f"# Written by `journey calibrate` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), study "
         f"'{p.study}':\n# trial {o.best_trial}, loss {o.best_loss:.2f} points (RMSE over periods "
         f"{p.problem.fit[0]}-{p.problem.fit[-1]}), noise floor {o.noise_floor:.2f}; "
-        f"{o.accepted.height} parameter vectors accepted.\n"
+        f"the posterior (posterior.parquet) and its 90 % intervals are beside this file.\n"
     )
     return head + tomli_w.dumps(body)
 
@@ -332,13 +388,28 @@ def summary(o: Outcome) -> dict[str, Any]:
         "best_loss_points": o.best_loss,
         "noise_floor_points": o.noise_floor,
         "accepted": o.accepted.height,
+        "cohort_size": p.cohort_size,
+        "posterior": {
+            "method": "kernel ABC over the trials through a Gaussian-process emulator; kernel: "
+            "the cohort's sampling noise, the simulation's noise, the emulator's uncertainty",
+            "level": LEVEL,
+            "draws": o.posterior.height,
+            "effective_sample_size": o.inference.posterior.ess,
+            "importance_rounds": o.inference.posterior.rounds,
+            "log_evidence": o.inference.posterior.log_evidence,
+            "emulator_length_scales": dict(
+                zip(p.params, o.inference.emulator.lengths.tolist(), strict=True)
+            ),
+        },
         "parameters": o.parameters.to_dicts(),
         "correlations": o.correlations.to_dicts(),
         "importance": o.importance,
         "holdout_mae_points": {"journey": ours, "sbg": theirs},
+        "holdout_inside_band": {"inside": o.inside[0], "periods": o.inside[1]},
         "sbg": {"alpha": o.sbg.alpha, "beta": o.sbg.beta},
         "search_seconds": o.search_seconds,
         "simulations_this_run": o.simulations,
+        "recheck_simulations_this_run": o.recheck_simulations,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "versions": versions(),
@@ -360,12 +431,13 @@ def write_outputs(o: Outcome) -> Path:
         importance=pl.col("parameter").replace_strict(
             o.importance, default=None, return_dtype=pl.Float64
         )
-    )
+    ).select("parameter", "best", "low", "high", "importance", "mean")
     frames = {
         "trials": o.trials,
         "accepted": o.accepted,
         "recheck": o.rechecked,
         "parameters": parameters,
+        "posterior": o.posterior,
         "correlations": o.correlations,
         "forecast": o.forecast,
         "holdout": o.holdout,
@@ -388,7 +460,7 @@ def _write_charts(o: Outcome, folder: Path) -> None:
     fit = f"{p.problem.fit[0]}-{p.problem.fit[-1]}"
     title = f"Retention of cohort '{p.cohort}', fitted on periods {fit}"
     made = {
-        "fit": charts.fit_chart(o.forecast, observed, sbg, p.problem.fit[-1], title),
+        "fit": charts.fit_chart(o.forecast, observed, sbg, p.problem.fit[-1], title, p.cohort_size),
         "history": charts.history_chart(o.trials, o.threshold),
         "importance": charts.importance_chart(o.importance),
     }

@@ -14,10 +14,15 @@ JOURNEY, SBG, OBSERVED = BRAND_COLORS[0], BRAND_COLORS[-1], "#000000"
 
 
 def fit_chart(
-    forecast: pl.DataFrame, observed: pl.DataFrame, sbg: pl.DataFrame, fit_end: int, title: str
+    forecast: pl.DataFrame,
+    observed: pl.DataFrame,
+    sbg: pl.DataFrame,
+    fit_end: int,
+    title: str,
+    size: int | None = None,
 ) -> alt.LayerChart:
     """Observed retention (filled: fitted, hollow: held out) against the journey model's forecast
-    band and the sBG baseline's curve."""
+    and its 90 % prediction band for a cohort of `size`, and the sBG baseline's curve."""
     x = alt.X("period:Q", title="Renewal periods since acquisition", axis=alt.Axis(tickMinStep=1))
     y_title = "Customers retained"
     band = (
@@ -67,16 +72,18 @@ def fit_chart(
     return alt.layer(band, mean, base, obs).properties(
         title=alt.Title(
             title,
-            subtitle="Blue: journey model (band: accepted set, 5-95 %); "
-            "orange dashes: sBG baseline; dots: observed",
+            subtitle="Blue: journey model (band: 90 % prediction interval for a cohort of "
+            + (f"{size:,}" if size else "the observed size")
+            + "); orange dashes: sBG baseline; dots: observed",
         ),
         width=WIDTH,
         height=HEIGHT,
     )
 
 
-def history_chart(trials: pl.DataFrame, threshold: float) -> alt.LayerChart:
-    """Loss of every completed trial in order, the best so far, and the acceptance line."""
+def history_chart(trials: pl.DataFrame, threshold: float | None) -> alt.LayerChart:
+    """Loss of every completed trial in order, the best so far, and the largest loss among the
+    trials that fit the data (the 90 % likelihood region; no line when none does)."""
     done = (
         trials.filter(pl.col("state") == "complete")
         .sort("trial")
@@ -90,12 +97,15 @@ def history_chart(trials: pl.DataFrame, threshold: float) -> alt.LayerChart:
         .encode(x=x, y=y, tooltip=["trial:Q", alt.Tooltip("loss:Q", format=".2f")])
     )
     best = alt.Chart(done).mark_line(color=SBG, interpolate="step-after").encode(x=x, y="best:Q")
-    line = pl.DataFrame({"accept": [threshold]})
+    line = pl.DataFrame(
+        {"accept": [] if threshold is None else [threshold]}, schema={"accept": pl.Float64}
+    )
     accept = alt.Chart(line).mark_rule(strokeDash=[4, 4], color="gray").encode(y="accept:Q")
     return alt.layer(dots, best, accept).properties(
         title=alt.Title(
             "Optimisation history",
-            subtitle="Dots: trials; line: best so far; dashes: accepted below (best + noise floor)",
+            subtitle="Dots: trials; line: best so far; dashes: the worst trial still inside the "
+            "90 % likelihood region",
         ),
         width=WIDTH,
         height=HEIGHT,

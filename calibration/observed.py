@@ -13,7 +13,7 @@ import polars as pl
 
 from calibration import CalibrationError
 
-__all__ = ["DataError", "cohort_curve", "read_observed"]
+__all__ = ["DataError", "cohort_curve", "cohort_size", "read_observed"]
 
 SHARES = ("cohort", "period", "retained")
 MAX_PERIOD = 1000  # renewal periods after acquisition: centuries of annual renewals
@@ -150,3 +150,10 @@ def cohort_curve(observed: pl.DataFrame, cohort: str) -> dict[int, float]:
     curve = dict(zip(rows["period"].to_list(), rows["retained"].to_list(), strict=True))
     curve.setdefault(0, 1.0)
     return dict(sorted(curve.items()))
+
+
+def cohort_size(observed: pl.DataFrame, cohort: str) -> int | None:
+    """One cohort's size, when the file gives counts (the largest `size` of its rows); None when
+    it gives shares only."""
+    sizes = observed.filter(pl.col("cohort") == cohort)["size"].drop_nulls()
+    return int(sizes.max()) if sizes.len() else None

@@ -1,5 +1,5 @@
-"""The summary `journey calibrate` prints: parameters with their accepted ranges, the noise
-floor, importance, and the hold-out check against the sBG baseline."""
+"""The summary `journey calibrate` prints: the posterior's parameter intervals, the noise
+floor, importance, and the hold-out check (error, band) against the sBG baseline."""
 
 from __future__ import annotations
 
@@ -37,9 +37,12 @@ def render(o: Outcome, console: Console) -> None:
         f"{p.problem.fit[0]}-{p.problem.fit[-1]} ({p.reps} replications per trial)",
         highlight=False,
     )
+    post = o.inference.posterior
     console.print(
         f"Best loss {o.best_loss:.2f} points (trial {o.best_trial}, on fresh seeds); noise floor "
-        f"{o.noise_floor:.2f}; {o.accepted.height} parameter vectors within it are accepted.",
+        f"{o.noise_floor:.2f}. Posterior by kernel ABC over the trials through an emulator, "
+        f"for a cohort of {p.cohort_size:,} (effective sample {post.ess:,.0f}); "
+        f"{o.accepted.height} trials inside the 90 % likelihood region.",
         highlight=False,
     )
     name = {
@@ -47,16 +50,17 @@ def render(o: Outcome, console: Console) -> None:
         for path, short in short_names(o.parameters["parameter"].to_list()).items()
     }
     table = Table(
-        title="Calibrated parameters (range over the accepted set)",
+        title="Calibrated parameters (posterior mean and 90 % interval)",
         caption="Full key paths in parameters.parquet",
     )
-    for column in ("parameter", "best", "low", "high", "importance"):
+    for column in ("parameter", "best", "mean", "low", "high", "importance"):
         table.add_column(column, justify="left" if column == "parameter" else "right")
     for row in o.parameters.iter_rows(named=True):
         share = o.importance.get(row["parameter"])
         table.add_row(
             name[row["parameter"]],
             f"{row['best']:.4g}",
+            f"{row['mean']:.4g}",
             f"{row['low']:.4g}",
             f"{row['high']:.4g}",
             "" if share is None else f"{share:.0%}",
@@ -65,7 +69,7 @@ def render(o: Outcome, console: Console) -> None:
     strong = o.correlations.filter(o.correlations["r"].abs() >= 0.5)
     for row in strong.iter_rows(named=True):
         console.print(
-            f"Correlated in the accepted set: {name[row['a']]} and {name[row['b']]} "
+            f"Correlated in the posterior: {name[row['a']]} and {name[row['b']]} "
             f"(r = {row['r']:+.2f})",
             highlight=False,
         )
@@ -74,10 +78,11 @@ def render(o: Outcome, console: Console) -> None:
         console.print("No hold-out: every observed period was used for the fit.")
     else:
         held = o.holdout["period"].to_list()
+        inside, periods = o.inside
         console.print(
-            f"Hold-out periods {held[0]}-{held[-1]}: mean absolute error {ours:.1f} points "
-            f"(journey model) against {theirs:.1f} (sBG, alpha {o.sbg.alpha:.3f}, "
-            f"beta {o.sbg.beta:.3f})",
+            f"Hold-out periods {held[0]}-{held[-1]}: mean absolute error {ours:.2f} points "
+            f"(journey model) against {theirs:.2f} (sBG, alpha {o.sbg.alpha:.3f}, "
+            f"beta {o.sbg.beta:.3f}); {inside} of {periods} inside the 90 % prediction band",
             highlight=False,
         )
     if o.simulations:

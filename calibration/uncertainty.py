@@ -1,45 +1,64 @@
-"""After the search: the noise floor, the accepted set, the forecast and the hold-out check.
+"""After the search: the recheck, the posterior, parameter intervals, forecast and hold-out.
 
-A loss estimated from R replications is noisy, so a single best trial overstates what the data
-pin down. The best few trials are re-evaluated on fresh seeds, batch by batch; the spread of
-their batch losses is the noise floor. Every trial whose loss is within that floor of the best
-is accepted: the accepted set is the calibration's answer, with per-parameter ranges and
-correlations, and it carries the forecast band.
+A loss estimated from R replications is noisy. The best few trials are re-evaluated on fresh
+seeds, batch by batch (the recheck, kept in the study so that it is never redone): the spread
+of their batches measures the simulation's noise, both as the noise floor of the loss and as
+the noise on each renewal rate of a simulated curve. The answer is the posterior
+(`calibration.posterior`): kernel ABC over the trials through a Gaussian-process emulator
+(`calibration.emulator`), with the cohort's sampling noise, the simulation's noise and the
+emulator's uncertainty in the kernel. Its draws give the parameter intervals and correlations
+and, with a cohort of the observed size drawn from each, the forecast's prediction band.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import optuna
 import polars as pl
+from scipy.stats import chi2
 
-from calibration.objective import Problem
+from calibration.emulator import Emulator
+from calibration.objective import Problem, mean_curve
+from calibration.posterior import (
+    LEVEL,
+    Box,
+    Cohort,
+    Fitted,
+    Posterior,
+    fit,
+    trial_log_likelihood,
+)
 from calibration.sbg import SbgFit
 from calibration.study import completed
-from sim.running.aggregation import bands
 from sim.running.processes import die_with_parent
 
 __all__ = [
     "RECHECK_BATCHES",
     "RECHECK_TOP",
+    "Inference",
     "accepted_set",
+    "best_trial",
     "correlations",
-    "forecast",
+    "curves_of",
     "holdout",
     "importance",
+    "infer",
     "intervals",
+    "noise_floor",
     "recheck",
     "trials_frame",
 ]
 
 RECHECK_TOP = 5
-"""How many of the best trials are re-evaluated to measure the noise floor."""
+"""How many of the best trials are re-evaluated to measure the simulation's noise."""
 RECHECK_BATCHES = 4
 """Independent batches of R fresh replications per re-evaluated trial."""
+_STORED = "recheck"  # the study's user attribute holding every re-evaluation made
 
 
 def trials_frame(study: optuna.Study, params: list[str]) -> pl.DataFrame:
@@ -65,8 +84,11 @@ def trials_frame(study: optuna.Study, params: list[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={**schema, **dict.fromkeys(params, pl.Float64)})
 
 
-def _batch_loss(problem: Problem, params: dict[str, float], seeds: list) -> float:
-    return problem.loss(problem.simulate(params, seeds))
+def _batch(problem: Problem, params: dict[str, float], seeds: list) -> tuple[float, list]:
+    """One re-evaluation: the loss and the mean curve (None where unobserved) of R runs."""
+    curves = problem.simulate(params, seeds)
+    curve = mean_curve(curves)
+    return problem.loss(curves), [None if np.isnan(v) else float(v) for v in curve]
 
 
 def recheck(
@@ -77,31 +99,52 @@ def recheck(
     workers: int = 1,
     on_done: Callable[[], None] | None = None,
 ) -> pl.DataFrame:
-    """Loss of the best trials on RECHECK_BATCHES batches of R fresh replications each.
+    """Loss and mean curve of the best trials on RECHECK_BATCHES batches of R fresh replications.
 
-    The fresh seeds follow the search's R in the same spawned sequence, so they never overlap.
+    The fresh seeds follow the search's R in the same spawned sequence, so they never overlap,
+    and batch b has the same seeds for every trial. Every re-evaluation is kept in the study
+    (a user attribute, as it finishes), so a study that gained no better trial is not rechecked
+    again, and one that did is rechecked only for its new best trials.
     """
     best = sorted(completed(study), key=lambda t: t.value)[:RECHECK_TOP]
     fresh = np.random.SeedSequence(seed).spawn(reps * (1 + RECHECK_BATCHES))[reps:]
+    stored: dict[str, dict] = dict(study.user_attrs.get(_STORED, {}))
     jobs = [(t.number, b) for t in best for b in range(RECHECK_BATCHES)]
+    todo = [(n, b) for n, b in jobs if f"{n}:{b}" not in stored]
     params = {t.number: t.params for t in best}
-    args = [(problem, params[n], fresh[b * reps : (b + 1) * reps]) for n, b in jobs]
-    losses = []
-    if workers == 1:
-        for a in args:
-            losses.append(_batch_loss(*a))
-            if on_done is not None:
-                on_done()
+    args = [(problem, params[n], fresh[b * reps : (b + 1) * reps]) for n, b in todo]
+
+    def keep(job: tuple[int, int], result: tuple[float, list]) -> None:
+        stored[f"{job[0]}:{job[1]}"] = {"loss": result[0], "retention": result[1]}
+        study.set_user_attr(_STORED, stored)
+        if on_done is not None:
+            on_done()
+
+    if workers == 1 or len(args) <= 1:
+        for job, a in zip(todo, args, strict=True):
+            keep(job, _batch(*a))
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
-            for loss in pool.map(_batch_loss, *zip(*args, strict=True)):
-                losses.append(loss)
-                if on_done is not None:
-                    on_done()
+        with ProcessPoolExecutor(
+            min(workers, len(args)), mp_context=context, initializer=die_with_parent
+        ) as pool:
+            results = pool.map(_batch, *zip(*args, strict=True))
+            for job, result in zip(todo, results, strict=True):
+                keep(job, result)
+    rows = [stored[f"{n}:{b}"] for n, b in jobs]
     return pl.DataFrame(
-        {"trial": [n for n, _ in jobs], "batch": [b for _, b in jobs], "loss": losses},
-        schema={"trial": pl.Int64, "batch": pl.Int64, "loss": pl.Float64},
+        {
+            "trial": [n for n, _ in jobs],
+            "batch": [b for _, b in jobs],
+            "loss": [r["loss"] for r in rows],
+            "retention": [r["retention"] for r in rows],
+        },
+        schema={
+            "trial": pl.Int64,
+            "batch": pl.Int64,
+            "loss": pl.Float64,
+            "retention": pl.List(pl.Float64),
+        },
     )
 
 
@@ -117,31 +160,111 @@ def best_trial(rechecked: pl.DataFrame) -> int:
     return int(means["trial"][0])
 
 
-def accepted_set(trials: pl.DataFrame, best: int, floor: float) -> pl.DataFrame:
-    """Completed trials whose search loss is within the noise floor of the best trial's.
+def curves_of(trials: Sequence[optuna.trial.FrozenTrial]) -> np.ndarray:
+    """The mean retention curves (trials x periods 0..H) the search kept, NaN where unseen."""
+    return np.array(
+        [[np.nan if v is None else v for v in t.user_attrs["retention"]] for t in trials],
+        dtype=float,
+    )
 
-    Search losses share their seeds (common random numbers), so they compare like with like.
+
+def _batch_curves(rechecked: pl.DataFrame) -> list[np.ndarray]:
+    return [
+        np.array(group["retention"].to_list(), dtype=float)
+        for _, group in rechecked.group_by("trial", maintain_order=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Inference:
+    """The posterior and what it gives (`calibration.posterior.Fitted`), with the draws as a
+    frame of parameter values and the kernel at each completed trial's own curve."""
+
+    box: Box
+    fitted: Fitted
+    draws: pl.DataFrame  # draw, one column per parameter: DRAWS equally weighted draws
+    trial_log_likelihood: np.ndarray
+
+    @property
+    def posterior(self) -> Posterior:
+        return self.fitted.posterior
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.fitted.emulator
+
+    @property
+    def paths(self) -> np.ndarray:
+        """Retention paths of a cohort of the observed size, one per draw (DRAWS, H + 1)."""
+        return self.fitted.paths
+
+
+def infer(
+    done: Sequence[optuna.trial.FrozenTrial],
+    rechecked: pl.DataFrame,
+    problem: Problem,
+    cohort: Cohort,
+    seed: int,
+) -> Inference:
+    """From the completed trials and the recheck to the posterior and the forecast's paths.
+
+    Deterministic given `seed`. Integer parameters are searched as integers but sampled as
+    real numbers here, then rounded in the draws.
     """
-    done = trials.filter(pl.col("state") == "complete")
-    threshold = done.filter(pl.col("trial") == best)["loss"][0] + floor
-    return done.filter(pl.col("loss") <= threshold).sort("loss", "trial")
+    box = Box.of(problem.scenario.calibration)
+    x = np.array([[t.params[n] for n in box.names] for t in done], dtype=float)
+    curves = curves_of(done)
+    fitted = fit(box.to_unit(x), curves, _batch_curves(rechecked), cohort, seed)
+    values = box.from_unit(fitted.draws)
+    columns = {}
+    for j, name in enumerate(box.names):
+        columns[name] = np.round(values[:, j]) if name in problem.integers else values[:, j]
+    return Inference(
+        box=box,
+        fitted=fitted,
+        draws=pl.DataFrame({"draw": np.arange(values.shape[0]), **columns}),
+        trial_log_likelihood=trial_log_likelihood(curves, fitted.simulation_noise, cohort),
+    )
 
 
-def intervals(accepted: pl.DataFrame, best: dict[str, float], params: list[str]) -> pl.DataFrame:
-    """Per parameter: the best value and the range over the accepted set."""
+def accepted_set(
+    trials: pl.DataFrame, numbers: Sequence[int], log_likelihood: np.ndarray, dims: int
+) -> pl.DataFrame:
+    """Completed trials inside the 90 % likelihood region of the kernel at their own curves:
+    2 x (best log-likelihood - theirs) within the chi-square quantile with one degree of freedom
+    per parameter (Wilks). The posterior is not made from them: they are the simulated points
+    that fit the data, shown in the history chart and kept in accepted.parquet."""
+    scores = pl.DataFrame(
+        {"trial": list(numbers), "log_likelihood": log_likelihood},
+        schema={"trial": pl.Int64, "log_likelihood": pl.Float64},
+    ).drop_nans()
+    done = trials.filter(pl.col("state") == "complete").join(scores, on="trial")
+    if done.height == 0:
+        return done
+    cut = done["log_likelihood"].max() - chi2.ppf(LEVEL, dims) / 2
+    return done.filter(pl.col("log_likelihood") >= cut).sort(
+        "log_likelihood", "trial", descending=[True, False]
+    )
+
+
+def intervals(draws: pl.DataFrame, best: dict[str, float], params: list[str]) -> pl.DataFrame:
+    """Per parameter: the best trial's value, the 90 % credible interval (5th to 95th
+    percentile of the posterior draws) and the posterior mean."""
+    lo, hi = (1 - LEVEL) / 2, (1 + LEVEL) / 2
     return pl.DataFrame(
         {
             "parameter": params,
             "best": [float(best[p]) for p in params],
-            "low": [float(accepted[p].min()) for p in params],
-            "high": [float(accepted[p].max()) for p in params],
+            "low": [float(draws[p].quantile(lo, "linear")) for p in params],
+            "high": [float(draws[p].quantile(hi, "linear")) for p in params],
+            "mean": [float(draws[p].mean()) for p in params],
         }
     )
 
 
-def correlations(accepted: pl.DataFrame, params: list[str]) -> pl.DataFrame:
-    """Pearson correlations between parameters over the accepted set (null if undefined)."""
-    values = accepted.select(params).to_numpy()
+def correlations(draws: pl.DataFrame, params: list[str]) -> pl.DataFrame:
+    """Pearson correlations between parameters over the posterior draws (null if undefined)."""
+    values = draws.select(params).to_numpy()
     rows = []
     for i, a in enumerate(params):
         for b in params[i + 1 :]:
@@ -159,34 +282,32 @@ def importance(study: optuna.Study) -> dict[str, float]:
         return {}
 
 
-def forecast(curves: np.ndarray, cohort: str) -> pl.DataFrame:
-    """Retention by period from the accepted set's curves (rows): mean and 90 % band
-    (`sim.running.aggregation.bands`); null where no curve observed the period."""
-    periods = np.arange(curves.shape[1])
-    long = pl.DataFrame({"period": np.tile(periods, curves.shape[0]), "value": curves.ravel()})
-    return (
-        pl.DataFrame({"period": periods})
-        .join(bands(long, ["period"]), on="period", how="left")
-        .select(pl.lit(cohort).alias("cohort"), "period", "mean", "lower", "upper")
-    )
-
-
 def holdout(
     predicted: pl.DataFrame, observed: dict[int, float], fit_end: int, sbg: SbgFit
 ) -> pl.DataFrame:
-    """Observed periods after the fit periods: observed, both forecasts and their errors."""
+    """Observed periods after the fit periods: observed, both forecasts, their errors (points),
+    the prediction band and whether the observation fell inside it."""
     later = [t for t in sorted(observed) if t > fit_end and t <= predicted["period"].max()]
-    journey = dict(zip(predicted["period"].to_list(), predicted["mean"].to_list(), strict=True))
+    rows = {r["period"]: r for r in predicted.iter_rows(named=True)}
     frame = pl.DataFrame(
         {
             "period": later,
             "observed": [observed[t] for t in later],
-            "journey": [journey[t] for t in later],
+            "journey": [rows[t]["mean"] for t in later],
             "sbg": sbg.survival(np.array(later, dtype=float)).tolist() if later else [],
+            "lower": [rows[t]["lower"] for t in later],
+            "upper": [rows[t]["upper"] for t in later],
         },
-        schema={"period": pl.Int64, **dict.fromkeys(("observed", "journey", "sbg"), pl.Float64)},
+        schema={
+            "period": pl.Int64,
+            **dict.fromkeys(("observed", "journey", "sbg", "lower", "upper"), pl.Float64),
+        },
     )
     return frame.with_columns(
         journey_error=100 * (pl.col("journey") - pl.col("observed")),
         sbg_error=100 * (pl.col("sbg") - pl.col("observed")),
-    )
+        inside=pl.col("observed").is_between(pl.col("lower"), pl.col("upper")),
+    ).select(
+        "period", "observed", "journey", "sbg", "journey_error", "sbg_error", "lower", "upper",
+        "inside",
+    )  # fmt: skip

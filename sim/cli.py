@@ -32,6 +32,7 @@ from sim.store.destination import OutputError, claim
 if TYPE_CHECKING:
     import polars as pl
 
+    from calibration.calibrate import Outcome, Plan
     from sim.experiments.experiment import Plan as ExperimentPlan
     from sim.experiments.moments import MomentsPlan
 
@@ -55,6 +56,7 @@ INTERRUPTED = "interrupted: nothing was written"
 FLAGS = {
     "data": "--data",
     "cohort": "--cohort",
+    "cohort_size": "--cohort-size",
     "fit_periods": "--fit-periods",
     "horizon": "--horizon",
     "trials": "--trials",
@@ -321,7 +323,22 @@ def calibrate_command(
         Path, typer.Option("--data", help="Observed retention: CSV or Parquet (see README).")
     ],
     cohort: Annotated[
-        str | None, typer.Option("--cohort", help="Observed cohort to fit (needed if several).")
+        list[str] | None,
+        typer.Option(
+            "--cohort",
+            help="Observed cohort to fit (needed if several); repeat it to calibrate several, "
+            "one study each.",
+        ),
+    ] = None,
+    cohort_size: Annotated[
+        int | None,
+        typer.Option(
+            "--cohort-size",
+            min=1,
+            max=LIMITS["cohort_size"],
+            help="Customers the cohort started with (needed when the data give shares): the "
+            "prediction band holds a cohort that size's sampling noise.",
+        ),
     ] = None,
     fit_periods: Annotated[
         str,
@@ -370,27 +387,46 @@ def calibrate_command(
 
     Running the same command again continues the study where it stopped.
     """
-    from calibration.calibrate import calibrate, plan
+    from calibration.calibrate import plan
     from calibration.report import render
+
+    cohorts = list(dict.fromkeys(cohort)) if cohort else [None]
+    if study is not None and len(cohorts) > 1:
+        raise Refused(
+            "--study: names one study; with several cohorts leave it out (each cohort's study "
+            "is <scenario>-<cohort>)"
+        )
+    plans = [  # every cohort's settings checked before any study starts
+        plan(
+            scenario,
+            data,
+            cohort=c,
+            cohort_size=cohort_size,
+            fit_periods=fit_periods,
+            horizon=horizon,
+            trials=trials,
+            reps=reps,
+            sampler=sampler.value,
+            storage=storage,
+            study=study,
+            workers=workers,
+            seed=seed,
+        )
+        for c in cohorts
+    ]
+    for p in plans:
+        _fits(scenario, p.problem.scenario, p.workers)
+    for p in plans:
+        render(_calibrate_one(p), out)
+
+
+def _calibrate_one(p: Plan) -> Outcome:
+    """Run one planned calibration with its progress bars."""
+    from calibration.calibrate import calibrate
     from calibration.study import redact
 
-    p = plan(
-        scenario,
-        data,
-        cohort=cohort,
-        fit_periods=fit_periods,
-        horizon=horizon,
-        trials=trials,
-        reps=reps,
-        sampler=sampler.value,
-        storage=storage,
-        study=study,
-        workers=workers,
-        seed=seed,
-    )
-    _fits(scenario, p.problem.scenario, p.workers)
     with _progress(TextColumn("{task.fields[best]}")) as bar:
-        search = bar.add_task(f"{p.study}: trials", total=trials, best="")
+        search = bar.add_task(f"{p.study}: trials", total=p.trials, best="")
         check = bar.add_task("noise floor: re-evaluations", total=None, best="", visible=False)
 
         def on_trial(done: int, best: float | None) -> None:
@@ -402,13 +438,12 @@ def calibrate_command(
             bar.advance(check)
 
         try:
-            outcome = calibrate(p, on_trial=on_trial, on_recheck=on_recheck)
+            return calibrate(p, on_trial=on_trial, on_recheck=on_recheck)
         except KeyboardInterrupt:
             raise Interrupted(
                 f"interrupted: the study is kept in {redact(p.storage)}; run the same command "
                 "to continue"
             ) from None
-    render(outcome, out)
 
 
 @app.command("experiment")

@@ -375,6 +375,7 @@ SAMPLER_CHOICES = "'annealing' is not one of 'tpe', 'cmaes', 'random', 'qmc'"
         (["--workers", "0"], "Invalid value for '--workers'"),
         (["--seed", "-1"], "Invalid value for '--seed'"),
         (["--sampler", "annealing"], "Invalid value for '--sampler'"),
+        (["--cohort-size", "0"], "Invalid value for '--cohort-size'"),
     ],
 )
 def test_calibrate_refuses_bad_options(
@@ -386,7 +387,8 @@ def test_calibrate_refuses_bad_options(
 ) -> None:
     """Whoever checks it (Typer or the library), the one line names the flag."""
     monkeypatch.chdir(tmp_path)
-    assert main(["calibrate", str(ANNUAL), "--data", str(FADER), "--cohort", "regular", *args]) == 2
+    command = ["calibrate", str(ANNUAL), "--data", str(FADER), "--cohort", "regular"]
+    assert main([*command, "--cohort-size", "1000", *args]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert line.startswith(f"error: {start}")
     if args[0] == "--sampler":
@@ -421,15 +423,33 @@ def test_calibrate_refuses_to_mix_a_study_made_otherwise(
     from calibration.study import open_study, setup_of
 
     url = f"sqlite:///{tmp_path / 's.db'}"
-    p = plan(ANNUAL, FADER, cohort="regular", reps=2, storage=url, study="s", root=tmp_path)
+    p = plan(
+        ANNUAL, FADER, cohort="regular", cohort_size=1000, reps=2, storage=url, study="s",
+        root=tmp_path,
+    )  # fmt: skip
     open_study(url, "s", setup_of(p.problem, 2, 0, str(FADER), "regular"), "tpe", 0)
     command = ["calibrate", str(ANNUAL), "--data", str(FADER), "--cohort", "regular"]
+    command += ["--cohort-size", "1000"]
     assert main([*command, "--reps", "2", "--storage", url, "--study", "s", *args]) == 2
     assert one_error_line(capsys.readouterr().err) == (
         f"error: study 's' in {url} was made with a different {difference}; "
         "give another --study to start afresh"
     )
     assert [p.name for p in tmp_path.iterdir()] == ["s.db"]
+
+
+def test_calibrate_on_shares_needs_the_cohort_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The band holds a cohort's sampling noise, so a file of shares needs its size."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["calibrate", str(ANNUAL), "--data", str(FADER), "--cohort", "regular"]) == 2
+    assert one_error_line(capsys.readouterr().err) == (
+        f"error: --cohort-size: {FADER} gives shares for cohort 'regular', not counts: give the "
+        "number of customers it started with (the prediction band holds a cohort that size's "
+        "noise)"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_every_calibration_setting_has_its_flag() -> None:

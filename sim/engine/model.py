@@ -109,7 +109,11 @@ class JourneyModel(mesa.Model):
         self.fade = fade_factor(spec.memory.half_life)  # of traces left by word of mouth
         self.draws = Draws(int(self.rng.integers(2**63)))
         self.population = pop = draw_population(
-            spec, n, self.draws.generator("population"), self.fade
+            spec,
+            n,
+            self.draws.generator("population"),
+            self.fade,
+            self.draws.generator("population.churn_propensity"),
         )
         self.ties = build_ties(spec.network, n, self.draws.generator("network"))
         first_id = self.agent_id_counter
@@ -147,6 +151,10 @@ class JourneyModel(mesa.Model):
         )
         self.cols = self.ledger.cols
         self.max_need_rate = float(pop.need_rate.max(initial=0))
+        # whether churn odds carry each consumer's own propensity (a segment declares one)
+        self.has_propensity = any(
+            seg.churn_propensity is not None for seg in spec.population.segments.values()
+        )
 
         self.counts = np.bincount(pop.moment, minlength=len(Moment)).astype(np.int64)
         customers = pop.brand[pop.moment >= Moment.SMOT]

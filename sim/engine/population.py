@@ -9,7 +9,7 @@ import numpy as np
 from sim.engine.journey import Moment
 from sim.scenario import Scenario
 
-__all__ = ["TRAITS", "Population", "draw_population"]
+__all__ = ["TRAITS", "Population", "churn_logits", "draw_population"]
 
 TRAITS = (
     "need_rate",
@@ -35,6 +35,7 @@ class Population:
     tolerance: np.ndarray  # dissatisfaction borne before churn becomes likely
     review_propensity: np.ndarray  # chance to post after a memorable experience
     price_sensitivity: np.ndarray  # utility lost per unit of price
+    churn_logit: np.ndarray  # logit of one's own churn propensity, added to the churn log-odds
     moment: np.ndarray  # int8 Moment
     brand: np.ndarray  # int8: chosen or current brand, NO_BRAND when none
     aware: np.ndarray  # bool [n, brands]
@@ -55,10 +56,41 @@ class Population:
         return int(self.moment.shape[0])
 
 
+def churn_logits(
+    scenario: Scenario, segment: np.ndarray, rng: np.random.Generator | None
+) -> np.ndarray:
+    """Each consumer's churn propensity theta as log-odds, logit(theta), by segment; 0 where
+    the segment has no such trait.
+
+    Drawn from a generator of its own, so adding the trait to a scenario leaves every other
+    trait's draws (and a scenario without it, every draw) exactly as they were. A theta of 0 or
+    1 gives -inf or +inf: never or always churning.
+    """
+    logit = np.zeros(segment.size)
+    for k, seg in enumerate(scenario.population.segments.values()):
+        if seg.churn_propensity is None:
+            continue
+        if rng is None:
+            raise ValueError("a churn propensity needs its generator")
+        rows = np.flatnonzero(segment == k)
+        theta = seg.churn_propensity.sample(rng, rows.size)
+        with np.errstate(divide="ignore"):
+            logit[rows] = np.log(theta) - np.log1p(-theta)
+    return logit
+
+
 def draw_population(
-    scenario: Scenario, n: int, rng: np.random.Generator, fade: float = 1.0
+    scenario: Scenario,
+    n: int,
+    rng: np.random.Generator,
+    fade: float = 1.0,
+    propensity_rng: np.random.Generator | None = None,
 ) -> Population:
-    """Draw n consumers' traits by segment and place the initial customers."""
+    """Draw n consumers' traits by segment and place the initial customers.
+
+    `rng` draws every trait but the churn propensity, in a fixed order; `propensity_rng` draws
+    the churn propensity (`churn_logits`), needed only when a segment has one.
+    """
     segments = list(scenario.population.segments.values())
     shares = np.array([s.share for s in segments])
     segment = rng.choice(len(segments), size=n, p=shares / shares.sum()).astype(np.int8)
@@ -94,6 +126,7 @@ def draw_population(
         segment=segment,
         reviews_read=traits.pop("reviews_read").round().astype(np.int32),
         **traits,
+        churn_logit=churn_logits(scenario, segment, propensity_rng),
         moment=moment,
         brand=brand,
         aware=aware,

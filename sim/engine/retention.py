@@ -5,6 +5,13 @@ repurchase markets the same odds apply as a hazard spread over the period's step
 grows as satisfaction falls short of the consumer's own tolerance and as the best competitor's
 attitude pulls ahead. Tolerance differs between consumers, so the least tolerant leave first and
 retention rises with tenure without any rule that loyalty grows (Fader & Hardie 2007).
+
+A consumer may also carry a churn propensity theta of its own (a segment's `churn_propensity`),
+which adds logit(theta) to the log-odds. With every other term at zero (`base`, `slope`,
+`competition`, `unresolved` = 0) each customer leaves at each renewal with the constant chance
+theta, and with theta ~ Beta(alpha, beta) across customers the model is the shifted-beta-
+geometric model, S(t) = B(alpha, beta + t) / B(alpha, beta) (Fader & Hardie 2007): the journey
+model nests it as it nests Bass (`scenarios/verification/sbg.toml`).
 """
 
 from __future__ import annotations
@@ -31,17 +38,22 @@ def churn_probability(
     competition: float,
     problem: np.ndarray | bool = False,
     unresolved: float = 0.0,
+    propensity: np.ndarray | None = None,
 ) -> np.ndarray:
     """Logistic churn chance: base log-odds, plus shortfall of satisfaction below -tolerance,
     plus how far the best known competitor is ahead in attitude, plus `unresolved` for a
-    customer whose service problem is still open."""
+    customer whose service problem is still open, plus one's own churn propensity as log-odds
+    (logit theta; None: no such trait)."""
     logit = (
         base
         + slope * (-satisfaction - tolerance)
         + competition * np.maximum(0, competitor_lead)
         + unresolved * np.asarray(problem, dtype=float)
     )
-    return 1.0 / (1.0 + np.exp(-logit))
+    if propensity is not None:
+        logit = logit + propensity
+    with np.errstate(over="ignore"):  # log-odds of -inf (theta = 0): exp overflows to inf, p 0
+        return 1.0 / (1.0 + np.exp(-logit))
 
 
 def competitor_lead(model: JourneyModel, who: np.ndarray) -> np.ndarray:
@@ -67,6 +79,7 @@ def _decide(model: JourneyModel, who: np.ndarray) -> None:
         s.competition,
         pop.problem[who],
         s.unresolved,
+        pop.churn_logit[who] if model.has_propensity else None,
     )
     transitions.churn(model, who[model.stream("churn").below(who, p)])
 

@@ -79,10 +79,19 @@ class Segment(Section):
     review_propensity: Distribution = Beta(dist="beta", a=1, b=9)
     price_sensitivity: Distribution = Normal(dist="normal", mean=0.1, sd=0.03, low=0)
     initial_attitude: Distribution = Normal(dist="normal", mean=3.0, sd=0.5, low=1, high=5)
+    churn_propensity: Distribution | None = None
+    """A consumer's own chance of leaving at a renewal, theta, entering the churn log-odds as
+    logit(theta): with the other terms at zero the churn chance is theta itself, and with theta
+    ~ Beta(a, b) the model is the shifted-beta-geometric (Fader & Hardie 2007). None: no such
+    trait (log-odds 0 for everyone, as a theta of 0.5 would give)."""
 
-    @field_validator("need_rate", "research", "susceptibility", "review_propensity")
+    @field_validator(
+        "need_rate", "research", "susceptibility", "review_propensity", "churn_propensity"
+    )
     @classmethod
-    def _probability(cls, v: Distribution) -> Distribution:
+    def _probability(cls, v: Distribution | None) -> Distribution | None:
+        if v is None:
+            return v
         lo, hi = v.bounds()
         if lo < 0 or hi > 1:
             problem = f"must be a probability in [0, 1], but this distribution gives [{lo}, {hi}]"

@@ -14,6 +14,8 @@ from sim.scenario import load_scenario
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 TRUTH = {"retention.base": 1.2}
 """The parameter that made the synthetic data; the search range is [-1, 3]."""
+SIZE = 5000
+"""Customers behind the synthetic data: ten runs' customers, pooled (the cohort size given)."""
 
 
 def small_scenario_text(free: str = '"retention.base" = { low = -1.0, high = 3.0 }') -> str:

@@ -14,7 +14,7 @@ from calibration import CalibrationError, StudyMismatch
 from calibration.calibrate import Outcome, calibrate, plan
 from sim.running import run
 from sim.scenario import load_scenario
-from tests.calibration.conftest import TRUTH
+from tests.calibration.conftest import SIZE, TRUTH
 
 TRIALS, REPS = 16, 2
 
@@ -22,7 +22,9 @@ TRIALS, REPS = 16, 2
 @pytest.fixture(scope="session")
 def recovered(small: Path, truth_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     root = tmp_path_factory.mktemp("calibration")
-    p = plan(small, truth_data, fit_periods="1-3", trials=TRIALS, reps=REPS, root=root)
+    p = plan(
+        small, truth_data, fit_periods="1-3", trials=TRIALS, reps=REPS, cohort_size=SIZE, root=root
+    )
     return calibrate(p)
 
 
@@ -94,19 +96,31 @@ def test_same_command_on_a_finished_study_runs_no_new_trial(
 ) -> None:
     p = recovered.plan
     again = calibrate(
-        plan(small, truth_data, fit_periods="1-3", trials=TRIALS, reps=REPS, root=p.out.parent)
+        plan(
+            small,
+            truth_data,
+            fit_periods="1-3",
+            trials=TRIALS,
+            reps=REPS,
+            cohort_size=SIZE,
+            root=p.out.parent,
+        )
     )
     assert again.simulations == 0
+    assert again.recheck_simulations == 0  # the recheck is stored in the study, not redone
+    assert again.rechecked.equals(recovered.rechecked)
     assert again.trials.equals(recovered.trials)
     assert again.best == recovered.best
+    assert again.forecast.equals(recovered.forecast)  # the analysis is deterministic
 
 
 def test_a_study_made_with_other_settings_is_not_mixed_in(
     recovered: Outcome, small: Path, truth_data: Path
 ) -> None:
     p = plan(
-        small, truth_data, fit_periods="1-3", trials=TRIALS, reps=3, root=recovered.plan.out.parent
-    )
+        small, truth_data, fit_periods="1-3", trials=TRIALS, reps=3, cohort_size=SIZE,
+        root=recovered.plan.out.parent,
+    )  # fmt: skip
     with pytest.raises(StudyMismatch) as err:
         calibrate(p)
     assert str(err.value) == (
@@ -136,6 +150,12 @@ def test_a_study_made_with_other_settings_is_not_mixed_in(
         ({"reps": 10**20}, "reps", "must be between 1 and 1,000, got 100000000000000000000"),
         ({"sampler": "grid"}, "sampler", "unknown sampler 'grid'; one of tpe, cmaes, random, qmc"),
         ({"study": "../up"}, "study", "'../up' cannot name a folder"),
+        ({"cohort_size": 0}, "cohort_size", "must be between 1 and 100,000,000, got 0"),
+        (
+            {},
+            "cohort_size",
+            "",
+        ),
     ],
 )
 def test_bad_settings_are_refused_before_anything_is_written(
@@ -143,7 +163,7 @@ def test_bad_settings_are_refused_before_anything_is_written(
 ) -> None:
     """The library names the setting by its keyword, never by a command-line flag."""
     with pytest.raises(CalibrationError) as err:
-        plan(small, truth_data, root=tmp_path / "calibration", **options)
+        plan(small, truth_data, root=tmp_path / "calibration", **{"cohort_size": None, **options})
     assert err.value.setting == setting
     assert err.value.problem.startswith(problem)
     assert str(err.value) == f"{setting}: {err.value.problem}"
@@ -166,7 +186,26 @@ def test_several_cohorts_need_a_choice(small: Path, tmp_path: Path) -> None:
     with pytest.raises(CalibrationError) as err:
         plan(small, data, root=tmp_path)
     assert str(err.value) == f"cohort: {data} holds cohorts regular, high_end; choose one"
-    assert plan(small, data, cohort="high_end", root=tmp_path).observed[1] == 0.869
+    assert (
+        plan(small, data, cohort="high_end", cohort_size=1000, root=tmp_path).observed[1] == 0.869
+    )
+
+
+def test_the_cohort_size_comes_from_counts_or_is_given(small: Path, tmp_path: Path) -> None:
+    """Counts give the size; shares need it given; a given size must agree with the counts."""
+    counts = tmp_path / "counts.csv"
+    counts.write_text("cohort,period,active,size\nc,0,800,800\nc,1,500,800\nc,2,400,800\n")
+    assert plan(small, counts, fit_periods="1-1", root=tmp_path).cohort_size == 800
+    assert plan(small, counts, fit_periods="1-1", cohort_size=800, root=tmp_path).target.size == 800
+    with pytest.raises(CalibrationError) as err:
+        plan(small, counts, fit_periods="1-1", cohort_size=1000, root=tmp_path)
+    assert str(err.value) == f"cohort_size: cohort 'c' in {counts} has 800 customers, not 1,000"
+    shares = tmp_path / "shares.csv"
+    shares.write_text("cohort,period,retained\nc,0,1\nc,1,0.6\nc,2,0.5\n")
+    with pytest.raises(CalibrationError) as err:
+        plan(small, shares, fit_periods="1-1", root=tmp_path)
+    assert str(err.value).startswith(f"cohort_size: {shares} gives shares for cohort 'c', not")
+    assert plan(small, shares, fit_periods="1-1", cohort_size=250, root=tmp_path).cohort_size == 250
 
 
 def test_an_error_names_its_settings_as_it_is_told() -> None:
@@ -189,3 +228,34 @@ def test_an_error_names_its_settings_as_it_is_told() -> None:
             str(error),
             error.setting,
         )
+
+
+@pytest.mark.slow
+def test_several_cohorts_are_calibrated_in_one_command(
+    small: Path, truth_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--cohort repeated: one study and one folder per cohort, each fitted to its own data."""
+    from sim.cli import main
+
+    text = truth_data.read_text(encoding="utf-8")
+    lower = [line.replace("synthetic", "lower") for line in text.splitlines()[1:]]
+    lower = [",".join([*r.split(",")[:2], f"{0.9 * float(r.split(',')[2]):.6f}"]) for r in lower]
+    data = tmp_path / "two.csv"
+    data.write_text(text + "\n".join(lower) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["calibrate", str(small), "--data", str(data), "--fit-periods", "1-3"]
+    args += ["--trials", "6", "--reps", "1", "--cohort-size", "1000"]
+    assert main([*args, "--cohort", "synthetic", "--cohort", "lower", "--study", "x"]) == 2
+    assert main([*args, "--cohort", "synthetic", "--cohort", "lower"]) == 0
+    folders = tmp_path / "results" / "calibration"
+    first, second = (
+        json.loads((folders / f"small-{c}" / "summary.json").read_text())
+        for c in ("synthetic", "lower")
+    )
+    assert (first["cohort"], second["cohort"]) == ("synthetic", "lower")
+    assert first["trials_completed"] == second["trials_completed"] == 6
+    mean = {
+        c: pl.read_parquet(folders / f"small-{c}" / "forecast.parquet")["mean"][2]
+        for c in ("synthetic", "lower")
+    }
+    assert mean["lower"] < mean["synthetic"]  # 10 % fewer retained: a lower fitted curve

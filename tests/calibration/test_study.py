@@ -20,7 +20,8 @@ from calibration.study import completed, make_sampler, open_study, search, setup
 def command(small: Path, data: Path, trials: int, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "sim.cli", "calibrate", str(small), "--data", str(data),
-        "--fit-periods", "1-3", "--trials", str(trials), "--reps", "1", "--study", "s", *extra,
+        "--fit-periods", "1-3", "--trials", str(trials), "--reps", "1", "--study", "s",
+        "--cohort-size", "1000", *extra,
     ]  # fmt: skip
 
 
@@ -75,7 +76,10 @@ def test_interrupted_then_killed_study_resumes_without_losing_or_repeating(
 
 @pytest.mark.slow
 def test_two_workers_fill_one_study(small: Path, truth_data: Path, tmp_path: Path) -> None:
-    p = plan(small, truth_data, fit_periods="1-3", trials=6, reps=1, workers=2, root=tmp_path)
+    p = plan(
+        small, truth_data, fit_periods="1-3", trials=6, reps=1, workers=2, cohort_size=1000,
+        root=tmp_path,
+    )  # fmt: skip
     setup = setup_of(p.problem, p.reps, p.seed, "data", p.cohort)
     study = open_study(p.storage, p.study, setup, "random", 0)
     seen: list[int] = []
@@ -94,7 +98,9 @@ def test_a_second_command_adds_its_trials_to_the_same_study(
     small: Path, truth_data: Path, tmp_path: Path
 ) -> None:
     """Two commands on one storage: one study holding the union of their trials."""
-    p = plan(small, truth_data, fit_periods="1-3", trials=2, reps=1, root=tmp_path)
+    p = plan(
+        small, truth_data, fit_periods="1-3", trials=2, reps=1, cohort_size=1000, root=tmp_path
+    )
     setup = setup_of(p.problem, p.reps, p.seed, "data", p.cohort)
     first = open_study(p.storage, p.study, setup, "tpe", 0)
     search(first, p.storage, p.problem, trials=2, reps=1, seed=0, sampler="tpe", workers=1)
@@ -105,7 +111,7 @@ def test_a_second_command_adds_its_trials_to_the_same_study(
 
 
 def test_bad_storage_url_is_one_line(small: Path, truth_data: Path, tmp_path: Path) -> None:
-    p = plan(small, truth_data, fit_periods="1-3", reps=1, root=tmp_path)
+    p = plan(small, truth_data, fit_periods="1-3", reps=1, cohort_size=1000, root=tmp_path)
     setup = setup_of(p.problem, p.reps, p.seed, "data", p.cohort)
     with pytest.raises(CalibrationError, match=r"^storage: cannot open nosuchdb://x: ") as err:
         open_study("nosuchdb://x", "s", setup, "tpe", 0)

@@ -11,7 +11,6 @@ from calibration.uncertainty import (
     accepted_set,
     best_trial,
     correlations,
-    forecast,
     holdout,
     intervals,
     noise_floor,
@@ -43,33 +42,51 @@ def test_noise_floor_is_the_mean_spread_of_batch_losses_and_best_is_the_lowest_m
     assert best_trial(rechecked) == 8
 
 
-def test_accepted_set_is_within_the_floor_of_the_best_trials_search_loss() -> None:
+def test_accepted_trials_are_those_inside_the_likelihood_region() -> None:
+    """Wilks: 2 x (best - own log-likelihood) within the chi-square 90 % quantile with one degree
+    of freedom per parameter (2 parameters: 4.61, so within 2.30 of the best)."""
     frame = trials([1.0, 1.2, 1.5, 3.0, 0.1], [0.0, 1.0, 2.0, 3.0, 9.0], [0.0, 2.0, 4.0, 6, 0])
-    # trial 4 has the lowest loss but is still running: never accepted
-    accepted = accepted_set(frame, best=1, floor=0.4)
-    assert accepted["trial"].to_list() == [0, 1, 2]
-    table = intervals(accepted, {"x": 1.0, "y": 2.0}, ["x", "y"])
-    assert table.row(0) == ("x", 1.0, 0.0, 2.0)
-    r = correlations(accepted, ["x", "y"])
+    # trial 4 is still running: never accepted, whatever its likelihood
+    log_lik = np.array([-1.0, -3.2, -3.4, -9.0, 5.0])
+    accepted = accepted_set(frame, [0, 1, 2, 3, 4], log_lik, dims=2)
+    assert accepted["trial"].to_list() == [0, 1]
+    assert accepted["log_likelihood"].to_list() == [-1.0, -3.2]
+    assert accepted_set(frame, [0, 1], np.array([np.nan, np.nan]), dims=2).height == 0
+
+
+def test_intervals_and_correlations_come_from_the_posterior_draws() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, 20_000)
+    draws = pl.DataFrame({"draw": range(x.size), "x": x, "y": 2 * x + 1})
+    table = intervals(draws, {"x": 0.3, "y": 1.6}, ["x", "y"])
+    assert table.columns == ["parameter", "best", "low", "high", "mean"]
+    row = table.row(0, named=True)
+    assert row["best"] == 0.3
+    assert (row["low"], row["high"], row["mean"]) == pytest.approx((0.05, 0.95, 0.5), abs=0.01)
+    assert table.row(1, named=True)["high"] == pytest.approx(2 * row["high"] + 1)
+    r = correlations(draws, ["x", "y"])
     assert r["r"][0] == pytest.approx(1.0)
-    assert correlations(accepted.head(2), ["x", "y"])["r"][0] is None  # too few to say
+    assert correlations(draws.head(2), ["x", "y"])["r"][0] is None  # too few to say
 
 
-def test_forecast_band_spans_the_accepted_curves() -> None:
-    curves = np.array([[1.0, 0.6, 0.40], [1.0, 0.5, 0.30], [1.0, 0.7, np.nan]])
-    frame = forecast(curves, "c")
-    assert frame.columns == ["cohort", "period", "mean", "lower", "upper"]
-    assert frame["mean"].to_list() == pytest.approx([1.0, 0.6, 0.35])
-    assert frame["lower"][1] == pytest.approx(np.quantile([0.6, 0.5, 0.7], 0.05))
-    assert frame["upper"][2] == pytest.approx(np.quantile([0.4, 0.3], 0.95))
-    assert (frame["lower"] <= frame["mean"]).all() and (frame["mean"] <= frame["upper"]).all()
-
-
-def test_holdout_compares_later_periods_with_both_forecasts() -> None:
-    predicted = forecast(np.array([[1.0, 0.6, 0.45, 0.40]]), "c")
+def test_holdout_compares_later_periods_with_both_forecasts_and_the_band() -> None:
+    predicted = pl.DataFrame(
+        {
+            "cohort": "c",
+            "period": [0, 1, 2, 3],
+            "mean": [1.0, 0.6, 0.45, 0.40],
+            "lower": [1.0, 0.55, 0.40, 0.33],
+            "upper": [1.0, 0.65, 0.52, 0.47],
+        }
+    )
     sbg = SbgFit(alpha=1.0, beta=1.0, log_likelihood=0.0)  # S(t) = 1 / (t + 1)
     observed = {0: 1.0, 1: 0.6, 2: 0.5, 3: 0.3, 4: 0.2}
     frame = holdout(predicted, observed, fit_end=1, sbg=sbg)
+    assert frame.columns == [
+        "period", "observed", "journey", "sbg", "journey_error", "sbg_error", "lower", "upper",
+        "inside",
+    ]  # fmt: skip
     assert frame["period"].to_list() == [2, 3]  # 4 is beyond the horizon
     assert frame["journey_error"].to_list() == pytest.approx([-5.0, 10.0])
     assert frame["sbg_error"].to_list() == pytest.approx([100 / 3 - 50, 25 - 30])
+    assert frame["inside"].to_list() == [True, False]

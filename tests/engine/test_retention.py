@@ -16,3 +16,23 @@ def test_churn_rises_with_shortfall_and_with_a_competitor_ahead() -> None:
     assert lead[1] > lead[0]
     behind = churn_probability(np.zeros(1), np.zeros(1), np.array([-2.0]), **kw)
     assert behind[0] == lead[0]  # a competitor behind does not hold customers back
+
+
+def test_a_churn_propensity_is_the_churn_chance_when_nothing_else_counts() -> None:
+    """logit(theta) enters the log-odds: with base, slope, competition and unresolved at zero the
+    chance is theta itself (the sBG special case); 0 and 1 never and always churn."""
+    theta = np.array([0.0, 0.05, 0.373, 0.5, 0.9, 1.0])
+    with np.errstate(divide="ignore"):
+        logit = np.log(theta) - np.log1p(-theta)
+    zero = np.zeros(theta.size)
+    kw = {"base": 0.0, "slope": 0.0, "competition": 0.0}
+    p = churn_probability(zero, zero, zero, **kw, propensity=logit)
+    np.testing.assert_allclose(p, theta, atol=1e-12)
+    # on top of the other terms, a higher propensity churns more and None is no shift at all
+    sat = np.full(3, -0.5)
+    none = churn_probability(sat, np.zeros(3), np.zeros(3), base=-2.0, slope=1.0, competition=1.0)
+    shifted = churn_probability(
+        sat, np.zeros(3), np.zeros(3), base=-2.0, slope=1.0, competition=1.0,
+        propensity=np.array([-1.0, 0.0, 1.0]),
+    )  # fmt: skip
+    assert shifted[1] == none[1] and shifted[0] < none[0] < shifted[2]

@@ -113,6 +113,12 @@ BAD = {
         "population.segments.regular.research",
         "must be a probability in [0, 1]",
     ),
+    "churn propensity, not a probability": (
+        '[population.segments.regular]\nchurn_propensity = { dist = "lognormal", median = 0.3, '
+        "sigma = 1 }",
+        "population.segments.regular.churn_propensity",
+        "must be a probability in [0, 1]",
+    ),
     "negative count": ("[population]\nconsumers = -5", "population.consumers", "at least 1"),
     "negative steps": ("[time]\nsteps = -1", "time.steps", "at least 1"),
     "zero steps": ("[time]\nsteps = 0", "time.steps", "must be at least 1, got 0"),
