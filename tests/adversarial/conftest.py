@@ -42,7 +42,9 @@ def inputs(tmp_path: Path) -> Path:
     (folder / "exp.toml").write_text(experiment_text(**grid), encoding="utf-8")
     (folder / "small.toml").write_text(small_scenario_text(), encoding="utf-8")
     (folder / "data.csv").write_text(
-        "cohort,period,retained\nc,0,1\nc,1,0.8\nc,2,0.7\nc,3,0.65\nc,4,0.6\n", encoding="utf-8"
+        "cohort,period,active,size\nc,0,1000,1000\nc,1,800,1000\nc,2,700,1000\nc,3,650,1000\n"
+        "c,4,600,1000\n",
+        encoding="utf-8",
     )
     return folder
 
