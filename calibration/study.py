@@ -63,7 +63,7 @@ STOPPED = 143
 """Exit status of a worker stopped by its parent (128 + SIGTERM), its trial failed."""
 UNOWNED_AGE = 60.0
 """Seconds after which a running trial that names no process (made by an older version, or
-killed between its creation and its first attribute) counts as left behind."""
+taken from the queue by a process killed before renaming it) counts as left behind."""
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)  # our own lines say what happened
 
@@ -272,6 +272,21 @@ def objective(problem: Problem, reps: int, seed: int) -> Callable[[optuna.Trial]
     return evaluate
 
 
+def _ask(study: optuna.Study, owner: dict[str, Any]) -> optuna.Trial:
+    """A new trial that names its process from the moment it exists, so a process killed
+    outright (no signal to defer) never leaves a running trial that names no one.
+
+    The trial is queued with the names and then taken; if another process took it first,
+    the one taken here is renamed.
+    """
+    study.enqueue_trial({}, user_attrs=owner)
+    trial = study.ask()
+    if any(trial.user_attrs.get(k) != v for k, v in owner.items()):
+        for k, v in owner.items():
+            trial.set_user_attr(k, v)
+    return trial
+
+
 def run_trials(
     study: optuna.Study,
     evaluate: Callable[[optuna.Trial], float],
@@ -292,11 +307,8 @@ def run_trials(
     while ran < limit and _taken(study) < trials:
         trial: optuna.Trial | None = None
         try:
-            with uninterrupted():  # a trial is never left running without its process's name
-                trial = study.ask()
-                trial.set_user_attr("host", host())
-                trial.set_user_attr("pid", os.getpid())
-                trial.set_user_attr("worker", worker)
+            with uninterrupted():  # Ctrl-C waits until the trial names its process
+                trial = _ask(study, {"host": host(), "pid": os.getpid(), "worker": worker})
             if _taken(study, below=trial.number) >= trials:
                 study.tell(trial, state=TrialState.FAIL)
                 break

@@ -136,6 +136,25 @@ def test_the_last_trial_taken_by_another_command_meanwhile_is_not_run(
     assert states.count(TrialState.COMPLETE) == 3 and states.count(TrialState.FAIL) == 1
 
 
+def test_a_trial_names_its_process_from_the_moment_it_exists(study_plan: Plan) -> None:
+    """`kill -9` cannot be deferred: killed between asking for a trial and naming itself, a
+    command used to leave a running trial that named no one, so the rerun counted it as taken
+    for a minute and ended one trial short. Now the stored trial names its process at once."""
+    study = opened(study_plan)
+    ask = study.ask
+    stored: list[dict] = []
+
+    def ask_and_look() -> optuna.Trial:
+        trial = ask()
+        stored.append(study._storage.get_trial(trial._trial_id).user_attrs)
+        return trial
+
+    study.ask = ask_and_look  # type: ignore[method-assign]
+    run_trials(study, lambda t: quick(t, study_plan), trials=2, limit=2, worker=1)
+    assert stored == [{"host": host(), "pid": os.getpid(), "worker": 1}] * 2
+    assert len(completed(study)) == 2
+
+
 # --- trials left running ------------------------------------------------------------------------
 
 
