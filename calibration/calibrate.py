@@ -25,6 +25,7 @@ from calibration.objective import Problem
 from calibration.observed import MAX_PERIOD, cohort_curve, read_observed
 from calibration.observed import cohort_size as size_in_data
 from calibration.posterior import LEVEL, Cohort, forecast_bands
+from calibration.refine import enqueue_draws, round_targets
 from calibration.sbg import SbgFit, fit_sbg
 from calibration.study import completed, open_study, redact, search, setup_of
 from calibration.uncertainty import (
@@ -72,6 +73,12 @@ class Plan:
     @property
     def params(self) -> list[str]:
         return list(self.problem.scenario.calibration)
+
+    @property
+    def total_trials(self) -> int:
+        """Completed trials the study will have: the sampler's, then those drawn from the
+        posterior (`calibration.refine`)."""
+        return round_targets(self.trials)[-1]
 
     @property
     def target(self) -> Cohort:
@@ -260,7 +267,8 @@ def calibrate(
     on_trial: Callable[[int, float | None], None] | None = None,
     on_recheck: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Run or continue the study to `p.trials` completed trials, then analyse and write.
+    """Run or continue the study to `p.trials` completed trials of the sampler's, then to
+    `p.total_trials` with trials drawn from the posterior; then analyse and write.
 
     The recheck is kept in the study: on a finished study nothing is simulated again, and the
     analysis (emulator, posterior, forecast) takes seconds.
@@ -269,20 +277,6 @@ def calibrate(
     study = open_study(p.storage, p.study, setup, p.sampler, p.seed)
     before = len(completed(study))
     started = time.perf_counter()
-    search(
-        study,
-        p.storage,
-        p.problem,
-        trials=p.trials,
-        reps=p.reps,
-        seed=p.seed,
-        sampler=p.sampler,
-        workers=p.workers,
-        on_progress=on_trial,
-    )
-    searched = time.perf_counter() - started
-    ran = len(completed(study)) - before
-
     batches = 0
 
     def rechecked_one() -> None:
@@ -290,6 +284,30 @@ def calibrate(
         batches += 1
         if on_recheck is not None:
             on_recheck()
+
+    def run_to(target: int) -> None:
+        search(
+            study,
+            p.storage,
+            p.problem,
+            trials=target,
+            reps=p.reps,
+            seed=p.seed,
+            sampler=p.sampler,
+            workers=p.workers,
+            on_progress=on_trial,
+        )
+
+    run_to(p.trials)
+    for k, target in enumerate(round_targets(p.trials)):  # trials from the posterior
+        if len(completed(study)) >= target:
+            continue
+        rechecked = recheck(study, p.problem, p.reps, p.seed, p.workers, rechecked_one)
+        draws = infer(completed(study), rechecked, p.problem, p.target, p.seed).draws
+        enqueue_draws(study, draws, p.problem, target, seed=p.seed + k)
+        run_to(target)
+    searched = time.perf_counter() - started
+    ran = len(completed(study)) - before
 
     rechecked = recheck(study, p.problem, p.reps, p.seed, p.workers, rechecked_one)
     trials = trials_frame(study, p.params)
@@ -319,7 +337,7 @@ def calibrate(
         noise_floor=noise_floor(rechecked),
         importance=importance(study),
         inference=inference,
-        search_seconds=searched,
+        search_seconds=searched,  # the sampler's trials and those drawn from the posterior
         simulations=ran * p.reps,
         recheck_simulations=batches * p.reps,
     )
