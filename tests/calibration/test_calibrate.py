@@ -239,19 +239,13 @@ def test_several_cohorts_are_calibrated_in_one_command(
     """--cohort repeated: one study and one folder per cohort, each fitted to its own data."""
     from sim.cli import main
 
-    text = truth_data.read_text(encoding="utf-8")
-    lower = [line.replace("synthetic", "lower") for line in text.splitlines()[1:]]
-    lower = [  # 10 % fewer retained after period 0
-        ",".join(
-            [
-                *r.split(",")[:2],
-                f"{(0.9 if r.split(',')[1] != '0' else 1) * float(r.split(',')[2]):.6f}",
-            ]
-        )
-        for r in lower
-    ]
+    synthetic = pl.read_csv(truth_data)
+    lower = synthetic.with_columns(  # 10 % fewer retained after period 0
+        cohort=pl.lit("lower"),
+        retained=pl.when(pl.col("period") > 0).then(0.9).otherwise(1.0) * pl.col("retained"),
+    )
     data = tmp_path / "two.csv"
-    data.write_text(text + "\n".join(lower) + "\n", encoding="utf-8")
+    pl.concat([synthetic, lower]).write_csv(data)
     monkeypatch.chdir(tmp_path)
     args = ["calibrate", str(small), "--data", str(data), "--fit-periods", "1-3"]
     args += ["--trials", "6", "--reps", "1", "--cohort-size", "1000"]
