@@ -27,6 +27,7 @@ from calibration.objective import Problem
 from calibration.observed import MAX_PERIOD, cohort_curve, read_observed
 from calibration.observed import cohort_size as size_in_data
 from calibration.posterior import LEVEL, Cohort, forecast_bands
+from calibration.refine import enqueue_draws, round_targets
 from calibration.sbg import SbgFit, fit_sbg
 from calibration.study import completed, open_study, redact, search, setup_of
 from calibration.uncertainty import (
@@ -82,6 +83,12 @@ class Plan:
     @property
     def params(self) -> list[str]:
         return list(self.problem.scenario.calibration)
+
+    @property
+    def total_trials(self) -> int:
+        """Completed trials the study will have: the sampler's, then those drawn from the
+        posterior (`calibration.refine`)."""
+        return round_targets(self.trials)[-1]
 
     @property
     def target(self) -> Cohort:
@@ -270,7 +277,8 @@ def calibrate(
     on_trial: Callable[[int, float | None], None] | None = None,
     on_recheck: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Run or continue the study to `p.trials` completed trials, then analyse and write.
+    """Run or continue the study to `p.trials` completed trials of the sampler's, then to
+    `p.total_trials` with trials drawn from the posterior; then analyse and write.
 
     The recheck is kept in the study: on a finished study nothing is simulated again, and the
     analysis (emulator, posterior, forecast) takes seconds.
@@ -284,26 +292,6 @@ def calibrate(
         raise
     before = len(completed(study))
     started = time.perf_counter()
-    try:
-        search(
-            study,
-            p.storage,
-            p.problem,
-            trials=p.trials,
-            reps=p.reps,
-            seed=p.seed,
-            sampler=p.sampler,
-            workers=p.workers,
-            on_progress=on_trial,
-        )
-    except (SQLAlchemyError, StorageInternalError) as exc:  # a full disk, a lost server
-        cause = exc.__cause__ if isinstance(exc, StorageInternalError) and exc.__cause__ else exc
-        text = str(cause).strip()
-        first = text.splitlines()[0] if text else type(cause).__name__
-        raise CalibrationError("storage", f"{redact(p.storage)}: {first}") from None
-    searched = time.perf_counter() - started
-    ran = len(completed(study)) - before
-
     batches = 0
 
     def rechecked_one() -> None:
@@ -311,6 +299,36 @@ def calibrate(
         batches += 1
         if on_recheck is not None:
             on_recheck()
+
+    def run_to(target: int) -> None:
+        search(
+            study,
+            p.storage,
+            p.problem,
+            trials=target,
+            reps=p.reps,
+            seed=p.seed,
+            sampler=p.sampler,
+            workers=p.workers,
+            on_progress=on_trial,
+        )
+
+    try:
+        run_to(p.trials)
+        for k, target in enumerate(round_targets(p.trials)):  # trials from the posterior
+            if len(completed(study)) >= target:
+                continue
+            rechecked = recheck(study, p.problem, p.reps, p.seed, p.workers, rechecked_one)
+            draws = infer(completed(study), rechecked, p.problem, p.target, p.seed).draws
+            enqueue_draws(study, draws, p.problem, target, seed=p.seed + k)
+            run_to(target)
+    except (SQLAlchemyError, StorageInternalError) as exc:  # a full disk, a lost server
+        cause = exc.__cause__ if isinstance(exc, StorageInternalError) and exc.__cause__ else exc
+        text = str(cause).strip()
+        first = text.splitlines()[0] if text else type(cause).__name__
+        raise CalibrationError("storage", f"{redact(p.storage)}: {first}") from None
+    searched = time.perf_counter() - started
+    ran = len(completed(study)) - before
 
     rechecked = recheck(study, p.problem, p.reps, p.seed, p.workers, rechecked_one)
     trials = trials_frame(study, p.params)
@@ -340,7 +358,7 @@ def calibrate(
         noise_floor=noise_floor(rechecked),
         importance=importance(study),
         inference=inference,
-        search_seconds=searched,
+        search_seconds=searched,  # the sampler's trials and those drawn from the posterior
         simulations=ran * p.reps,
         recheck_simulations=batches * p.reps,
     )

@@ -7,11 +7,11 @@ Method (calibration/README.md, "Posterior and prediction band", gives the why an
   (survival shares of a multinomial sample: Cov = S(t)(1 - S(s)) / N for s <= t), plus what we
   do not know of S(t) itself: the simulation's noise (the mean of R runs, measured on fresh
   seeds by the recheck, as binomial-like noise on each renewal rate) and the emulator's
-  uncertainty between trials. Kernel ABC with that
-  Gaussian as its kernel is exact inference under that error model (Wilkinson 2013,
-  "Approximate Bayesian computation (ABC) gives exact results under the assumption of model
-  error", Stat. Appl. Genet. Mol. Biol. 12(2)). Fit periods after the first condition on the
-  period before them: the survivors then are the cohort.
+  uncertainty between trials. Kernel ABC with that Gaussian as its kernel is exact inference
+  under that error model (Wilkinson 2013, "Approximate Bayesian computation (ABC) gives exact
+  results under the assumption of model error", Stat. Appl. Genet. Mol. Biol. 12(2)). Fit
+  periods after the first condition on the period before them: the survivors then are the
+  cohort.
 * **Over the trials, through the emulator** (`calibration.emulator`): the curve at any
   parameter vector comes from the Gaussian process fitted to the trials, so the posterior is
   sampled from the prior (uniform on the search box, on a log scale where the parameter is
@@ -31,10 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.special import logsumexp
+from scipy.special import gammaln, logsumexp
 from scipy.stats import qmc
 
 from calibration.emulator import Emulator, fit_emulator, logit_rates, survival_of
+from sim.scenario import FreeParameter
 
 __all__ = [
     "DRAWS",
@@ -79,14 +80,14 @@ class Box:
     log: np.ndarray  # bool per parameter
 
     @classmethod
-    def of(cls, free: Mapping[str, object]) -> Box:
-        """From a scenario's [calibration] table (name -> FreeParameter)."""
+    def of(cls, free: Mapping[str, FreeParameter]) -> Box:
+        """From a scenario's [calibration] table."""
         names = tuple(free)
         return cls(
             names,
-            np.array([free[n].low for n in names], dtype=float),  # type: ignore[attr-defined]
-            np.array([free[n].high for n in names], dtype=float),  # type: ignore[attr-defined]
-            np.array([free[n].log for n in names], dtype=bool),  # type: ignore[attr-defined]
+            np.array([free[n].low for n in names], dtype=float),
+            np.array([free[n].high for n in names], dtype=float),
+            np.array([free[n].log for n in names], dtype=bool),
         )
 
     def _ends(self) -> tuple[np.ndarray, np.ndarray]:
@@ -216,8 +217,6 @@ def _log_t_density(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarr
     chol = np.linalg.cholesky(cov)
     z = np.linalg.solve(chol, (x - mean).T)
     maha = (z * z).sum(axis=0)
-    from scipy.special import gammaln
-
     return (
         gammaln((_DF + d) / 2)
         - gammaln(_DF / 2)

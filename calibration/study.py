@@ -276,10 +276,12 @@ def _ask(study: optuna.Study, owner: dict[str, Any]) -> optuna.Trial:
     """A new trial that names its process from the moment it exists, so a process killed
     outright (no signal to defer) never leaves a running trial that names no one.
 
-    The trial is queued with the names and then taken; if another process took it first,
-    the one taken here is renamed.
+    The trial is queued with the names and then taken; if another process took it first, or
+    trials were queued already (drawn from the posterior, `calibration.refine`, and named by the
+    process that queued them), the one taken here is renamed.
     """
-    study.enqueue_trial({}, user_attrs=owner)
+    if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        study.enqueue_trial({}, user_attrs=owner)
     trial = study.ask()
     if any(trial.user_attrs.get(k) != v for k, v in owner.items()):
         for k, v in owner.items():

@@ -62,7 +62,8 @@ _STORED = "recheck"  # the study's user attribute holding every re-evaluation ma
 
 
 def trials_frame(study: optuna.Study, params: list[str]) -> pl.DataFrame:
-    """Every trial of the study: number, state, loss, duration and parameter values."""
+    """Every trial of the study: number, state, loss, duration, worker, parameter values, and
+    its stage: `sampler` (the search) or `posterior` (drawn from it, `calibration.refine`)."""
     rows = [
         {
             "trial": t.number,
@@ -71,6 +72,7 @@ def trials_frame(study: optuna.Study, params: list[str]) -> pl.DataFrame:
             "seconds": t.duration.total_seconds() if t.duration else None,
             "worker": t.user_attrs.get("worker"),
             **{p: t.params.get(p) for p in params},
+            "stage": t.user_attrs.get("stage", "sampler"),
         }
         for t in study.get_trials(deepcopy=False)
     ]
@@ -81,7 +83,9 @@ def trials_frame(study: optuna.Study, params: list[str]) -> pl.DataFrame:
         "seconds": pl.Float64,
         "worker": pl.Int64,
     }
-    return pl.DataFrame(rows, schema={**schema, **dict.fromkeys(params, pl.Float64)})
+    return pl.DataFrame(
+        rows, schema={**schema, **dict.fromkeys(params, pl.Float64), "stage": pl.String}
+    )
 
 
 def _batch(problem: Problem, params: dict[str, float], seeds: list) -> tuple[float, list]:

@@ -351,7 +351,11 @@ def calibrate_command(
     trials: Annotated[
         int,
         typer.Option(
-            "--trials", min=1, max=LIMITS["trials"], help="Completed trials the study should have."
+            "--trials",
+            min=1,
+            max=LIMITS["trials"],
+            help="Trials of the sampler the study should have (a fifth more are then drawn "
+            "from the posterior).",
         ),
     ] = 200,
     reps: Annotated[
@@ -426,7 +430,7 @@ def _calibrate_one(p: Plan) -> Outcome:
     from calibration.study import redact
 
     with _progress(TextColumn("{task.fields[best]}")) as bar:
-        search = bar.add_task(f"{p.study}: trials", total=p.trials, best="")
+        search = bar.add_task(f"{p.study}: trials", total=p.total_trials, best="")
         check = bar.add_task("noise floor: re-evaluations", total=None, best="", visible=False)
 
         def on_trial(done: int, best: float | None) -> None:

@@ -23,6 +23,7 @@ from optuna.trial import TrialState, create_trial
 from sqlalchemy.exc import SQLAlchemyError
 
 from calibration.calibrate import Plan, plan
+from calibration.refine import round_targets
 from calibration.study import completed, fail_stale_trials, open_study, run_trials, search, setup_of
 from sim.running.processes import alive, host
 from tests.adversarial.conftest import command_line, journey, wait_for
@@ -234,10 +235,11 @@ def finished_study_is_whole(cwd: Path, args: list[str]) -> list[TrialState]:
     study = load(cwd)
     assert study is not None
     states = [t.state for t in study.get_trials()]
-    assert states.count(TrialState.COMPLETE) == TRIALS
+    total = round_targets(TRIALS)[-1]  # the sampler's trials, then those from the posterior
+    assert states.count(TrialState.COMPLETE) == total
     assert TrialState.RUNNING not in states
     frame = pl.read_parquet(cwd / "results" / "calibration" / "s" / "trials.parquet")
-    assert (frame["state"] == "complete").sum() == TRIALS
+    assert (frame["state"] == "complete").sum() == total
     assert "running" not in set(frame["state"])
     return states
 
@@ -341,7 +343,8 @@ def test_two_calibrate_commands_at_once_fill_one_study_without_repeating_or_exce
     study = load(tmp_path)
     assert study is not None
     drawn = params(study)
-    assert len(drawn) == TRIALS and len(set(drawn)) == TRIALS
+    total = round_targets(TRIALS)[-1]
+    assert len(drawn) == total and len(set(drawn)) == total
     assert study.get_trials(states=(TrialState.RUNNING,)) == []
 
 

@@ -57,7 +57,9 @@ def test_writes_the_study_folder(recovered: Outcome) -> None:
     ):
         assert (out / name).stat().st_size > 0, name
     trials = pl.read_parquet(out / "trials.parquet")
-    assert (trials["state"] == "complete").sum() == TRIALS
+    assert (trials["state"] == "complete").sum() == recovered.plan.total_trials == TRIALS + 4
+    # a fifth more than the sampler's, drawn from the posterior in two rounds
+    assert trials.filter(pl.col("stage") == "posterior").height == 4
     forecast = pl.read_parquet(out / "forecast.parquet")
     assert forecast.columns == ["cohort", "period", "mean", "lower", "upper"]
     assert forecast["period"].to_list() == list(range(7))  # horizon: last observed period
@@ -65,7 +67,7 @@ def test_writes_the_study_folder(recovered: Outcome) -> None:
     holdout = pl.read_parquet(out / "holdout.parquet")
     assert holdout["period"].to_list() == [4, 5, 6]
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["trials_completed"] == TRIALS
+    assert summary["trials_completed"] == TRIALS + 4
     assert summary["holdout_mae_points"]["journey"] == pytest.approx(recovered.mae[0])
     assert not list(out.parent.glob(".*partial"))
 
@@ -237,11 +239,13 @@ def test_several_cohorts_are_calibrated_in_one_command(
     """--cohort repeated: one study and one folder per cohort, each fitted to its own data."""
     from sim.cli import main
 
-    text = truth_data.read_text(encoding="utf-8")
-    lower = [line.replace("synthetic", "lower") for line in text.splitlines()[1:]]
-    lower = [",".join([*r.split(",")[:2], f"{0.9 * float(r.split(',')[2]):.6f}"]) for r in lower]
+    synthetic = pl.read_csv(truth_data)
+    lower = synthetic.with_columns(  # 10 % fewer retained after period 0
+        cohort=pl.lit("lower"),
+        retained=pl.when(pl.col("period") > 0).then(0.9).otherwise(1.0) * pl.col("retained"),
+    )
     data = tmp_path / "two.csv"
-    data.write_text(text + "\n".join(lower) + "\n", encoding="utf-8")
+    pl.concat([synthetic, lower]).write_csv(data)
     monkeypatch.chdir(tmp_path)
     args = ["calibrate", str(small), "--data", str(data), "--fit-periods", "1-3"]
     args += ["--trials", "6", "--reps", "1", "--cohort-size", "1000"]
@@ -253,7 +257,7 @@ def test_several_cohorts_are_calibrated_in_one_command(
         for c in ("synthetic", "lower")
     )
     assert (first["cohort"], second["cohort"]) == ("synthetic", "lower")
-    assert first["trials_completed"] == second["trials_completed"] == 6
+    assert first["trials_completed"] == second["trials_completed"] == 6 + 2
     mean = {
         c: pl.read_parquet(folders / f"small-{c}" / "forecast.parquet")["mean"][2]
         for c in ("synthetic", "lower")
