@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import multiprocessing
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -236,7 +237,9 @@ def left_behind(trial: FrozenTrial, here: str | None = None) -> bool:
 
 
 def fail_stale_trials(study: optuna.Study) -> list[int]:
-    """Mark the running trials of processes that are gone as failed; return their numbers."""
+    """Mark the running trials of processes that are gone as failed, and queue their parameters
+    again (as Optuna's `RetryFailedTrialCallback` does), so the sampler's choice is evaluated
+    after all; return the failed trials' numbers."""
     here = host()
     failed = []
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
@@ -244,6 +247,10 @@ def fail_stale_trials(study: optuna.Study) -> list[int]:
             with contextlib.suppress(RuntimeError, ValueError):  # it finished meanwhile
                 study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
                 failed.append(t.number)
+                if t.params:  # killed after its parameters were drawn
+                    retry = {k: v for k, v in t.user_attrs.items() if k == "stage"}
+                    owner = {"host": here, "pid": os.getpid(), "retry_of": t.number}
+                    study.enqueue_trial(t.params, user_attrs={**retry, **owner})
     return failed
 
 
@@ -272,21 +279,42 @@ def objective(problem: Problem, reps: int, seed: int) -> Callable[[optuna.Trial]
     return evaluate
 
 
-def _ask(study: optuna.Study, owner: dict[str, Any]) -> optuna.Trial:
+def _ask(study: optuna.Study, owner: dict[str, Any], lock: Path | None) -> optuna.Trial:
     """A new trial that names its process from the moment it exists, so a process killed
     outright (no signal to defer) never leaves a running trial that names no one.
 
-    The trial is queued with the names and then taken; if another process took it first, or
-    trials were queued already (drawn from the posterior, `calibration.refine`, and named by the
-    process that queued them), the one taken here is renamed.
+    The trial is queued with the names and then taken; a trial queued already (drawn from the
+    posterior, `calibration.refine`, or a retry, named by the process that queued it) is taken
+    instead and renamed. Taking from Optuna's queue is not atomic on SQLite (two processes can
+    both take one trial), so there processes take turns through a lock file beside the study.
     """
-    if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-        study.enqueue_trial({}, user_attrs=owner)
-    trial = study.ask()
-    if any(trial.user_attrs.get(k) != v for k, v in owner.items()):
-        for k, v in owner.items():
-            trial.set_user_attr(k, v)
+    with _taking_turns(lock):
+        if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+            study.enqueue_trial({}, user_attrs=owner)
+        trial = study.ask()
+        if any(trial.user_attrs.get(k) != v for k, v in owner.items()):
+            for k, v in owner.items():
+                trial.set_user_attr(k, v)
     return trial
+
+
+def queue_lock(url: str) -> Path | None:
+    """The lock file through which processes take trials from a SQLite study's queue."""
+    file = _sqlite_file(url)
+    return None if file is None else file.with_name(file.name + "-lock")
+
+
+@contextlib.contextmanager
+def _taking_turns(lock: Path | None) -> Iterator[None]:
+    if lock is None:  # a server database locks the row it hands out
+        yield
+        return
+    with lock.open("a") as handle:  # released by the system too if the process is killed
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def run_trials(
@@ -296,6 +324,7 @@ def run_trials(
     limit: int,
     worker: int = 0,
     on_trial: Callable[[optuna.Study], None] | None = None,
+    lock: Path | None = None,
 ) -> int:
     """Evaluate trials one by one while the study has fewer than `trials` completed or running
     ones, at most `limit` of them; return how many completed here.
@@ -303,14 +332,16 @@ def run_trials(
     The count is checked before each trial, and again once the trial has its number: if
     other processes took the last ones meanwhile, the trial is failed without being evaluated,
     so the study never ends with more completed trials than `trials`. A trial whose evaluation
-    raises (Ctrl-C too) is marked failed before the error goes on.
+    raises (Ctrl-C too) is marked failed before the error goes on. Processes sharing a SQLite
+    study pass its `queue_lock`.
     """
     ran = 0
     while ran < limit and _taken(study) < trials:
         trial: optuna.Trial | None = None
         try:
             with uninterrupted():  # Ctrl-C waits until the trial names its process
-                trial = _ask(study, {"host": host(), "pid": os.getpid(), "worker": worker})
+                owner = {"host": host(), "pid": os.getpid(), "worker": worker}
+                trial = _ask(study, owner, lock)
             if _taken(study, below=trial.number) >= trials:
                 study.tell(trial, state=TrialState.FAIL)
                 break
@@ -346,7 +377,9 @@ def _work(
         study = optuna.load_study(
             storage=open_storage(url), study_name=name, sampler=PerTrial(sampler, seed)
         )
-        run_trials(study, objective(problem, reps, seed), trials, limit, worker)
+        run_trials(
+            study, objective(problem, reps, seed), trials, limit, worker, lock=queue_lock(url)
+        )
     except Terminated:
         sys.exit(STOPPED)
 
@@ -379,7 +412,10 @@ def search(
     if len(shares) == 1:
         study.sampler = PerTrial(sampler, seed)
         shown = None if on_progress is None else lambda s: on_progress(len(completed(s)), _best(s))
-        run_trials(study, objective(problem, reps, seed), trials, remaining, on_trial=shown)
+        run_trials(
+            study, objective(problem, reps, seed), trials, remaining, on_trial=shown,
+            lock=queue_lock(url),
+        )  # fmt: skip
         return
     context = multiprocessing.get_context("spawn")
     procs = [

@@ -188,6 +188,23 @@ def test_trials_left_running_by_gone_processes_are_failed_when_the_study_is_open
     assert fail_stale_trials(study) == []
 
 
+def test_a_killed_trial_is_failed_and_its_parameters_evaluated_by_the_next_command(
+    study_plan: Plan, dead_pid: int
+) -> None:
+    study = opened(study_plan)
+    drawn = study.ask()
+    study_plan.problem.suggest(drawn)  # the sampler's choice, then the process is killed
+    for key, value in {"pid": dead_pid, "host": host()}.items():
+        drawn.set_user_attr(key, value)
+    again = opened(study_plan)  # the next command
+    assert again.trials[drawn.number].state == TrialState.FAIL
+    run_trials(again, lambda t: quick(t, study_plan), trials=1, limit=1)
+    (retried,) = completed(again)
+    assert retried.params == drawn.params
+    assert retried.user_attrs["retry_of"] == drawn.number
+    assert retried.user_attrs["pid"] == os.getpid()
+
+
 # --- real processes -----------------------------------------------------------------------------
 
 
