@@ -593,3 +593,16 @@ def test_runs_the_memory_cannot_hold_are_refused_before_any_work(
     assert "population.consumers: 1,000,000 consumers need about" in line
     assert "at most about" in line
     assert not target.exists()
+
+
+def test_validate_explain_shows_units_and_dates(
+    whatif: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = whatif(
+        "[time]\nstart = 2026-01-01\n[brands.aurora.touchpoints.tv_ad]\n"
+        'reach = { rate = 0.3, per = "week" }\nstart = 2026-02-14\n'
+    )
+    assert main(["validate", str(path), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert f"{TV}.reach: 0.3 per week -> 0.0496" in out
+    assert f"{TV}.start: 2026-02-14 -> step 45" in out

@@ -199,11 +199,14 @@ class JourneyModel(mesa.Model):
         tps = [tp for brand in self.spec.brands.values() for tp in brand.touchpoints.values()]
         for i, tp in enumerate(tps):
             if tp.start is not None:
-                self._at(tp.start, partial(self._set_active, i, True))
+                self._at(self.spec.step_at(tp.start), partial(self._set_active, i, True))
             if tp.end is not None:
-                self._at(tp.end + 1, partial(self._set_active, i, False))
+                self._at(self.spec.step_at(tp.end) + 1, partial(self._set_active, i, False))
         for event in self.spec.events.values():
-            self._at(event.at, partial(self._apply, event.brand, event.touchpoint, event.set))
+            self._at(
+                self.spec.step_at(event.at),
+                partial(self._apply, event.brand, event.touchpoint, event.set),
+            )
 
     def _set_active(self, tp: int, active: bool) -> None:
         self.touchpoints.active[tp] = active

@@ -7,11 +7,13 @@ range; the loader (`sim.scenario.loading`) turns a refusal into one line naming 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -19,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.calendar import step_of
 from sim.scenario.distributions import Beta, Distribution, Normal, Poisson
 
 __all__ = [
@@ -51,6 +54,18 @@ def _probability(x: float) -> float:
 
 
 Probability = Annotated[float, AfterValidator(_probability)]
+
+
+def _step_or_date(x: Any) -> Any:
+    if isinstance(x, bool) or not isinstance(x, int | float | date) or isinstance(x, datetime):
+        raise ValueError(f"must be a step (an integer) or a date (e.g. 2026-02-14), got {x!r}")
+    if isinstance(x, int | float) and x < 0:
+        raise ValueError(f"must not be negative, got {x!r}")
+    return x
+
+
+StepOrDate = Annotated[int | date, BeforeValidator(_step_or_date)]
+"""A point in time: a step (counting from 1) or a date (the step it falls in, `time.start`)."""
 NonNegative = Annotated[float, Field(ge=0)]
 UmotKind = Literal["review_request", "review_response"]
 DEFAULT_MAX_STARS = 2  # a review_response answers 1- and 2-star reviews unless told otherwise
@@ -61,10 +76,20 @@ class Section(BaseModel):
 
 
 class Time(Section):
-    """How long a step is and how many steps a run lasts. Every rate in a scenario is per step."""
+    """How long a step is, how many steps a run lasts and, optionally, the date step 1 begins
+    on. A rate is per step unless given with its unit (`sim.scenario.units`)."""
 
     step: Literal["day", "week", "month"] = "day"
     steps: int = Field(730, ge=1, le=MAX_STEPS)
+    start: date | None = None
+    """The date step 1 begins on (`sim.scenario.calendar`); then dates may stand for steps."""
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _a_date(cls, v: Any) -> Any:
+        if v is not None and (not isinstance(v, date) or isinstance(v, datetime)):
+            raise ValueError(f"must be a date (e.g. 2026-01-01), got {v!r}")
+        return v
 
 
 class Segment(Section):
@@ -149,8 +174,8 @@ class Touchpoint(Section):
     audience: Literal["prospects", "customers", "new_customers", "with_problem", "all"] | None = (
         None
     )
-    start: int | None = Field(None, ge=0)
-    end: int | None = Field(None, ge=0)
+    start: StepOrDate | None = None
+    end: StepOrDate | None = None
     half_life: float | None = Field(None, ge=0)  # steps its trace lasts; default: [memory]
     # review_response: answers reviews of at most this many stars (complaints); default 2
     max_stars: int | None = Field(None, ge=1, le=3)
@@ -187,10 +212,12 @@ class Touchpoint(Section):
 
     @field_validator("end")
     @classmethod
-    def _after_start(cls, v: int | None, info: ValidationInfo) -> int | None:
+    def _after_start(cls, v: int | date | None, info: ValidationInfo) -> int | date | None:
         start = info.data.get("start")
-        if v is not None and start is not None and v < start:
-            raise ValueError(f"schedule ends (step {v}) before it starts (step {start})")
+        if v is not None and start is not None and type(v) is type(start) and v < start:
+            shown = "step {}" if isinstance(v, int) else "{}"
+            ends, starts = shown.format(v), shown.format(start)
+            raise ValueError(f"schedule ends ({ends}) before it starts ({starts})")
         return v
 
     @model_validator(mode="after")
@@ -360,7 +387,7 @@ class Retention(Section):
 class Event(Section):
     """A dated change to a brand or one of its touchpoints, e.g. a quality change on day 90."""
 
-    at: int = Field(ge=0)
+    at: StepOrDate
     brand: str
     touchpoint: str | None = None
     set: dict[str, float]
@@ -413,6 +440,15 @@ class Scenario(Section):
     retention: Retention = Field(default_factory=Retention)
     events: dict[str, Event] = Field(default_factory=dict)
     calibration: dict[str, FreeParameter] = Field(default_factory=dict)
+
+    def step_at(self, when: int | date) -> int:
+        """The step a point in time means: a step as it is, a date the step it falls in (the
+        loader has checked that dates come with `time.start` and fall on or after it)."""
+        if isinstance(when, date):
+            if self.time.start is None:
+                raise ValueError(f"the date {when} needs time.start")
+            return step_of(when, self.time.start, self.time.step)
+        return when
 
     @property
     def brand_names(self) -> list[str]:

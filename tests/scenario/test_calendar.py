@@ -1,0 +1,104 @@
+"""Calendar time: dates stand for the steps they fall in, and bad dates are refused in one line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sim.scenario import ScenarioError, explanation, load_scenario
+from sim.scenario.calendar import add_months, date_of, dates, step_of
+
+START = date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("day", "step", "expected"),
+    [
+        (date(2026, 1, 1), "day", 1),
+        (date(2026, 2, 14), "day", 45),
+        (date(2026, 3, 13), "day", 72),
+        (date(2026, 1, 7), "week", 1),
+        (date(2026, 1, 8), "week", 2),
+        (date(2026, 2, 14), "week", 7),
+        (date(2026, 1, 31), "month", 1),
+        (date(2026, 2, 14), "month", 2),
+        (date(2027, 1, 1), "month", 13),
+    ],
+)
+def test_a_date_is_the_step_it_falls_in(day: date, step: str, expected: int) -> None:
+    assert step_of(day, START, step) == expected
+    assert date_of(expected, START, step) <= day < date_of(expected + 1, START, step)
+
+
+@pytest.mark.parametrize("step", ["day", "week", "month"])
+def test_each_step_begins_on_its_date_and_falls_in_itself(step: str) -> None:
+    for k, d in enumerate(dates(40, date(2026, 1, 31), step), start=1):
+        assert step_of(d, date(2026, 1, 31), step) == k
+
+
+def test_months_clip_to_the_last_day() -> None:
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+
+
+def test_dates_stand_for_steps_in_schedules_and_events(whatif: Callable[..., Path]) -> None:
+    path = whatif(
+        "[time]\nstart = 2026-01-01\n"
+        "[brands.aurora.touchpoints.spring_campaign]\nstart = 2026-04-16\nend = 2026-05-16\n"
+        "[events.boreal_catalogue_refresh]\nat = 2027-01-01\n"
+    )
+    s = load_scenario(path)
+    tp = s.brands["aurora"].touchpoints["spring_campaign"]
+    assert (s.step_at(tp.start), s.step_at(tp.end)) == (106, 136)
+    assert s.step_at(s.events["boreal_catalogue_refresh"].at) == 366
+    assert s.step_at(105) == 105  # a step stays a step
+    lines = explanation(path, s)
+    assert "brands.aurora.touchpoints.spring_campaign.start: 2026-04-16 -> step 106" in "\n".join(
+        lines
+    )
+
+
+BAD_DATES = {
+    "date without a calendar": (
+        "[events.boreal_catalogue_refresh]\nat = 2026-03-01",
+        "events.boreal_catalogue_refresh.at",
+        "needs a calendar: set time.start",
+    ),
+    "date before the start": (
+        "[time]\nstart = 2026-01-01\n[events.boreal_catalogue_refresh]\nat = 2025-12-31",
+        "events.boreal_catalogue_refresh.at",
+        "is before time.start (2026-01-01)",
+    ),
+    "schedule ending before it starts": (
+        "[time]\nstart = 2026-01-01\n[brands.aurora.touchpoints.spring_campaign]\n"
+        "start = 2026-05-01\nend = 100",
+        "brands.aurora.touchpoints.spring_campaign.end",
+        "before it starts",
+    ),
+    "a string for a date": (
+        '[events.boreal_catalogue_refresh]\nat = "2026-03-01"',
+        "events.boreal_catalogue_refresh.at",
+        "must be a step (an integer) or a date",
+    ),
+    "a start that is no date": (
+        "[time]\nstart = 2026",
+        "time.start",
+        "must be a date",
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "key", "problem"), BAD_DATES.values(), ids=BAD_DATES.keys())
+def test_bad_dates_are_refused_in_one_line(
+    body: str, key: str, problem: str, whatif: Callable[..., Path]
+) -> None:
+    path = whatif(body)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.file == str(path)
+    assert info.value.path == key
+    assert problem in info.value.problem
+    assert "\n" not in str(info.value)
