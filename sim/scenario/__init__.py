@@ -28,6 +28,7 @@ from sim.scenario.schema import (
     Brand,
     FreeParameter,
     Network,
+    Promotion,
     Scenario,
     Touchpoint,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Brand",
     "FreeParameter",
     "Network",
+    "Promotion",
     "Scenario",
     "ScenarioError",
     "Touchpoint",

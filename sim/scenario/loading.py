@@ -246,6 +246,12 @@ def points_in_time(s: Scenario) -> list[tuple[str, int | date]]:
         if getattr(tp, key) is not None
     ]
     found += [(f"events.{name}.at", ev.at) for name, ev in s.events.items()]
+    found += [
+        (f"brands.{b}.promotions.{name}.{key}", getattr(promo, key))
+        for b, brand in s.brands.items()
+        for name, promo in brand.promotions.items()
+        for key in ("start", "end")
+    ]
     return found
 
 
@@ -269,6 +275,13 @@ def _check_times(s: Scenario, file: str | Path) -> None:
                     problem = f"schedule ends ({tp.end}, step {end}) before it starts "
                     problem += f"({tp.start}, step {start})"
                     raise ScenarioError(file, where, problem)
+        for name, promo in brand.promotions.items():
+            start, end = s.step_at(promo.start), s.step_at(promo.end)
+            if end < start:
+                where = f"brands.{b}.promotions.{name}.end"
+                problem = f"the promotion ends ({promo.end}, step {end}) before it starts "
+                problem += f"({promo.start}, step {start})"
+                raise ScenarioError(file, where, problem)
 
 
 def _check_references(s: Scenario, file: str | Path) -> None:

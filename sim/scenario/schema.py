@@ -32,6 +32,7 @@ __all__ = [
     "Brand",
     "FreeParameter",
     "Network",
+    "Promotion",
     "Scenario",
     "Section",
     "Touchpoint",
@@ -241,8 +242,59 @@ class Touchpoint(Section):
         return self.max_stars if self.max_stars is not None else DEFAULT_MAX_STARS
 
 
+class Promotion(Section):
+    """A price promotion: from `start` to `end` (steps or dates, both included) the brand offers
+    `discount` off its price for `periods` renewal periods to each customer who takes it.
+
+    New customers (`audience` "new" or "all") acquired in the window take it on purchase: they
+    pay the discounted price for their first `periods` periods, and shoppers choose on the
+    discounted price (the price term of the logit) while it runs. Existing customers
+    ("existing" or "all") hear of it through the brand's <ZMOT and SMOT touchpoints running in
+    the window, with each touchpoint's reach per step (a SMOT touchpoint only within its
+    audience), or all at once on its first day if the brand runs none then; each decides once,
+    taking it with chance `take_up`, and pays the discounted price at its next `periods`
+    renewals (`sim.engine.promotions`).
+    """
+
+    start: StepOrDate
+    end: StepOrDate
+    audience: Literal["new", "existing", "all"] = "all"
+    discount: float = Field(ge=0, lt=1)
+    """Share off the price, in [0, 1)."""
+    periods: int = Field(1, ge=1, le=MAX_STEPS)
+    """Renewal periods the discounted price lasts for each customer who takes it."""
+    take_up: Probability | None = None
+    """Chance that an existing customer who hears of it takes it (needed for existing ones)."""
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, v: int | date, info: ValidationInfo) -> int | date:
+        start = info.data.get("start")
+        if start is not None and type(v) is type(start) and v < start:
+            raise ValueError(f"the promotion ends ({v}) before it starts ({start})")
+        return v
+
+    @model_validator(mode="after")
+    def _take_up_for_existing(self) -> Promotion:
+        if self.audience != "new" and self.take_up is None:
+            raise ValueError(
+                f"take_up: required for audience {self.audience!r} (the chance that an "
+                "existing customer who hears of the promotion takes it)"
+            )
+        return self
+
+    @property
+    def for_new(self) -> bool:
+        return self.audience in ("new", "all")
+
+    @property
+    def for_existing(self) -> bool:
+        return self.audience in ("existing", "all")
+
+
 class Brand(Section):
-    """A brand: product quality (1-5 stars) and spread, price per period, initial reach."""
+    """A brand: product quality (1-5 stars) and spread, price per period, initial reach, and
+    its price promotions."""
 
     quality: float = Field(3.5, ge=1, le=5)
     quality_sd: NonNegative = 0.8
@@ -251,6 +303,7 @@ class Brand(Section):
     share: Probability = 0.0
     problem_rate: Probability = 0.0  # chance per step a customer meets a fault, billing error...
     touchpoints: dict[str, Touchpoint] = Field(default_factory=dict)
+    promotions: dict[str, Promotion] = Field(default_factory=dict)
 
 
 class Market(Section):

@@ -62,11 +62,6 @@ def test_dates_stand_for_steps_in_schedules_and_events(whatif: Callable[..., Pat
 
 
 BAD_DATES = {
-    "date without a calendar": (
-        "[events.boreal_catalogue_refresh]\nat = 2026-03-01",
-        "events.boreal_catalogue_refresh.at",
-        "needs a calendar: set time.start",
-    ),
     "date before the start": (
         "[time]\nstart = 2026-01-01\n[events.boreal_catalogue_refresh]\nat = 2025-12-31",
         "events.boreal_catalogue_refresh.at",
@@ -102,3 +97,15 @@ def test_bad_dates_are_refused_in_one_line(
     assert info.value.path == key
     assert problem in info.value.problem
     assert "\n" not in str(info.value)
+
+
+def test_a_date_without_a_calendar_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "undated.toml"
+    path.write_text(
+        '[brands.a.touchpoints.ad]\nmoment = "pre_zmot"\nreach = 0.1\nstart = 2026-03-01\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.path == "brands.a.touchpoints.ad.start"
+    assert "needs a calendar: set time.start" in info.value.problem
