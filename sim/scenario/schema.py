@@ -435,6 +435,13 @@ class Retention(Section):
     competition: NonNegative = 1.0
     unresolved: NonNegative = 1.5  # churn log-odds added while a service problem is open
     reenter: Probability = 0.5
+    # Prices after purchase (`sim.engine.retention.price_logit`), each times the customer's
+    # price sensitivity: churn log-odds per unit the price due rises above the price last paid
+    # (the reference price; the end of a discount is such a rise), per unit it falls below it,
+    # and per unit it is above the price of the best known competitor. 0: prices play no part.
+    reference_loss: NonNegative = 0.0
+    reference_gain: NonNegative = 0.0
+    price_gap: NonNegative = 0.0
 
 
 class Event(Section):
