@@ -19,8 +19,11 @@ from sim.running.aggregation import bands, stable_group_by
 from sim.scenario import Scenario
 
 __all__ = [
+    "DIRECTION",
     "MEASURES",
     "Window",
+    "effect_sentence",
+    "fmt",
     "has_promotions",
     "promotion_effects",
     "promotion_measures",
@@ -171,4 +174,56 @@ def promotion_effects(base: RunResult, other: RunResult, w: Window) -> pl.DataFr
         .with_columns(paired=pl.lit(paired), order=pl.col("measure").replace_strict(order))
         .sort("order")
         .drop("order")
+    )
+
+
+# --- on the page ------------------------------------------------------------------------------
+
+DIRECTION = {
+    "acquisitions_window": 1,
+    "revenue_per_customer": 1,
+    "churn_wave": -1,
+    "customers_year_later": 1,
+    "margin_year_later": 1,
+}
+"""Which way each effect is good for the brand (+1 higher is better, -1 lower is better)."""
+
+
+def fmt(measure: str, value: float | None, sign: bool = False) -> str:
+    """A measure's value as the page shows it: shares in %, counts and money in whole units."""
+    if value is None or value != value:
+        return "n/a"
+    if measure == "rolloff_churn":
+        text = f"{value:+.1%}" if sign else f"{value:.1%}"
+    elif measure == "revenue_per_customer":
+        text = f"{value:+,.2f}" if sign else f"{value:,.2f}"
+    else:
+        text = f"{value:+,.0f}" if sign else f"{value:,.0f}"
+    return text.replace("-", "\u2212")  # a minus sign, as the rest of the report writes it
+
+
+def effect_sentence(label: str, w: Window, effects: pl.DataFrame) -> str:
+    """One plain sentence on a promotion's effects against the same market without it."""
+    rows = {r["measure"]: r for r in effects.iter_rows(named=True)}
+
+    def said(measure: str) -> str:
+        r = rows.get(measure)
+        if r is None or r["mean"] is None:
+            return "not observed in this run"
+        return (
+            f"{fmt(measure, r['mean'], sign=True)} (90 %: {fmt(measure, r['lower'], sign=True)} "
+            f"to {fmt(measure, r['upper'], sign=True)})"
+        )
+
+    lead = f"{label} ({w.brand}, steps {w.start}-{w.end})"
+    year = (
+        f"a year after it ended, customers {said('customers_year_later')} and margin "
+        f"{said('margin_year_later')}"
+        if "customers_year_later" in rows
+        else "the run ends before a year after it, so its net effect is not observed"
+    )
+    return (
+        f"{lead}: acquisitions in its window {said('acquisitions_window')}; revenue per "
+        f"customer while its discounts were paid {said('revenue_per_customer')}; churn when "
+        f"they ended {said('churn_wave')}; {year}."
     )

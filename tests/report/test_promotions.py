@@ -4,14 +4,19 @@ when they end; and what it costs in revenue forgone."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from sim import load_scenario, run
-from sim.report.promotions import promotion_effects, promotion_measures, windows
+from sim.report.charts import market
+from sim.report.charts.calendar import timed
+from sim.report.page import Run, promotion_sentences, run_figures, sections
+from sim.report.promotions import MEASURES, promotion_effects, promotion_measures, windows
 from sim.running import RunResult
+from sim.scenario import apply_overrides
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = {"reps": 6, "seed": 3, "consumers": 1_000, "steps": 200}
@@ -62,3 +67,45 @@ def test_without_the_price_terms_the_wave_is_only_the_extra_customers(
     with_terms = promotion_measures(runs[1], w).filter(pl.col("measure") == "rolloff_churn")
     without = promotion_measures(plain, w).filter(pl.col("measure") == "rolloff_churn")
     assert without["value"].mean() < 0.5 * with_terms["value"].mean()
+
+
+def _runs(runs: tuple[RunResult, RunResult]) -> list[Run]:
+    return [Run("baseline", Path("base"), runs[0]), Run("valentine_deal", Path("deal"), runs[1])]
+
+
+def test_the_comparison_reports_take_up_forgone_revenue_and_the_wave(
+    runs: tuple[RunResult, RunResult],
+) -> None:
+    parts, _ = sections(_runs(runs))
+    (promoted,) = [p for p in parts if p.heading == "Promotions"]
+    assert [f.name for f in promoted.figures] == ["compare_churn"]
+    levels, effects = promoted.tables
+    assert "14 February 2026 to 13 March 2026" in levels.heading
+    assert [r[0] for r in levels.rows] == [
+        MEASURES[m] for m in ("takeup_new", "takeup_existing", "revenue_forgone", "rolloff_churn")
+    ]
+    verdicts = {r[0]: r[-1] for r in effects.rows}
+    assert verdicts[MEASURES["acquisitions_window"]] == "better"
+    assert verdicts[MEASURES["churn_wave"]] == "worse"
+    (said,) = promotion_sentences(_runs(runs))
+    assert said.startswith("Valentine deal's valentine promotion (aurora, 14 February 2026")
+    assert "(90 %: +" in said and "the run ends before a year after it" in said
+
+
+def test_time_charts_carry_dates_and_shade_the_promotion(
+    runs: tuple[RunResult, RunResult],
+) -> None:
+    figures = {f.name: f for f in run_figures(Run("valentine_deal", Path("deal"), runs[1]))}
+    spec = json.dumps(figures["customers"].chart.to_dict())
+    assert "timeFormat(datetime(2026, 0, 1 + (datum.value - 1) * 1)" in spec
+    assert "aurora: valentine" in spec and "2026-02-14" in spec and "2026-03-13" in spec
+    assert "timeFormat" not in json.dumps(figures["funnel"].chart.to_dict())  # not over time
+
+
+def test_without_a_calendar_or_promotions_charts_are_as_they_were(
+    runs: tuple[RunResult, RunResult],
+) -> None:
+    undated = apply_overrides(runs[0].scenario, {"population": {"consumers": 100}})
+    undated = undated.model_copy(update={"time": undated.time.model_copy(update={"start": None})})
+    chart = market.customers_chart(runs[0].metrics, undated.brand_names, "day")
+    assert timed(chart, [undated]).to_dict() == chart.to_dict()

@@ -109,3 +109,74 @@ def test_a_date_without_a_calendar_is_refused(tmp_path: Path) -> None:
         load_scenario(path)
     assert info.value.path == "brands.a.touchpoints.ad.start"
     assert "needs a calendar: set time.start" in info.value.problem
+
+
+PROMO = "[brands.aurora.promotions.deal]\n"
+GOOD = "start = 2026-02-14\nend = 2026-03-13\ndiscount = 0.5\nperiods = 3\ntake_up = 0.3\n"
+BAD_PROMOTIONS = {
+    "ending before it starts": (
+        "start = 2026-03-13\nend = 2026-02-14\ndiscount = 0.5\ntake_up = 0.3",
+        "brands.aurora.promotions.deal.end",
+        "ends (2026-02-14) before it starts (2026-03-13)",
+    ),
+    "ending before it starts, a step against a date": (
+        "start = 2026-03-13\nend = 40\ndiscount = 0.5\ntake_up = 0.3",
+        "brands.aurora.promotions.deal.end",
+        "before it starts",
+    ),
+    "a discount of 1": (
+        GOOD.replace("0.5", "1.0"),
+        "brands.aurora.promotions.deal.discount",
+        "must be less than 1",
+    ),
+    "a negative discount": (
+        GOOD.replace("0.5", "-0.1"),
+        "brands.aurora.promotions.deal.discount",
+        "must not be negative",
+    ),
+    "no periods": (
+        GOOD.replace("periods = 3", "periods = 0"),
+        "brands.aurora.promotions.deal.periods",
+        "must be at least 1",
+    ),
+    "an unknown audience": (
+        GOOD + 'audience = "loyal"',
+        "brands.aurora.promotions.deal.audience",
+        "unknown audience 'loyal'",
+    ),
+    "a date before time.start": (
+        GOOD.replace("2026-02-14", "2025-12-24"),
+        "brands.aurora.promotions.deal.start",
+        "before time.start",
+    ),
+    "no take-up for existing customers": (
+        GOOD.replace("take_up = 0.3\n", 'audience = "existing"\n'),
+        "brands.aurora.promotions.deal",
+        "take_up: required",
+    ),
+    "no discount": (
+        GOOD.replace("discount = 0.5\n", ""),
+        "brands.aurora.promotions.deal.discount",
+        "required key is missing",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "problem"), BAD_PROMOTIONS.values(), ids=BAD_PROMOTIONS.keys()
+)
+def test_bad_promotions_are_refused_in_one_line(
+    body: str, key: str, problem: str, whatif: Callable[..., Path]
+) -> None:
+    path = whatif(PROMO + body)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (info.value.file, info.value.path) == (str(path), key)
+    assert problem in info.value.problem, info.value.problem
+    assert "\n" not in str(info.value)
+
+
+def test_a_good_promotion_loads_with_its_dates_as_steps(whatif: Callable[..., Path]) -> None:
+    s = load_scenario(whatif(PROMO + GOOD))
+    p = s.brands["aurora"].promotions["deal"]
+    assert (s.step_at(p.start), s.step_at(p.end), p.audience, p.periods) == (45, 72, "all", 3)
