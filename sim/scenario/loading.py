@@ -376,4 +376,18 @@ def warnings_of(s: Scenario) -> list[str]:
                 f"{sum(fmot.values()):g} ({', '.join(fmot)}); a reach there is a share of the "
                 "brand's first encounters, so they are scaled to sum to 1"
             )
+        for key, promo in brand.promotions.items():
+            first, last = s.step_at(promo.start), s.step_at(promo.end)
+            carried = [
+                tp
+                for tp in brand.touchpoints.values()
+                if tp.moment in ("pre_zmot", "smot")
+                and (tp.start is None or s.step_at(tp.start) <= last)
+                and (tp.end is None or s.step_at(tp.end) >= first)
+            ]
+            if promo.for_existing and not carried:
+                found.append(
+                    f"brands.{name}.promotions.{key}: no <ZMOT or SMOT touchpoint of {name} "
+                    "runs in its window, so every existing customer hears of it on its first day"
+                )
     return found

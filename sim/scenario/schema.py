@@ -1,7 +1,9 @@
 """The scenario schema: typed, validated sections of a scenario (pydantic models).
 
-Every rate in a scenario is per step. Each section refuses unknown keys and values out of
-range; the loader (`sim.scenario.loading`) turns a refusal into one line naming the key path.
+Every rate in a scenario is per step (a rate given with its unit is converted to the step
+before validation: `sim.scenario.units`), and a point in time is a step or a date
+(`sim.scenario.calendar`). Each section refuses unknown keys and values out of range; the
+loader (`sim.scenario.loading`) turns a refusal into one line naming the key path.
 """
 
 from __future__ import annotations

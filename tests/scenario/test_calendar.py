@@ -180,3 +180,16 @@ def test_a_good_promotion_loads_with_its_dates_as_steps(whatif: Callable[..., Pa
     s = load_scenario(whatif(PROMO + GOOD))
     p = s.brands["aurora"].promotions["deal"]
     assert (s.step_at(p.start), s.step_at(p.end), p.audience, p.periods) == (45, 72, "all", 3)
+
+
+def test_a_promotion_nothing_carries_reaches_customers_directly_and_says_so(
+    tmp_path: Path,
+) -> None:
+    from sim.scenario import warnings_of
+
+    path = tmp_path / "bare.toml"
+    path.write_text(
+        "[time]\nstart = 2026-01-01\n[brands.a.promotions.p]\n" + GOOD, encoding="utf-8"
+    )
+    (line,) = warnings_of(load_scenario(path))
+    assert line.startswith("brands.a.promotions.p: no <ZMOT or SMOT touchpoint")
