@@ -14,9 +14,10 @@ judge a price against an internal reference formed from the prices they have pai
 effects into a theory of consumer choice", Marketing Science 11(3)) and Hardie, Johnson & Fader
 (1993, "Modeling loss aversion and reference dependence effects on brand choice", Marketing
 Science 12(4)) find; and against the price of the best known competitor (an external reference
-price). Each term is scaled by the customer's price sensitivity, the same trait that weighs
-price in the brand choice. The end of a promotion's discount is a rise against the reference:
-a churn wave (`sim.engine.promotions`).
+price: what that brand asks now, less any discount it offers new customers). Each term is
+scaled by the customer's price sensitivity, the trait that weighs price in the brand choice.
+The end of a promotion's discount is a rise against the reference: a churn wave
+(`sim.engine.promotions`).
 
 A consumer may also carry a churn propensity theta of its own (a segment's `churn_propensity`),
 which adds logit(theta) to the log-odds. With every other term at zero (`base`, `slope`,
@@ -157,7 +158,8 @@ def _decide(model: JourneyModel, who: np.ndarray) -> None:
         _price_term(model, who),
     )
     leaving = model.stream("churn").below(who, p)
-    if model.cols.rolloff is not None:  # renewals at the end of a discount, and who left then
+    if model.cols.rolloff is not None and s.mode == "subscription":
+        # renewals at the end of a discount, and who left at them
         rolling = (pop.discount[who] > 0) & (pop.discount_left[who] == 0)
         brand = pop.brand[who].astype(np.int64)
         model.ledger.add_by_brand(model.cols.rolloff[0::2], brand[rolling])
