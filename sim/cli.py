@@ -23,6 +23,7 @@ from sim.scenario import (
     MAX_STEPS,
     Scenario,
     ScenarioError,
+    explanation,
     load_scenario,
     resized,
     warnings_of,
@@ -719,6 +720,9 @@ def _moments(
 @app.command("validate")
 def validate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file to check.")],
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show rates given with a unit and dates as steps.")
+    ] = False,
 ) -> None:
     """Check a scenario file (and its base files) without running it."""
     s = load_scenario(scenario)
@@ -729,6 +733,9 @@ def validate_command(
         f"touchpoints, {s.time.steps} {s.time.step}s",
         out,
     )
+    if explain:
+        for line in explanation(scenario, s):
+            _say(f"  {line}", out)
 
 
 def _fits(path: Path, s: Scenario, workers: int) -> None:

@@ -39,6 +39,34 @@ BAD_FILES = {
     "schedule": (BASE + "[brands.aurora.touchpoints.tv_ad]\nstart = 9\nend = 3", TV + ".end"),
     "missing base": ('base = "no_such_base.toml"', "base"),
     "not TOML": ("name = = 1", ""),
+    "promotion ending before it starts": (
+        BASE + "[brands.aurora.promotions.v]\nstart = 2026-03-13\nend = 2026-02-14\n"
+        "discount = 0.5\ntake_up = 0.3",
+        "brands.aurora.promotions.v.end",
+    ),
+    "promotion discount of 1": (
+        BASE + "[brands.aurora.promotions.v]\nstart = 50\nend = 60\ndiscount = 1.0\ntake_up = 0.3",
+        "brands.aurora.promotions.v.discount",
+    ),
+    "promotion periods below 1": (
+        BASE + "[brands.aurora.promotions.v]\nstart = 50\nend = 60\ndiscount = 0.5\n"
+        "periods = 0\ntake_up = 0.3",
+        "brands.aurora.promotions.v.periods",
+    ),
+    "promotion for an unknown audience": (
+        BASE + "[brands.aurora.promotions.v]\nstart = 50\nend = 60\ndiscount = 0.5\n"
+        'audience = "vip"\ntake_up = 0.3',
+        "brands.aurora.promotions.v.audience",
+    ),
+    "promotion dated before time.start": (
+        BASE + "[brands.aurora.promotions.v]\nstart = 2025-02-14\nend = 2026-03-13\n"
+        "discount = 0.5\ntake_up = 0.3",
+        "brands.aurora.promotions.v.start",
+    ),
+    "rate with an unknown unit": (
+        BASE + '[brands.aurora.touchpoints.tv_ad]\nreach = { rate = 0.3, per = "hour" }',
+        TV + ".reach.per",
+    ),
 }
 
 
@@ -593,3 +621,16 @@ def test_runs_the_memory_cannot_hold_are_refused_before_any_work(
     assert "population.consumers: 1,000,000 consumers need about" in line
     assert "at most about" in line
     assert not target.exists()
+
+
+def test_validate_explain_shows_units_and_dates(
+    whatif: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = whatif(
+        "[time]\nstart = 2026-01-01\n[brands.aurora.touchpoints.tv_ad]\n"
+        'reach = { rate = 0.3, per = "week" }\nstart = 2026-02-14\n'
+    )
+    assert main(["validate", str(path), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert f"{TV}.reach: 0.3 per week -> 0.0496" in out
+    assert f"{TV}.start: 2026-02-14 -> step 45" in out

@@ -7,7 +7,7 @@ observation per (step, metric, brand, detail).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -49,10 +49,21 @@ class Columns:
     wom_former: dict[str, int]  # of those, talks by ex-customers about their former brand
     contacts: np.ndarray  # [touchpoint]
     cost: np.ndarray  # [touchpoint]
+    # Only for a scenario with promotions (`sim.engine.promotions`), so that the frame of one
+    # without is what it always was:
+    takeup: np.ndarray | None = None  # [2 brand + k] customers taking a promotion, k: new, existing
+    forgone: np.ndarray | None = None  # [brand] list price minus price paid, over payments
+    rolloff: np.ndarray | None = None  # [2 brand + k] renewals at a discount's end, k: all, churned
 
 
 class Ledger:
-    def __init__(self, brands: list[str], touchpoints: list[tuple[str, str]], steps: int) -> None:
+    def __init__(
+        self,
+        brands: list[str],
+        touchpoints: list[tuple[str, str]],
+        steps: int,
+        promotions: bool = False,
+    ) -> None:
         self.series: list[tuple[str, str | None, str | None]] = []
 
         def add(metric: str, keys: list, by_brand: bool = False) -> np.ndarray:
@@ -96,6 +107,17 @@ class Ledger:
             cost=add("cost", touchpoints),
             **per_brand,
         )
+        if promotions:
+            self.cols = replace(
+                self.cols,
+                takeup=add(
+                    "promotion_takeup", [(b, k) for b in brands for k in ("new", "existing")]
+                ),
+                forgone=add("revenue_forgone", brands, by_brand=True),
+                rolloff=add(
+                    "promotion_rolloff", [(b, k) for b in brands for k in ("renewals", "churned")]
+                ),
+            )
         self.values = np.zeros((steps, len(self.series)))
         self.row = np.zeros(len(self.series))
         self.brands = len(brands)

@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 from mesa.time import Priority, Schedule
 
-from sim.engine import retention
+from sim.engine import promotions, retention
 from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
 from sim.engine.journey import Moment
@@ -135,6 +135,12 @@ class JourneyModel(mesa.Model):
         self.prices = np.array([b.price for b in brands])
         self.problem_rates = np.array([b.problem_rate for b in brands])
         self.touchpoints = Touchpoints.from_scenario(spec)
+        self.promotions = promotions.Promotions.from_scenario(spec)
+        # what new customers get now, per brand: share off and discounted periods
+        self.offer = np.zeros(len(brands))
+        self.offer_periods = np.zeros(len(brands), dtype=np.int64)
+        # whether each consumer has heard of (and decided on) each promotion
+        self.promotion_heard = np.zeros((n, len(self.promotions)), dtype=bool)
         self.forgets = bool(self.fade < 1 or (self.touchpoints.fade < 1).any())
         # deep enough for the longest read in ZMOT and for what a reviewer sees in UMOT
         depth = int(
@@ -148,6 +154,7 @@ class JourneyModel(mesa.Model):
                 for b, name in zip(self.touchpoints.brand, self.touchpoints.names, strict=True)
             ],
             spec.time.steps,
+            promotions=len(self.promotions) > 0,
         )
         self.cols = self.ledger.cols
         self.max_need_rate = float(pop.need_rate.max(initial=0))
@@ -199,11 +206,30 @@ class JourneyModel(mesa.Model):
         tps = [tp for brand in self.spec.brands.values() for tp in brand.touchpoints.values()]
         for i, tp in enumerate(tps):
             if tp.start is not None:
-                self._at(tp.start, partial(self._set_active, i, True))
+                self._at(self.spec.step_at(tp.start), partial(self._set_active, i, True))
             if tp.end is not None:
-                self._at(tp.end + 1, partial(self._set_active, i, False))
+                self._at(self.spec.step_at(tp.end) + 1, partial(self._set_active, i, False))
         for event in self.spec.events.values():
-            self._at(event.at, partial(self._apply, event.brand, event.touchpoint, event.set))
+            self._at(
+                self.spec.step_at(event.at),
+                partial(self._apply, event.brand, event.touchpoint, event.set),
+            )
+        for k in range(len(self.promotions)):
+            self._at(int(self.promotions.start[k]), partial(self._promote, k, True))
+            self._at(int(self.promotions.end[k]) + 1, partial(self._promote, k, False))
+
+    def _promote(self, k: int, running: bool) -> None:
+        """A promotion starts or ends: the offers to new customers change, and existing
+        customers it reaches directly hear of it (`sim.engine.promotions`)."""
+        self.promotions.running[k] = running
+        self.offer, self.offer_periods = promotions.offers(self.promotions, len(self.brands))
+        if running:
+            promotions.on_start(self, k)
+
+    def offer_prices(self) -> np.ndarray:
+        """What shoppers choose on now, per brand: the price, less a running new-customer
+        discount."""
+        return self.prices * (1.0 - self.offer)
 
     def _set_active(self, tp: int, active: bool) -> None:
         self.touchpoints.active[tp] = active

@@ -50,6 +50,12 @@ class Population:
     next_renewal: np.ndarray  # int32: step of the next renewal or purchase
     former: np.ndarray  # int8: brand of the last customer spell ended, NO_BRAND when none
     left: np.ndarray  # int32: step that spell ended, -1 when none
+    # Prices (`sim.engine.promotions`): what a customer paid for its current period, which is
+    # the reference price its next renewal's price is weighed against (`sim.engine.retention`),
+    # and the discount it pays while discounted periods are left.
+    paid: np.ndarray  # price paid for the current period (0 for non-customers)
+    discount: np.ndarray  # share off the price of its discounted periods
+    discount_left: np.ndarray  # int32: discounted renewal periods still to pay
 
     @property
     def size(self) -> int:
@@ -141,4 +147,7 @@ def draw_population(
         next_renewal=next_renewal,
         former=np.full(n, NO_BRAND, dtype=np.int8),
         left=np.full(n, -1, dtype=np.int32),
+        paid=np.where(brand >= 0, np.array([b.price for b in brands])[np.maximum(brand, 0)], 0.0),
+        discount=np.zeros(n),
+        discount_left=np.zeros(n, dtype=np.int32),
     )

@@ -6,6 +6,19 @@ grows as satisfaction falls short of the consumer's own tolerance and as the bes
 attitude pulls ahead. Tolerance differs between consumers, so the least tolerant leave first and
 retention rises with tenure without any rule that loyalty grows (Fader & Hardie 2007).
 
+Prices matter after the purchase too. The price due at a renewal is weighed against the price
+the customer last paid, its reference price (Kalyanaram & Winer 1995, "Empirical
+generalizations from reference price research", Marketing Science 14(3) G161-G169: consumers
+judge a price against an internal reference formed from the prices they have paid), a rise
+(a loss) weighing more than a fall (a gain), as Putler (1992, "Incorporating reference price
+effects into a theory of consumer choice", Marketing Science 11(3)) and Hardie, Johnson & Fader
+(1993, "Modeling loss aversion and reference dependence effects on brand choice", Marketing
+Science 12(4)) find; and against the price of the best known competitor (an external reference
+price: what that brand asks now, less any discount it offers new customers). Each term is
+scaled by the customer's price sensitivity, the trait that weighs price in the brand choice.
+The end of a promotion's discount is a rise against the reference: a churn wave
+(`sim.engine.promotions`).
+
 A consumer may also carry a churn propensity theta of its own (a segment's `churn_propensity`),
 which adds logit(theta) to the log-odds. With every other term at zero (`base`, `slope`,
 `competition`, `unresolved` = 0) each customer leaves at each renewal with the constant chance
@@ -20,13 +33,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine import transitions
+from sim.engine import promotions, transitions
 from sim.engine.journey import Moment
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
 
-__all__ = ["churn_probability", "competitor_lead", "renewals", "step"]
+__all__ = [
+    "best_rival",
+    "churn_probability",
+    "competitor_lead",
+    "price_logit",
+    "renewals",
+    "step",
+]
 
 
 def churn_probability(
@@ -39,11 +59,12 @@ def churn_probability(
     problem: np.ndarray | bool = False,
     unresolved: float = 0.0,
     propensity: np.ndarray | None = None,
+    price: np.ndarray | None = None,
 ) -> np.ndarray:
     """Logistic churn chance: base log-odds, plus shortfall of satisfaction below -tolerance,
     plus how far the best known competitor is ahead in attitude, plus `unresolved` for a
     customer whose service problem is still open, plus one's own churn propensity as log-odds
-    (logit theta; None: no such trait)."""
+    (logit theta; None: no such trait), plus the price term (`price_logit`; None: none)."""
     logit = (
         base
         + slope * (-satisfaction - tolerance)
@@ -52,8 +73,62 @@ def churn_probability(
     )
     if propensity is not None:
         logit = logit + propensity
+    if price is not None:
+        logit = logit + price
     with np.errstate(over="ignore"):  # log-odds of -inf (theta = 0): exp overflows to inf, p 0
         return 1.0 / (1.0 + np.exp(-logit))
+
+
+def price_logit(
+    due: np.ndarray,
+    reference: np.ndarray,
+    rival: np.ndarray,
+    sensitivity: np.ndarray,
+    loss: float,
+    gain: float,
+    gap: float,
+) -> np.ndarray:
+    """Churn log-odds from prices: `loss` per unit the price due is above the reference price,
+    minus `gain` per unit it is below, plus `gap` per unit it is above the rival's price (NaN:
+    no rival known), all times the price sensitivity."""
+    above_rival = np.where(np.isnan(rival), 0.0, np.maximum(0.0, due - rival))
+    return sensitivity * (
+        loss * np.maximum(0.0, due - reference)
+        - gain * np.maximum(0.0, reference - due)
+        + gap * above_rival
+    )
+
+
+def best_rival(model: JourneyModel, who: np.ndarray) -> np.ndarray:
+    """The best known competitor of each customer in `who`: the other known brand it likes
+    best (-1: none known)."""
+    pop = model.population
+    brand = pop.brand[who].astype(np.int64)
+    others = pop.aware[who].copy()
+    others[np.arange(who.size), brand] = False
+    best = np.where(others, pop.attitude[who], -np.inf).argmax(axis=1)
+    return np.where(others.any(axis=1), best, -1)
+
+
+def _price_term(model: JourneyModel, who: np.ndarray) -> np.ndarray | None:
+    """The price term of the churn log-odds for customers `who` deciding now (None when the
+    scenario gives prices no part after purchase, so nothing is computed)."""
+    s, pop = model.spec.retention, model.population
+    if s.reference_loss == 0 and s.reference_gain == 0 and s.price_gap == 0:
+        return None
+    brand = pop.brand[who].astype(np.int64)
+    due = promotions.due_price(model.prices[brand], pop.discount[who], pop.discount_left[who])
+    rival = best_rival(model, who)
+    rival_price = np.where(rival >= 0, model.offer_prices()[np.maximum(rival, 0)], np.nan)
+    return price_logit(
+        due,
+        pop.paid[who],
+        rival_price,
+        pop.price_sensitivity[who],
+        s.reference_loss,
+        s.reference_gain,
+        s.price_gap,
+    )
 
 
 def competitor_lead(model: JourneyModel, who: np.ndarray) -> np.ndarray:
@@ -80,8 +155,16 @@ def _decide(model: JourneyModel, who: np.ndarray) -> None:
         pop.problem[who],
         s.unresolved,
         pop.churn_logit[who] if model.has_propensity else None,
+        _price_term(model, who),
     )
-    transitions.churn(model, who[model.stream("churn").below(who, p)])
+    leaving = model.stream("churn").below(who, p)
+    if model.cols.rolloff is not None and s.mode == "subscription":
+        # renewals at the end of a discount, and who left at them
+        rolling = (pop.discount[who] > 0) & (pop.discount_left[who] == 0)
+        brand = pop.brand[who].astype(np.int64)
+        model.ledger.add_by_brand(model.cols.rolloff[0::2], brand[rolling])
+        model.ledger.add_by_brand(model.cols.rolloff[1::2], brand[rolling & leaving])
+    transitions.churn(model, who[leaving])
 
 
 def renewals(model: JourneyModel, due: np.ndarray) -> None:

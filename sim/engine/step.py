@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.engine import memory, retention
+from sim.engine import memory, promotions, retention
 from sim.engine.moments import fmot, pre_zmot, smot, umot, zmot
 
 if TYPE_CHECKING:
@@ -17,7 +17,8 @@ __all__ = ["advance"]
 
 
 def advance(model: JourneyModel) -> None:
-    """One step: memories fade, then SMOT, the retention hazard, UMOT, <ZMOT, ZMOT, FMOT.
+    """One step: memories fade, then SMOT, promotions reaching customers, the retention
+    hazard, UMOT, <ZMOT, ZMOT, FMOT.
 
     Customers act before the market (they use the product and talk, in repurchase markets may
     churn on the satisfaction just updated, and post reviews), so the word of mouth and the
@@ -35,6 +36,8 @@ def advance(model: JourneyModel) -> None:
         memory.forget(pop.salience, pop.fade, pop.attitude, pop.prior, pop.aware, pop.brand)
     start = pop.moment.copy()
     handed = smot.step(model, start)
+    if len(model.promotions):
+        promotions.step(model, start)
     retention.step(model, start)
     umot.step(model, start, handed.experiences)
     pre_zmot.step(model, start, handed.heard)

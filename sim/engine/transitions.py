@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import promotions
 from sim.engine.choice import choose, utilities
 from sim.engine.journey import EDGE_INDEX, Moment
 from sim.engine.memory import remember
@@ -28,6 +29,7 @@ __all__ = [
     "enter_market",
     "leave",
     "move",
+    "pay",
     "renew",
     "to_first_encounter",
 ]
@@ -58,7 +60,7 @@ def enter_market(model: JourneyModel, idx: np.ndarray) -> None:
     u = utilities(
         pop.attitude[idx],
         np.zeros((idx.size, len(model.brands))),
-        model.prices,
+        model.offer_prices(),
         pop.price_sensitivity[idx],
         pop.aware[idx],
         (c.attitude, c.reviews, c.price),
@@ -93,9 +95,35 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     model.ledger.add_by_brand(model.cols.acquisitions, brand)
     first = pop.former[idx] == NO_BRAND  # never a customer before: adopts the category
     model.ledger.add_by_brand(model.cols.adoptions, brand[first])
-    model.ledger.add_by_brand(model.cols.revenue, brand, model.prices[brand])
+    # a running new-customer promotion: the first `periods` periods at its discount
+    share_off = model.offer[brand]
+    pop.discount[idx] = share_off
+    pop.discount_left[idx] = model.offer_periods[brand]
+    pay(model, idx, brand)
     model.customer_counts += np.bincount(brand, minlength=len(model.brands))
+    if model.cols.takeup is not None:
+        taking = share_off > 0
+        model.ledger.add_by_brand(model.cols.takeup[0::2], brand[taking])
+        running = model.promotions.running & model.promotions.for_new
+        for k in np.flatnonzero(running):  # new customers do not hear of it as existing ones
+            model.promotion_heard[idx[brand == model.promotions.brand[k]], k] = True
     move(model, idx, Moment.SMOT)
+
+
+def pay(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
+    """Customers pay for a period: the list price, less their discount while discounted
+    periods are left (one fewer after this). What they pay becomes their reference price."""
+    pop = model.population
+    list_price = model.prices[brand]
+    price = promotions.due_price(list_price, pop.discount[idx], pop.discount_left[idx])
+    model.ledger.add_by_brand(model.cols.revenue, brand, price)
+    if model.cols.forgone is not None:
+        model.ledger.add_by_brand(model.cols.forgone, brand, list_price - price)
+    left = pop.discount_left[idx]
+    pop.paid[idx] = price
+    # a discount stays on record until the first full price is paid (its roll-off renewal)
+    pop.discount[idx] = np.where(left > 0, pop.discount[idx], 0.0)
+    pop.discount_left[idx] = np.maximum(left - 1, 0)
 
 
 def leave(model: JourneyModel, idx: np.ndarray, to: Moment) -> None:
@@ -117,6 +145,7 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
     pop.brand[idx] = NO_BRAND
     pop.acquired[idx] = -1
     pop.problem[idx] = False
+    pop.paid[idx], pop.discount[idx], pop.discount_left[idx] = 0.0, 0.0, 0
     shop = model.stream("reenter").below(idx, model.spec.retention.reenter)
     if not model.spec.zmot.enabled:
         shop[:] = False
@@ -127,7 +156,7 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
 def renew(model: JourneyModel, idx: np.ndarray) -> None:
     """Customers who stay pay for the next period."""
     brand = model.population.brand[idx].astype(np.int64)
-    model.ledger.add_by_brand(model.cols.revenue, brand, model.prices[brand])
+    pay(model, idx, brand)
     model.book_renewals(idx, model.t + model.spec.retention.period)
 
 

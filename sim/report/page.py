@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -26,8 +26,9 @@ from sim.report.charts import (
     reviews,
     satisfaction,
 )
-from sim.report.charts.bands import series
-from sim.report.charts.theme import scenario_style
+from sim.report.charts.bands import band_chart, per_period, series
+from sim.report.charts.calendar import timed
+from sim.report.charts.theme import brand_scale, scenario_style
 from sim.report.comparison import (
     MIN_EXTRA_SPEND,
     can_pair,
@@ -50,6 +51,17 @@ from sim.report.kpis import (
     retention_observed,
     verdict,
 )
+from sim.report.promotions import (
+    DIRECTION,
+    MEASURES,
+    Window,
+    effect_sentence,
+    fmt,
+    has_promotions,
+    promotion_effects,
+    promotion_measures,
+    windows,
+)
 from sim.report.skeleton import (
     Delta,
     Figure,
@@ -68,6 +80,7 @@ from sim.running import RunResult
 from sim.running.aggregation import bands
 from sim.running.retention import pooled_retention
 from sim.scenario import Scenario
+from sim.scenario.calendar import date_of
 from sim.store import read_run
 
 __all__ = [
@@ -119,7 +132,39 @@ def load_runs(paths: Sequence[Path | str]) -> list[Run]:
 # --- figures --------------------------------------------------------------------------------
 
 
+TIME_CHARTS = frozenset(
+    {
+        "journey_moments",
+        "customers",
+        "share",
+        "review_rating",
+        "review_volume",
+        "word_of_mouth",
+        "revenue",
+        "margin",
+        "compare_customers",
+        "compare_margin",
+        "churn",
+        "compare_churn",
+    }
+)
+"""The figures drawn over steps: dated with a calendar, promotion windows shaded."""
+
+
+def _timed(figures: list[Figure], scenarios: Sequence[Scenario]) -> list[Figure]:
+    waves = {"churn", "compare_churn"}
+    return [
+        replace(f, chart=timed(f.chart, scenarios, f.name in waves)) if f.name in TIME_CHARTS else f
+        for f in figures
+    ]
+
+
 def run_figures(run: Run) -> list[Figure]:
+    """The charts of one run, dated and with its promotions marked (`_run_figures`)."""
+    return _timed(_run_figures(run), [run.result.scenario])
+
+
+def _run_figures(run: Run) -> list[Figure]:
     """The charts of one run."""
     r, s = run.result, run.result.scenario
     brands, unit, period = s.brand_names, s.time.step, s.retention.period
@@ -232,6 +277,11 @@ def _focal_series(run: Run, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def comparison_figures(runs: Sequence[Run], diffs: pl.DataFrame) -> list[Figure]:
+    """Scenario against baseline, dated and with every run's promotions marked."""
+    return _timed(_comparison_figures(runs, diffs), [r.result.scenario for r in runs])
+
+
+def _comparison_figures(runs: Sequence[Run], diffs: pl.DataFrame) -> list[Figure]:
     """Scenario against baseline: KPI differences and fan charts of the focal brand."""
     base = runs[0].result.scenario
     names = [r.name for r in runs]
@@ -296,6 +346,143 @@ def comparison_figures(runs: Sequence[Run], diffs: pl.DataFrame) -> list[Figure]
             ),
         ),
     ]
+
+
+# --- promotions -----------------------------------------------------------------------------
+
+
+def _when(s: Scenario, w: Window) -> str:
+    """A promotion's window in words: its dates with a calendar, else its steps."""
+    if s.time.start is None:
+        return f"steps {w.start} to {w.end}"
+    first = date_of(w.start, s.time.start, s.time.step)
+    last = date_of(w.end, s.time.start, s.time.step)
+    return f"{first.day} {first:%B %Y} to {last.day} {last:%B %Y}"
+
+
+def _churn_frame(result: RunResult, brand: str | None = None) -> pl.DataFrame:
+    """Churn per renewal period (summed), per replication and brand."""
+    period = result.scenario.retention.period
+    churn = per_period(series(result.metrics, "churn"), period, ["brand"])
+    return churn if brand is None else churn.filter(pl.col("brand") == brand)
+
+
+def promotion_figures(runs: Sequence[Run]) -> list[Figure]:
+    """Churn per period around the promotions: the wave when discounts end, shaded."""
+    base, s = runs[0].result, runs[0].result.scenario
+    unit, period = s.time.step, s.retention.period
+    how = (
+        "Customers leaving per period; the red band is a promotion's window, the purple one "
+        "the renewals at which its discounts end, where the price due rises back to the list "
+        "price against the discounted price last paid."
+    )
+    if len(runs) == 1:
+        chart = band_chart(
+            bands(_churn_frame(base), ["step", "brand"]),
+            color="brand",
+            scale=brand_scale(s.brand_names),
+            title="Churn",
+            subtitle=f"customers leaving per {period} {unit}s; band: 90 % of replications",
+            x_title=unit.capitalize(),
+            y_title=f"Churn per {period} {unit}s",
+        )
+        return [Figure("churn", "Churn and the end of discounts", how, chart)]
+    frames = {r.name: _churn_frame(r.result, s.focal).drop("brand") for r in runs}
+    chart = compare.fan_chart(
+        compare.scenario_bands(frames, ("step",)),
+        [r.name for r in runs],
+        title=f"Churn of {s.focal} by scenario",
+        subtitle=f"customers leaving per {period} {unit}s; band: 90 % of replications",
+        y_title=f"Churn per {period} {unit}s",
+        x_title=unit.capitalize(),
+    )
+    return [Figure("compare_churn", f"{s.focal.capitalize()}'s churn by scenario", how, chart)]
+
+
+def _interval(measure: str, row: dict, column: str = "mean") -> list[str]:
+    if row.get(column) is None:
+        return ["n/a", ""]
+    sign = column == "mean" and "level" in row
+    return [
+        fmt(measure, row[column], sign=sign),
+        f"{fmt(measure, row['lower'], sign=sign)} to {fmt(measure, row['upper'], sign=sign)}",
+    ]
+
+
+def _for_brand(measure: str, lower: float | None, upper: float | None) -> str:
+    """'better', 'worse' or 'within the noise' for the brand, by the interval of an effect."""
+    if lower is None or upper is None or lower <= 0 <= upper:
+        return "within the noise"
+    return "better" if (lower > 0) == (DIRECTION[measure] > 0) else "worse"
+
+
+def promotion_tables(runs: Sequence[Run]) -> list[Table]:
+    """Per promotion: its take-up, revenue forgone and the share leaving when discounts end;
+    in a comparison also its effects against the baseline, with their 90 % intervals."""
+    tables = []
+    base = runs[0]
+    for position, run in enumerate(runs):
+        s = run.result.scenario
+        own = {(w.brand, w.name) for w in windows(base.result.scenario)} if position else set()
+        for w in windows(s):
+            label = f"{_label(run.name)}: {w.name} ({w.brand}, {_when(s, w)})"
+            levels = bands(promotion_measures(run.result, w), ["measure"])
+            rows = [
+                [MEASURES[m], *_interval(m, r, "mean")]
+                for m in ("takeup_new", "takeup_existing", "revenue_forgone", "rolloff_churn")
+                for r in levels.filter(pl.col("measure") == m).iter_rows(named=True)
+            ]
+            tables.append(
+                Table(
+                    label,
+                    ["Over the run", "Mean", "90 % interval"],
+                    rows,
+                    note="Take-up counts customers who took the discount: new ones on purchase "
+                    "in the window, existing ones who heard of it and took it.",
+                    color=scenario_style(position).color if position else "",
+                )
+            )
+            if position and (w.brand, w.name) not in own:
+                effects = promotion_effects(base.result, run.result, w)
+                rows = [
+                    [
+                        MEASURES[r["measure"]],
+                        *_interval(r["measure"], r),
+                        _for_brand(r["measure"], r["lower"], r["upper"]),
+                    ]
+                    for r in effects.iter_rows(named=True)
+                    if r["measure"] in DIRECTION and r["mean"] is not None
+                ]
+                tables.append(
+                    Table(
+                        f"{label}: against {_label(base.name)}",
+                        ["Effect", "Difference", "90 % interval", "For the brand"],
+                        rows,
+                        note="Scenario minus baseline, "
+                        + ("paired by replication." if effects["paired"].all() else "unpaired.")
+                        + " Revenue per customer is over the steps discounted prices are paid; "
+                        "churn when discounts end over the renewals at which they do.",
+                        color=scenario_style(position).color,
+                    )
+                )
+    return tables
+
+
+def promotion_sentences(runs: Sequence[Run]) -> list[str]:
+    """One sentence per promotion a scenario runs and the baseline does not."""
+    base = runs[0]
+    own = {(w.brand, w.name) for w in windows(base.result.scenario)}
+    out = []
+    for run in runs[1:]:
+        s = run.result.scenario
+        for w in windows(s):
+            if (w.brand, w.name) in own:
+                continue
+            effects = promotion_effects(base.result, run.result, w)
+            label = f"{_label(run.name)}'s {w.name} promotion"
+            sentence = effect_sentence(label, w, effects)
+            out.append(sentence.replace(f"steps {w.start}-{w.end}", _when(s, w), 1))
+    return out
 
 
 # --- numbers and words ----------------------------------------------------------------------
@@ -574,8 +761,20 @@ def _sources(runs: Sequence[Run]) -> list[Source]:
 def sections(runs: Sequence[Run]) -> tuple[list[Section], pl.DataFrame | None]:
     """The report's sections and, for several runs, the differences: what each scenario
     changed, the comparison charts, then the baseline's own charts."""
+    promoted = []
+    if any(has_promotions(r.result.scenario) for r in runs):
+        promoted = [
+            Section(
+                "Promotions",
+                _timed(promotion_figures(runs), [r.result.scenario for r in runs]),
+                tables=promotion_tables(runs),
+                intro="What each promotion cost and brought: take-up, revenue forgone, the "
+                "churn wave when its discounts end and, against the baseline, its effects "
+                "with their 90 % intervals.",
+            )
+        ]
     if len(runs) == 1:
-        return [Section("Charts", run_figures(runs[0]))], None
+        return [Section("Charts", run_figures(runs[0])), *promoted], None
     diffs = all_differences(runs)
     shown = chart_differences(diffs, runs[0].result.scenario)
     changed = Section(
@@ -587,6 +786,7 @@ def sections(runs: Sequence[Run]) -> tuple[list[Section], pl.DataFrame | None]:
     return [
         changed,
         Section("Scenarios compared", comparison_figures(runs, shown)),
+        *promoted,
         Section(f"The baseline in detail: {_label(runs[0].name)}", run_figures(runs[0])),
     ], diffs
 
@@ -675,6 +875,7 @@ def build_page(
     if diffs is not None:
         focal = summary_frame(base)
         sentences = [sentence(r.name, diffs, s, lead, focal) for r in runs[1:]]
+        sentences += promotion_sentences(runs)
         returns = all_returns(runs)
         pairing = "paired replication by replication (same seed: common random numbers)"
         if not diffs["paired"].all():

@@ -11,21 +11,27 @@ import os
 import re
 import tomllib
 import typing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 from pydantic import ValidationError
 
+from sim.scenario.calendar import date_of
 from sim.scenario.errors import ScenarioError, explain, hint, toml_value, unknown
 from sim.scenario.schema import EDITABLE_BRAND, EDITABLE_TOUCHPOINT, NAME, Scenario, Section
+from sim.scenario.units import Conversion, UnitError, resolve_units
 
 __all__ = [
     "apply_overrides",
     "check_key_path",
+    "conversions_of",
     "dump_scenario",
+    "explanation",
     "key_path_overrides",
     "load_scenario",
+    "points_in_time",
     "read_toml",
     "resized",
     "validate_scenario",
@@ -63,7 +69,8 @@ def read_toml(path: Path, shown: str, kind: str = "scenario file") -> dict[str, 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Deep merge: tables merge key by key, anything else in `override` replaces.
 
-    A table naming another kind of distribution (`dist`) than the base's replaces it whole.
+    A table naming another kind of distribution (`dist`) than the base's replaces it whole, and
+    so does a rate with its unit (`{ rate, per }`) or a table put in place of one.
     """
     out = dict(base)
     for key, value in override.items():
@@ -72,6 +79,8 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
             isinstance(value, dict)
             and isinstance(old, dict)
             and value.get("dist", old.get("dist")) == old.get("dist")
+            and "per" not in value
+            and "per" not in old
         ):
             out[key] = _merge(old, value)
         else:
@@ -128,9 +137,10 @@ def resized(scenario: Scenario, consumers: int | None = None, steps: int | None 
     return apply_overrides(scenario, overrides) if overrides else scenario
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read, merge (with its base files) and validate a scenario file."""
-    path = Path(path)
+def _merged(
+    path: Path, overrides: dict[str, Any] | None = None
+) -> tuple[list[Layer], dict[str, Any]]:
+    """A scenario file's layers (its base files first) and their deep merge."""
     layers = _layers(path, str(path))
     data: dict[str, Any] = {}
     for _, layer in layers[:-1]:  # a base's name and description are not the what-if's
@@ -140,6 +150,36 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     if overrides:
         layers.append((str(path), overrides))
         data = _merge(data, overrides)
+    return layers, data
+
+
+def conversions_of(path: str | Path) -> list[Conversion]:
+    """The rates a scenario file (with its base files) gives with a unit, converted to its
+    step (`sim.scenario.units`); the file is assumed valid (`load_scenario` first)."""
+    return resolve_units(_merged(Path(path))[1])[1]
+
+
+def explanation(path: str | Path, s: Scenario) -> list[str]:
+    """What `journey validate` explains on request: each rate given with a unit as converted to
+    the step, and each point in time as the step (and date) it means."""
+    lines = [c.line() for c in conversions_of(path)]
+    if s.time.start is not None:
+        lines.append(f"time.start: step 1 begins on {s.time.start} (a step is a {s.time.step})")
+    for key, when in points_in_time(s):
+        step = s.step_at(when)
+        begins = (
+            f", begins {date_of(step, s.time.start, s.time.step)}"
+            if s.time.start is not None and step >= 1
+            else ""
+        )
+        lines.append(f"{key}: {when} -> step {step}{begins}")
+    return lines
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, merge (with its base files) and validate a scenario file."""
+    path = Path(path)
+    layers, data = _merged(path, overrides)
     try:
         return validate_scenario(data, path)
     except ScenarioError as exc:
@@ -155,9 +195,14 @@ def validate_scenario(
     it, e.g. the string "0.5" or the float 10.0 for a count.
     """
     try:
+        data, _ = resolve_units(data)
+    except UnitError as exc:
+        raise ScenarioError(file, exc.path, exc.problem) from None
+    try:
         scenario = Scenario.model_validate(data, strict=strict)
     except ValidationError as exc:
         raise explain(exc.errors()[0], file) from None
+    _check_times(scenario, file)
     _check_references(scenario, file)
     _check_calibration(scenario, file)
     return scenario
@@ -188,6 +233,55 @@ def key_path_overrides(values: typing.Mapping[str, Any]) -> dict[str, Any]:
 def dump_scenario(scenario: Scenario) -> str:
     """The resolved scenario as TOML (what `journey run` writes beside its results)."""
     return tomli_w.dumps(scenario.model_dump(exclude_none=True))
+
+
+def points_in_time(s: Scenario) -> list[tuple[str, int | date]]:
+    """Every point in time the scenario names (key path, step or date), for checks and to
+    explain a scenario."""
+    found: list[tuple[str, int | date]] = [
+        (f"brands.{b}.touchpoints.{name}.{key}", getattr(tp, key))
+        for b, brand in s.brands.items()
+        for name, tp in brand.touchpoints.items()
+        for key in ("start", "end")
+        if getattr(tp, key) is not None
+    ]
+    found += [(f"events.{name}.at", ev.at) for name, ev in s.events.items()]
+    found += [
+        (f"brands.{b}.promotions.{name}.{key}", getattr(promo, key))
+        for b, brand in s.brands.items()
+        for name, promo in brand.promotions.items()
+        for key in ("start", "end")
+    ]
+    return found
+
+
+def _check_times(s: Scenario, file: str | Path) -> None:
+    """Dates need `time.start` and fall on or after it; a schedule ends after it starts."""
+    for path, when in points_in_time(s):
+        if not isinstance(when, date):
+            continue
+        if s.time.start is None:
+            problem = f"the date {when} needs a calendar: set time.start (the date of step 1)"
+            raise ScenarioError(file, path, problem)
+        if when < s.time.start:
+            problem = f"the date {when} is before time.start ({s.time.start})"
+            raise ScenarioError(file, path, problem)
+    for b, brand in s.brands.items():
+        for name, tp in brand.touchpoints.items():
+            if tp.start is not None and tp.end is not None:
+                start, end = s.step_at(tp.start), s.step_at(tp.end)
+                if end < start:
+                    where = f"brands.{b}.touchpoints.{name}.end"
+                    problem = f"schedule ends ({tp.end}, step {end}) before it starts "
+                    problem += f"({tp.start}, step {start})"
+                    raise ScenarioError(file, where, problem)
+        for name, promo in brand.promotions.items():
+            start, end = s.step_at(promo.start), s.step_at(promo.end)
+            if end < start:
+                where = f"brands.{b}.promotions.{name}.end"
+                problem = f"the promotion ends ({promo.end}, step {end}) before it starts "
+                problem += f"({promo.start}, step {start})"
+                raise ScenarioError(file, where, problem)
 
 
 def _check_references(s: Scenario, file: str | Path) -> None:
@@ -282,4 +376,18 @@ def warnings_of(s: Scenario) -> list[str]:
                 f"{sum(fmot.values()):g} ({', '.join(fmot)}); a reach there is a share of the "
                 "brand's first encounters, so they are scaled to sum to 1"
             )
+        for key, promo in brand.promotions.items():
+            first, last = s.step_at(promo.start), s.step_at(promo.end)
+            carried = [
+                tp
+                for tp in brand.touchpoints.values()
+                if tp.moment in ("pre_zmot", "smot")
+                and (tp.start is None or s.step_at(tp.start) <= last)
+                and (tp.end is None or s.step_at(tp.end) >= first)
+            ]
+            if promo.for_existing and not carried:
+                found.append(
+                    f"brands.{name}.promotions.{key}: no <ZMOT or SMOT touchpoint of {name} "
+                    "runs in its window, so every existing customer hears of it on its first day"
+                )
     return found

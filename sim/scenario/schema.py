@@ -1,17 +1,21 @@
 """The scenario schema: typed, validated sections of a scenario (pydantic models).
 
-Every rate in a scenario is per step. Each section refuses unknown keys and values out of
-range; the loader (`sim.scenario.loading`) turns a refusal into one line naming the key path.
+Every rate in a scenario is per step (a rate given with its unit is converted to the step
+before validation: `sim.scenario.units`), and a point in time is a step or a date
+(`sim.scenario.calendar`). Each section refuses unknown keys and values out of range; the
+loader (`sim.scenario.loading`) turns a refusal into one line naming the key path.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -19,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.calendar import step_of
 from sim.scenario.distributions import Beta, Distribution, Normal, Poisson
 
 __all__ = [
@@ -29,6 +34,7 @@ __all__ = [
     "Brand",
     "FreeParameter",
     "Network",
+    "Promotion",
     "Scenario",
     "Section",
     "Touchpoint",
@@ -51,6 +57,18 @@ def _probability(x: float) -> float:
 
 
 Probability = Annotated[float, AfterValidator(_probability)]
+
+
+def _step_or_date(x: Any) -> Any:
+    if isinstance(x, bool) or not isinstance(x, int | float | date) or isinstance(x, datetime):
+        raise ValueError(f"must be a step (an integer) or a date (e.g. 2026-02-14), got {x!r}")
+    if isinstance(x, int | float) and x < 0:
+        raise ValueError(f"must not be negative, got {x!r}")
+    return x
+
+
+StepOrDate = Annotated[int | date, BeforeValidator(_step_or_date)]
+"""A point in time: a step (counting from 1) or a date (the step it falls in, `time.start`)."""
 NonNegative = Annotated[float, Field(ge=0)]
 UmotKind = Literal["review_request", "review_response"]
 DEFAULT_MAX_STARS = 2  # a review_response answers 1- and 2-star reviews unless told otherwise
@@ -61,10 +79,20 @@ class Section(BaseModel):
 
 
 class Time(Section):
-    """How long a step is and how many steps a run lasts. Every rate in a scenario is per step."""
+    """How long a step is, how many steps a run lasts and, optionally, the date step 1 begins
+    on. A rate is per step unless given with its unit (`sim.scenario.units`)."""
 
     step: Literal["day", "week", "month"] = "day"
     steps: int = Field(730, ge=1, le=MAX_STEPS)
+    start: date | None = None
+    """The date step 1 begins on (`sim.scenario.calendar`); then dates may stand for steps."""
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _a_date(cls, v: Any) -> Any:
+        if v is not None and (not isinstance(v, date) or isinstance(v, datetime)):
+            raise ValueError(f"must be a date (e.g. 2026-01-01), got {v!r}")
+        return v
 
 
 class Segment(Section):
@@ -149,8 +177,8 @@ class Touchpoint(Section):
     audience: Literal["prospects", "customers", "new_customers", "with_problem", "all"] | None = (
         None
     )
-    start: int | None = Field(None, ge=0)
-    end: int | None = Field(None, ge=0)
+    start: StepOrDate | None = None
+    end: StepOrDate | None = None
     half_life: float | None = Field(None, ge=0)  # steps its trace lasts; default: [memory]
     # review_response: answers reviews of at most this many stars (complaints); default 2
     max_stars: int | None = Field(None, ge=1, le=3)
@@ -187,10 +215,12 @@ class Touchpoint(Section):
 
     @field_validator("end")
     @classmethod
-    def _after_start(cls, v: int | None, info: ValidationInfo) -> int | None:
+    def _after_start(cls, v: int | date | None, info: ValidationInfo) -> int | date | None:
         start = info.data.get("start")
-        if v is not None and start is not None and v < start:
-            raise ValueError(f"schedule ends (step {v}) before it starts (step {start})")
+        if v is not None and start is not None and type(v) is type(start) and v < start:
+            shown = "step {}" if isinstance(v, int) else "{}"
+            ends, starts = shown.format(v), shown.format(start)
+            raise ValueError(f"schedule ends ({ends}) before it starts ({starts})")
         return v
 
     @model_validator(mode="after")
@@ -214,8 +244,59 @@ class Touchpoint(Section):
         return self.max_stars if self.max_stars is not None else DEFAULT_MAX_STARS
 
 
+class Promotion(Section):
+    """A price promotion: from `start` to `end` (steps or dates, both included) the brand offers
+    `discount` off its price for `periods` renewal periods to each customer who takes it.
+
+    New customers (`audience` "new" or "all") acquired in the window take it on purchase: they
+    pay the discounted price for their first `periods` periods, and shoppers choose on the
+    discounted price (the price term of the logit) while it runs. Existing customers
+    ("existing" or "all") hear of it through the brand's <ZMOT and SMOT touchpoints running in
+    the window, with each touchpoint's reach per step (a SMOT touchpoint only within its
+    audience), or all at once on its first day if the brand runs none then; each decides once,
+    taking it with chance `take_up`, and pays the discounted price at its next `periods`
+    renewals (`sim.engine.promotions`).
+    """
+
+    start: StepOrDate
+    end: StepOrDate
+    audience: Literal["new", "existing", "all"] = "all"
+    discount: float = Field(ge=0, lt=1)
+    """Share off the price, in [0, 1)."""
+    periods: int = Field(1, ge=1, le=MAX_STEPS)
+    """Renewal periods the discounted price lasts for each customer who takes it."""
+    take_up: Probability | None = None
+    """Chance that an existing customer who hears of it takes it (needed for existing ones)."""
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, v: int | date, info: ValidationInfo) -> int | date:
+        start = info.data.get("start")
+        if start is not None and type(v) is type(start) and v < start:
+            raise ValueError(f"the promotion ends ({v}) before it starts ({start})")
+        return v
+
+    @model_validator(mode="after")
+    def _take_up_for_existing(self) -> Promotion:
+        if self.audience != "new" and self.take_up is None:
+            raise ValueError(
+                f"take_up: required for audience {self.audience!r} (the chance that an "
+                "existing customer who hears of the promotion takes it)"
+            )
+        return self
+
+    @property
+    def for_new(self) -> bool:
+        return self.audience in ("new", "all")
+
+    @property
+    def for_existing(self) -> bool:
+        return self.audience in ("existing", "all")
+
+
 class Brand(Section):
-    """A brand: product quality (1-5 stars) and spread, price per period, initial reach."""
+    """A brand: product quality (1-5 stars) and spread, price per period, initial reach, and
+    its price promotions."""
 
     quality: float = Field(3.5, ge=1, le=5)
     quality_sd: NonNegative = 0.8
@@ -224,6 +305,7 @@ class Brand(Section):
     share: Probability = 0.0
     problem_rate: Probability = 0.0  # chance per step a customer meets a fault, billing error...
     touchpoints: dict[str, Touchpoint] = Field(default_factory=dict)
+    promotions: dict[str, Promotion] = Field(default_factory=dict)
 
 
 class Market(Section):
@@ -355,12 +437,19 @@ class Retention(Section):
     competition: NonNegative = 1.0
     unresolved: NonNegative = 1.5  # churn log-odds added while a service problem is open
     reenter: Probability = 0.5
+    # Prices after purchase (`sim.engine.retention.price_logit`), each times the customer's
+    # price sensitivity: churn log-odds per unit the price due rises above the price last paid
+    # (the reference price; the end of a discount is such a rise), per unit it falls below it,
+    # and per unit it is above the price of the best known competitor. 0: prices play no part.
+    reference_loss: NonNegative = 0.0
+    reference_gain: NonNegative = 0.0
+    price_gap: NonNegative = 0.0
 
 
 class Event(Section):
     """A dated change to a brand or one of its touchpoints, e.g. a quality change on day 90."""
 
-    at: int = Field(ge=0)
+    at: StepOrDate
     brand: str
     touchpoint: str | None = None
     set: dict[str, float]
@@ -413,6 +502,15 @@ class Scenario(Section):
     retention: Retention = Field(default_factory=Retention)
     events: dict[str, Event] = Field(default_factory=dict)
     calibration: dict[str, FreeParameter] = Field(default_factory=dict)
+
+    def step_at(self, when: int | date) -> int:
+        """The step a point in time means: a step as it is, a date the step it falls in (the
+        loader has checked that dates come with `time.start` and fall on or after it)."""
+        if isinstance(when, date):
+            if self.time.start is None:
+                raise ValueError(f"the date {when} needs time.start")
+            return step_of(when, self.time.start, self.time.step)
+        return when
 
     @property
     def brand_names(self) -> list[str]:

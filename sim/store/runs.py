@@ -14,12 +14,21 @@ from typing import Any
 import polars as pl
 
 from sim.running.result import FRAMES, RunResult
-from sim.scenario import dump_scenario, load_scenario
+from sim.scenario import Scenario, dump_scenario, load_scenario
+from sim.scenario.calendar import dates
 from sim.store.atomic import atomic_folder, parquet_bytes
 from sim.store.destination import marker_of
 from sim.store.provenance import git_commit, versions
 
-__all__ = ["FILES", "RunFolderError", "default_run_dir", "read_run", "write_run"]
+__all__ = [
+    "DATE",
+    "FILES",
+    "RunFolderError",
+    "default_run_dir",
+    "read_run",
+    "with_dates",
+    "write_run",
+]
 
 FILES = (*(f"{name}.parquet" for name in FRAMES), "scenario.toml", "manifest.json")
 
@@ -38,6 +47,27 @@ def default_run_dir(root: Path, scenario: str, now: datetime | None = None) -> P
     return path
 
 
+DATE = "date"
+"""The column of the date a step begins on, beside `step` in the Parquet files of a scenario
+with a calendar (`time.start`); derived from `step`, so reading a run drops it again."""
+
+
+def with_dates(frame: pl.DataFrame, s: Scenario) -> pl.DataFrame:
+    """`frame` with a `date` column right after `step` when the scenario has a calendar."""
+    if s.time.start is None or "step" not in frame.columns or DATE in frame.columns:
+        return frame
+    last = max(int(frame["step"].max() or 0), s.time.steps)
+    table = pl.DataFrame(
+        {
+            "step": pl.Series(range(1, last + 1), dtype=frame.schema["step"]),
+            DATE: pl.Series(dates(last, s.time.start, s.time.step), dtype=pl.Date),
+        }
+    )
+    out = frame.join(table, on="step", how="left", maintain_order="left")
+    at = frame.columns.index("step") + 1
+    return out.select([*frame.columns[:at], DATE, *frame.columns[at:]])
+
+
 def manifest(result: RunResult) -> dict:
     s = result.scenario
     return {
@@ -52,7 +82,7 @@ def manifest(result: RunResult) -> dict:
         "git_commit": git_commit(),
         "versions": versions(),
         "files": list(FILES),
-    }
+    } | ({"start": s.time.start.isoformat()} if s.time.start is not None else {})
 
 
 def write_run(result: RunResult, path: str | Path) -> Path:
@@ -60,6 +90,7 @@ def write_run(result: RunResult, path: str | Path) -> Path:
     path = Path(path)
     with atomic_folder(path) as tmp:
         for name, frame in result.frames().items():
+            frame = with_dates(frame, result.scenario)
             (tmp / f"{name}.parquet").write_bytes(parquet_bytes(frame))
         (tmp / "scenario.toml").write_text(dump_scenario(result.scenario), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
@@ -82,7 +113,7 @@ def read_run(path: str | Path) -> RunResult:
     frames = {}
     for name in FRAMES:
         try:
-            frames[name] = pl.read_parquet(path / f"{name}.parquet")
+            frames[name] = pl.read_parquet(path / f"{name}.parquet").drop(DATE, strict=False)
         except (OSError, pl.exceptions.PolarsError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise RunFolderError(f"{path / f'{name}.parquet'}: unreadable ({first})") from None

@@ -43,3 +43,27 @@ def test_run_folder_names_do_not_collide(tmp_path) -> None:
     first = default_run_dir(tmp_path, "x")
     first.mkdir()
     assert default_run_dir(tmp_path, "x") != first
+
+
+def test_a_calendar_puts_the_date_beside_the_step(tmp_path) -> None:
+    from datetime import date
+
+    from sim.store.runs import read_run
+
+    dated = validate_scenario(
+        {
+            "name": "dated",
+            "time": {"steps": 10, "step": "week", "start": date(2026, 2, 14)},
+            "population": {"consumers": 100},
+            "brands": {"a": {}},
+        }
+    )
+    result = run(dated, reps=1, seed=3)
+    path = write_run(result, tmp_path / "dated")
+    metrics = pl.read_parquet(path / "metrics.parquet")
+    assert metrics.columns[:3] == ["replication", "step", "date"]
+    firsts = metrics.group_by("step").agg(pl.col("date").first()).sort("step")
+    assert firsts["date"][0] == date(2026, 2, 14) and firsts["date"][1] == date(2026, 2, 21)
+    assert read_run(path).metrics.equals(result.metrics)  # derived from step, dropped on reading
+    undated = write_run(run(SPEC, reps=1, seed=3), tmp_path / "undated")
+    assert "date" not in pl.read_parquet(undated / "metrics.parquet").columns

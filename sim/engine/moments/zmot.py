@@ -60,7 +60,7 @@ def step(model: JourneyModel, start: np.ndarray) -> None:
     u = utilities(
         pop.attitude[idx],
         score,
-        model.prices,
+        model.offer_prices(),
         pop.price_sensitivity[idx],
         pop.aware[idx],
         (s.choice.attitude, s.choice.reviews, s.choice.price),
