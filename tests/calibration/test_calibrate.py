@@ -258,8 +258,11 @@ def test_several_cohorts_are_calibrated_in_one_command(
     )
     assert (first["cohort"], second["cohort"]) == ("synthetic", "lower")
     assert first["trials_completed"] == second["trials_completed"] == 6 + 2
-    mean = {
-        c: pl.read_parquet(folders / f"small-{c}" / "forecast.parquet")["mean"][2]
+    mean = {  # the forecast curve's mean level after period 0 (a few trials barely separate
+        # the two inside the fit periods, where the same trials come close to both)
+        c: pl.read_parquet(folders / f"small-{c}" / "forecast.parquet")
+        .filter(pl.col("period") > 0)["mean"]
+        .mean()
         for c in ("synthetic", "lower")
     }
     assert mean["lower"] < mean["synthetic"]  # 10 % fewer retained: a lower fitted curve
