@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from numba import njit
 
 from sim.engine.journey import EDGES, Moment, edge_name
 
-__all__ = ["Columns", "Ledger"]
+__all__ = ["Columns", "Ledger", "census"]
 
 SCHEMA = {
     "step": pl.Int32,
@@ -131,3 +132,26 @@ class Ledger:
             },
             schema=SCHEMA,
         )
+
+
+def census(
+    moment: np.ndarray, brand: np.ndarray, aware: np.ndarray, satisfaction: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per brand: how many consumers know it, and the sum of its customers' satisfaction
+    (customers: at SMOT or UMOT). One pass over the population for what numpy does in four."""
+    return _census(moment, brand, aware, satisfaction, int(Moment.SMOT))
+
+
+@njit(cache=True)
+def _census(moment, brand, aware, satisfaction, smot):  # type: ignore[no-untyped-def]
+    # summed in consumer order, as np.bincount does, so the figures are the same to the bit
+    n, brands = aware.shape
+    known = np.zeros(brands, dtype=np.int64)
+    sums = np.zeros(brands)
+    for i in range(n):
+        for b in range(brands):
+            if aware[i, b]:
+                known[b] += 1
+        if moment[i] >= smot:
+            sums[brand[i]] += satisfaction[i]
+    return known, sums

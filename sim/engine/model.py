@@ -22,7 +22,7 @@ from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
 from sim.engine.journey import Moment
 from sim.engine.memory import fade_factor
-from sim.engine.metrics import Ledger
+from sim.engine.metrics import Ledger, census
 from sim.engine.network import build_ties
 from sim.engine.population import NO_BRAND, TRAITS, draw_population
 from sim.engine.reviews import ReviewPages
@@ -266,10 +266,8 @@ class JourneyModel(mesa.Model):
         total = self.customer_counts.sum()
         ledger.set(c.share, self.customer_counts / total if total else 0.0)
         ledger.set(c.rating, self.pages.average())
-        ledger.set(c.awareness, pop.aware.mean(axis=0))
-        customers = np.flatnonzero(pop.moment >= Moment.SMOT)
-        brand = pop.brand[customers]
-        sums = np.bincount(brand, pop.satisfaction[customers], minlength=len(self.brands))
+        known, sums = census(pop.moment, pop.brand, pop.aware, pop.satisfaction)
+        ledger.set(c.awareness, known / pop.size)
         with np.errstate(invalid="ignore", divide="ignore"):
             ledger.set(c.satisfaction, sums / self.customer_counts)
         ledger.close(self.t)

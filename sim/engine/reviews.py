@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from sim.engine.arrays import distinct
+
 __all__ = ["ReviewPages", "blend_expectation"]
 
 
@@ -85,7 +87,7 @@ class ReviewPages:
         self._log.append(
             (step, brand.astype(np.int8), stars.astype(np.int8), author, answered, asked)
         )
-        for b in np.unique(brand):
+        for b in distinct(brand):
             mine = brand == b
             self._push(int(b), stars[mine][::-1].astype(float), answered[mine][::-1])
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arrays import distinct
 from sim.engine.journey import Moment
 from sim.engine.touchpoints import encounter
 
@@ -49,7 +50,7 @@ def first_encounter(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, n
     ).normal(idx)
     weight = np.full(idx.size, model.spec.smot.usage_weight)
     live = tps.live(Moment.FMOT)
-    for b in np.unique(brand):
+    for b in distinct(brand):
         mine = live[tps.brand[live] == b]
         if mine.size == 0:
             continue

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arrays import distinct
 from sim.engine.draws import rung
 from sim.engine.journey import Moment
 from sim.engine.memory import remember
@@ -229,4 +230,4 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
     pop.attitude[listeners, brand] = encounter(
         pop.attitude[listeners, brand], said, pull, s.smot.negativity
     )
-    return np.unique(listeners[positive])
+    return distinct(listeners[positive])

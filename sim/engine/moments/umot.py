@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arrays import distinct, first_of_each
 from sim.engine.draws import occurrence
 from sim.engine.journey import Moment
 from sim.engine.touchpoints import disconfirmation, encounter, felt
@@ -245,13 +246,13 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     counter = e.who[rows] * EXPERIENCES + np.minimum(occurrence(e.who[rows]), EXPERIENCES - 1)
     noise = u.rating_noise * draws.normal(counter)
     herded, p = _herded_evaluations(model, u, e, rows, noise)
-    distinct = np.unique(e.who[rows])
-    asks = _asks(model, distinct)[np.searchsorted(distinct, e.who[rows])]
+    askable = distinct(e.who[rows])
+    asks = _asks(model, askable)[np.searchsorted(askable, e.who[rows])]
     propensity = pop.review_propensity[e.who[rows]]
     p = asked_posting_probability(p, propensity, herded, u.solicited_posting, asks)
     post = draws.part(0).below(counter, p)
     # One review per consumer and step: the first experience that moved it to post.
-    who, first = np.unique(e.who[rows[post]], return_index=True)
+    who, first = first_of_each(e.who[rows[post]])
     chosen = np.flatnonzero(post)[first]
     brand, given = e.brand[rows[chosen]], stars(herded[chosen])
     answered = _answers(model, brand, given, who)
