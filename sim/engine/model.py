@@ -43,6 +43,41 @@ class Consumer(mesa.Agent):
         super().__init__(model)
         self.row = row
 
+    @classmethod
+    def populate(cls, model: JourneyModel, n: int) -> int:
+        """Create the consumers of rows 0..n-1 in `model.agents`; returns the first unique_id.
+
+        In bulk: what `Agent.__init__` does for each (an id from the model's counter, a place
+        in the model's agent sets) done once for all, about ten times faster at a million.
+        Only while the model is being built, when nothing can observe it yet (no signal is
+        missed) and `Consumer` feeds no data registry; otherwise one by one.
+        """
+        first = model.agent_id_counter
+        by_type = getattr(model, "_agents_by_type", None)
+        every = getattr(getattr(model, "_all_agents", None), "_agents", None)
+        if cls._datasets or not isinstance(every, dict) or not isinstance(by_type, dict):
+            for row in range(n):
+                cls(model, row)
+            return first
+        # A million agents hold no reference cycles worth collecting while they are created.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            new = object.__new__
+            agents = [new(cls) for _ in range(n)]
+            for row, agent in enumerate(agents):
+                agent.__dict__.update(model=model, unique_id=first + row, pos=None, row=row)
+        finally:
+            if collecting:
+                gc.enable()
+        model.agent_id_counter = first + n
+        every.update(dict.fromkeys(agents))
+        if cls in by_type:
+            by_type[cls]._agents.update(dict.fromkeys(agents))
+        elif agents:
+            by_type[cls] = mesa.agentset._HardKeyAgentSet(agents, random=model.random)
+        return first
+
     @property
     def moment(self) -> Moment:
         return Moment(int(self.model.population.moment[self.row]))
@@ -116,18 +151,7 @@ class JourneyModel(mesa.Model):
             self.draws.generator("population.churn_propensity"),
         )
         self.ties = build_ties(spec.network, n, self.draws.generator("network"))
-        first_id = self.agent_id_counter
-        # A million agents hold no reference cycles worth collecting while they are created;
-        # pausing the cyclic collector saves about a second of the build.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            for row in range(n):
-                Consumer(self, row)
-        finally:
-            if collecting:
-                gc.enable()
-        self.first_id = first_id  # Consumer in row i has unique_id first_id + i
+        self.first_id = Consumer.populate(self, n)  # Consumer in row i: unique_id first_id + i
 
         brands = list(spec.brands.values())
         self.brand_quality = np.array([b.quality for b in brands])
