@@ -136,6 +136,15 @@ class Stream:
         size = int(mean + 4 * math.sqrt(mean) + 16)
         return _gap_picks(np.uint64(mix64(self.base)), n, math.log1p(-p), size)
 
+    def among(self, member: np.ndarray, p: float) -> np.ndarray:
+        """Indices i with `member[i]` that `indices(member.size, p)` picks, the same ones, with
+        a uniform drawn for members only where `indices` would draw one for everyone."""
+        if _DENSE < p < 1:
+            idx = np.flatnonzero(member)
+            return idx[_uniform(self.base, idx) < p]
+        idx = self.indices(member.size, p)
+        return idx[member[idx]]
+
     def thinned(self, p: np.ndarray, p_max: float) -> np.ndarray:
         """Indices i picked with their own chance p[i] <= p_max (candidates at p_max, thinned)."""
         idx = self.indices(p.shape[0], p_max)

@@ -15,7 +15,7 @@ from numba import njit
 
 from sim.engine.journey import EDGES, Moment, edge_name
 
-__all__ = ["Columns", "Ledger", "census"]
+__all__ = ["Columns", "Ledger", "satisfaction_sums"]
 
 SCHEMA = {
     "step": pl.Int32,
@@ -134,24 +134,19 @@ class Ledger:
         )
 
 
-def census(
-    moment: np.ndarray, brand: np.ndarray, aware: np.ndarray, satisfaction: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per brand: how many consumers know it, and the sum of its customers' satisfaction
-    (customers: at SMOT or UMOT). One pass over the population for what numpy does in four."""
-    return _census(moment, brand, aware, satisfaction, int(Moment.SMOT))
+def satisfaction_sums(
+    moment: np.ndarray, brand: np.ndarray, satisfaction: np.ndarray, brands: int
+) -> np.ndarray:
+    """Per brand, the sum of its customers' satisfaction (customers: at SMOT or UMOT), in one
+    pass over the population where numpy needs four."""
+    return _satisfaction_sums(moment, brand, satisfaction, brands, int(Moment.SMOT))
 
 
 @njit(cache=True)
-def _census(moment, brand, aware, satisfaction, smot):  # type: ignore[no-untyped-def]
+def _satisfaction_sums(moment, brand, satisfaction, brands, smot):  # type: ignore[no-untyped-def]
     # summed in consumer order, as np.bincount does, so the figures are the same to the bit
-    n, brands = aware.shape
-    known = np.zeros(brands, dtype=np.int64)
     sums = np.zeros(brands)
-    for i in range(n):
-        for b in range(brands):
-            if aware[i, b]:
-                known[b] += 1
+    for i in range(moment.shape[0]):
         if moment[i] >= smot:
             sums[brand[i]] += satisfaction[i]
-    return known, sums
+    return sums

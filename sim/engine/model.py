@@ -22,7 +22,7 @@ from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
 from sim.engine.journey import Moment
 from sim.engine.memory import fade_factor
-from sim.engine.metrics import Ledger, census
+from sim.engine.metrics import Ledger, satisfaction_sums
 from sim.engine.network import build_ties
 from sim.engine.population import NO_BRAND, TRAITS, draw_population
 from sim.engine.reviews import ReviewPages
@@ -180,6 +180,7 @@ class JourneyModel(mesa.Model):
             seg.churn_propensity is not None for seg in spec.population.segments.values()
         )
 
+        self.known = pop.aware.sum(axis=0).astype(np.int64)  # consumers aware of each brand
         self.counts = np.bincount(pop.moment, minlength=len(Moment)).astype(np.int64)
         customers = pop.brand[pop.moment >= Moment.SMOT]
         self.customer_counts = np.bincount(customers, minlength=len(brands)).astype(np.int64)
@@ -290,8 +291,8 @@ class JourneyModel(mesa.Model):
         total = self.customer_counts.sum()
         ledger.set(c.share, self.customer_counts / total if total else 0.0)
         ledger.set(c.rating, self.pages.average())
-        known, sums = census(pop.moment, pop.brand, pop.aware, pop.satisfaction)
-        ledger.set(c.awareness, known / pop.size)
+        ledger.set(c.awareness, self.known / pop.size)
+        sums = satisfaction_sums(pop.moment, pop.brand, pop.satisfaction, len(self.brands))
         with np.errstate(invalid="ignore", divide="ignore"):
             ledger.set(c.satisfaction, sums / self.customer_counts)
         ledger.close(self.t)

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.engine.choice import choose, utilities
 from sim.engine.journey import EDGE_INDEX, Moment
-from sim.engine.memory import remember
+from sim.engine.memory import learn
 from sim.engine.population import NO_BRAND
 from sim.engine.touchpoints import encounter
 
@@ -84,8 +84,7 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     """Shoppers buy `brand`: they pay, start a spell as customers and book their first renewal."""
     pop, t = model.population, model.t
     pop.brand[idx] = brand
-    pop.aware[idx, brand] = True
-    remember(pop.salience, pop.fade, idx, brand, model.fade)
+    learn(pop.salience, pop.fade, pop.aware, model.known, idx, brand, model.fade)
     pop.acquired[idx] = t
     pop.satisfaction[idx] = 0.0
     pop.problem[idx] = False
@@ -158,8 +157,7 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
     model.ledger.add(model.cols.cost[tp], idx.size * tps.cost[tp])
     if attitude and idx.size:
         b, pop = int(tps.brand[tp]), model.population
-        pop.aware[idx, b] = True
-        remember(pop.salience, pop.fade, idx, b, float(tps.fade[tp]))
+        learn(pop.salience, pop.fade, pop.aware, model.known, idx, b, float(tps.fade[tp]))
         noise = model.stream(f"contact:{tps.keys[tp]}").normal(idx)
         quality = tps.quality[tp] + tps.quality_sd[tp] * noise
         pop.attitude[idx, b] = encounter(

@@ -24,7 +24,7 @@ from sim.engine import transitions
 from sim.engine.arrays import distinct
 from sim.engine.draws import rung
 from sim.engine.journey import Moment
-from sim.engine.memory import remember
+from sim.engine.memory import learn
 from sim.engine.network import pick_listeners
 from sim.engine.touchpoints import disconfirmation, encounter, felt, recovery_probability
 
@@ -132,12 +132,11 @@ def _concat(parts: list[Experiences]) -> Experiences:
 def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     """Those who were customers when the step began (`start`) use the product, meet service
     touchpoints and talk."""
-    pop, s, n = model.population, model.spec, model.population.size
+    pop, s = model.population, model.spec
     customer = start >= Moment.SMOT
     found: list[Experiences] = []
 
-    users = model.stream("usage").indices(n, s.smot.usage_rate)
-    users = users[customer[users]]
+    users = model.stream("usage").among(customer, s.smot.usage_rate)
     if users.size:
         brand = pop.brand[users]
         quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * model.stream(
@@ -148,10 +147,8 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
 
     tps = model.touchpoints
     for tp in tps.live(Moment.SMOT):
-        met = model.stream(f"reach:{tps.keys[tp]}").indices(n, tps.reach[tp])
-        met = transitions.contact(
-            model, tp, transitions.audience(model, tp, met[customer[met]]), attitude=False
-        )
+        met = model.stream(f"reach:{tps.keys[tp]}").among(customer, tps.reach[tp])
+        met = transitions.contact(model, tp, transitions.audience(model, tp, met), attitude=False)
         if met.size == 0:
             continue
         if tps.audience[tp] == "with_problem":
@@ -223,8 +220,7 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
     model.ledger.add(model.cols.wom_former["positive"], int((positive & former).sum()))
     model.ledger.add(model.cols.wom_former["negative"], int((~positive & former).sum()))
 
-    pop.aware[listeners, brand] = True
-    remember(pop.salience, pop.fade, listeners, brand, model.fade)
+    learn(pop.salience, pop.fade, pop.aware, model.known, listeners, brand, model.fade)
     pull = s.wom.weight * pop.susceptibility[listeners]
     said = pop.attitude[talkers, brand]
     pop.attitude[listeners, brand] = encounter(
