@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import vectorize
 
 from sim.engine.journey import Moment
 from sim.engine.memory import fade_factor
@@ -95,19 +96,24 @@ class Touchpoints:
         ]
 
 
-def disconfirmation(quality: np.ndarray, expected: np.ndarray, negativity: float) -> np.ndarray:
+# The formulas of one encounter are numba ufuncs: called on arrays they broadcast as numpy's
+# would, and the moments' kernels call the same definitions on one consumer at a time.
+_F3 = ["float64(float64, float64, float64)"]
+_F4 = ["float64(float64, float64, float64, float64)"]
+_F5 = ["float64(float64, float64, float64, float64, float64)"]
+
+
+@vectorize(_F3, cache=True)
+def disconfirmation(quality: float, expected: float, negativity: float) -> float:
     """Quality minus expectation, with shortfalls weighing `negativity` times more (Oliver 1980)."""
     surprise = quality - expected
-    return np.where(surprise < 0, negativity * surprise, surprise)
+    return negativity * surprise if surprise < 0 else surprise
 
 
+@vectorize(_F5, cache=True)
 def felt(
-    quality: np.ndarray,
-    expected: np.ndarray,
-    neutral: float,
-    performance_weight: float,
-    negativity: float,
-) -> np.ndarray:
+    quality: float, expected: float, neutral: float, performance_weight: float, negativity: float
+) -> float:
     """What an experience does to satisfaction: performance (quality against the `neutral`
     level) and disconfirmation (quality against expectation), weighted `performance_weight` and
     the rest; a net shortfall weighs `negativity` times more.
@@ -118,7 +124,7 @@ def felt(
     signal = performance_weight * (quality - neutral) + (1 - performance_weight) * (
         quality - expected
     )
-    return np.where(signal < 0, negativity * signal, signal)
+    return negativity * signal if signal < 0 else signal
 
 
 def recovery_probability(quality: np.ndarray, neutral: float, slope: float) -> np.ndarray:
@@ -127,10 +133,9 @@ def recovery_probability(quality: np.ndarray, neutral: float, slope: float) -> n
     return 1.0 / (1.0 + np.exp(-slope * (quality - neutral)))
 
 
-def encounter(
-    attitude: np.ndarray, quality: np.ndarray, weight: np.ndarray | float, negativity: float
-) -> np.ndarray:
+@vectorize(_F4, cache=True)
+def encounter(attitude: float, quality: float, weight: float, negativity: float) -> float:
     """Attitude after an encounter: moved toward its quality, further when it disappoints."""
     surprise = quality - attitude
-    step = np.minimum(1.0, weight * np.where(surprise < 0, negativity, 1.0))
+    step = min(1.0, weight * (negativity if surprise < 0 else 1.0))
     return attitude + step * surprise

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.engine.choice import choose, utilities
 from sim.engine.journey import EDGE_INDEX, Moment
@@ -159,8 +160,23 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
         b, pop = int(tps.brand[tp]), model.population
         learn(pop.salience, pop.fade, pop.aware, model.known, idx, b, float(tps.fade[tp]))
         noise = model.stream(f"contact:{tps.keys[tp]}").normal(idx)
-        quality = tps.quality[tp] + tps.quality_sd[tp] * noise
-        pop.attitude[idx, b] = encounter(
-            pop.attitude[idx, b], quality, tps.weight[tp], model.spec.smot.negativity
+        _impress(
+            pop.attitude,
+            idx,
+            b,
+            tps.quality[tp],
+            tps.quality_sd[tp],
+            noise,
+            tps.weight[tp],
+            model.spec.smot.negativity,
         )
     return idx
+
+
+@njit(cache=True)
+def _impress(attitude, idx, b, quality, sd, noise, weight, negativity):  # type: ignore[no-untyped-def]
+    """Attitudes to brand `b` of the distinct consumers `idx` after an encounter of quality
+    `quality + sd * noise` each: one call where numpy needs five."""
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        attitude[i, b] = encounter(attitude[i, b], quality + sd * noise[k], weight, negativity)

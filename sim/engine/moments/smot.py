@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.engine import transitions
 from sim.engine.arrays import distinct
@@ -61,14 +62,43 @@ def _experience(
     The surprise (disconfirmation) is what UMOT's posting and rating respond to.
     """
     pop, s = model.population, model.spec.smot
-    brand = pop.brand[who].astype(np.int64)
-    expected = pop.expectation[who]
-    surprise = disconfirmation(quality, expected, s.negativity)
-    signal = felt(quality, expected, s.neutral, s.performance_weight, s.negativity)
-    pop.satisfaction[who] += weight * (signal - pop.satisfaction[who])
-    pop.attitude[who, brand] = encounter(pop.attitude[who, brand], quality, weight, s.negativity)
-    pop.expectation[who] = expected + s.expectation_learning * (quality - expected)
+    weights = np.full(who.size, weight) if np.ndim(weight) == 0 else weight
+    brand, surprise = _live_with(
+        pop.satisfaction,
+        pop.attitude,
+        pop.expectation,
+        pop.brand,
+        who,
+        quality,
+        weights,
+        s.negativity,
+        s.neutral,
+        s.performance_weight,
+        s.expectation_learning,
+    )
     return Experiences(who, brand, quality, surprise)
+
+
+@njit(cache=True)
+def _live_with(  # type: ignore[no-untyped-def]
+    satisfaction, attitude, expectation, brand_of, who, quality, weight, negativity, neutral,
+    performance_weight, learning,
+):  # fmt: skip
+    """`_experience` for each of `who` (distinct) in one pass: about a dozen numpy calls, each
+    a few microseconds, where the arithmetic is nanoseconds. Returns brand and surprise."""
+    brand = np.empty(who.shape[0], dtype=np.int64)
+    surprise = np.empty(who.shape[0])
+    for k in range(who.shape[0]):
+        i, q, w = who[k], quality[k], weight[k]
+        b = np.int64(brand_of[i])
+        e = expectation[i]
+        brand[k] = b
+        surprise[k] = disconfirmation(q, e, negativity)
+        signal = felt(q, e, neutral, performance_weight, negativity)
+        satisfaction[i] += w * (signal - satisfaction[i])
+        attitude[i, b] = encounter(attitude[i, b], q, w, negativity)
+        expectation[i] = e + learning * (q - e)
+    return brand, surprise
 
 
 def _setback(model: JourneyModel, who: np.ndarray, weight: float) -> Experiences:
