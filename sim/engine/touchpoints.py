@@ -96,24 +96,32 @@ class Touchpoints:
         ]
 
 
-# The formulas of one encounter are numba ufuncs: called on arrays they broadcast as numpy's
-# would, and the moments' kernels call the same definitions on one consumer at a time.
+# The formulas of one encounter are numba ufuncs (`_encounter`, ...): called on arrays they
+# broadcast as numpy's would, and the moments' kernels call the same definitions on one consumer
+# at a time. The public functions take keyword arguments, which a ufunc does not.
 _F3 = ["float64(float64, float64, float64)"]
 _F4 = ["float64(float64, float64, float64, float64)"]
 _F5 = ["float64(float64, float64, float64, float64, float64)"]
 
 
-@vectorize(_F3, cache=True)
-def disconfirmation(quality: float, expected: float, negativity: float) -> float:
+def disconfirmation(quality: np.ndarray, expected: np.ndarray, negativity: float) -> np.ndarray:
     """Quality minus expectation, with shortfalls weighing `negativity` times more (Oliver 1980)."""
+    return _disconfirmation(quality, expected, negativity)
+
+
+@vectorize(_F3, cache=True)
+def _disconfirmation(quality: float, expected: float, negativity: float) -> float:
     surprise = quality - expected
     return negativity * surprise if surprise < 0 else surprise
 
 
-@vectorize(_F5, cache=True)
 def felt(
-    quality: float, expected: float, neutral: float, performance_weight: float, negativity: float
-) -> float:
+    quality: np.ndarray,
+    expected: np.ndarray,
+    neutral: float,
+    performance_weight: float,
+    negativity: float,
+) -> np.ndarray:
     """What an experience does to satisfaction: performance (quality against the `neutral`
     level) and disconfirmation (quality against expectation), weighted `performance_weight` and
     the rest; a net shortfall weighs `negativity` times more.
@@ -121,6 +129,13 @@ def felt(
     Satisfaction responds to both (Churchill & Surprenant 1982; Anderson & Sullivan 1993), so
     a better product satisfies more even once expectations have caught up with it.
     """
+    return _felt(quality, expected, neutral, performance_weight, negativity)
+
+
+@vectorize(_F5, cache=True)
+def _felt(
+    quality: float, expected: float, neutral: float, performance_weight: float, negativity: float
+) -> float:
     signal = performance_weight * (quality - neutral) + (1 - performance_weight) * (
         quality - expected
     )
@@ -133,9 +148,15 @@ def recovery_probability(quality: np.ndarray, neutral: float, slope: float) -> n
     return 1.0 / (1.0 + np.exp(-slope * (quality - neutral)))
 
 
-@vectorize(_F4, cache=True)
-def encounter(attitude: float, quality: float, weight: float, negativity: float) -> float:
+def encounter(
+    attitude: np.ndarray, quality: np.ndarray, weight: np.ndarray | float, negativity: float
+) -> np.ndarray:
     """Attitude after an encounter: moved toward its quality, further when it disappoints."""
+    return _encounter(attitude, quality, weight, negativity)
+
+
+@vectorize(_F4, cache=True)
+def _encounter(attitude: float, quality: float, weight: float, negativity: float) -> float:
     surprise = quality - attitude
     step = min(1.0, weight * (negativity if surprise < 0 else 1.0))
     return attitude + step * surprise

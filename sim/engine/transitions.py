@@ -16,7 +16,7 @@ from sim.engine.choice import choose, utilities
 from sim.engine.journey import EDGE_INDEX, Moment
 from sim.engine.memory import learn
 from sim.engine.population import NO_BRAND
-from sim.engine.touchpoints import encounter
+from sim.engine.touchpoints import _encounter
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -179,4 +179,4 @@ def _impress(attitude, idx, b, quality, sd, noise, weight, negativity):  # type:
     `quality + sd * noise` each: one call where numpy needs five."""
     for k in range(idx.shape[0]):
         i = idx[k]
-        attitude[i, b] = encounter(attitude[i, b], quality + sd * noise[k], weight, negativity)
+        attitude[i, b] = _encounter(attitude[i, b], quality + sd * noise[k], weight, negativity)

@@ -27,7 +27,13 @@ from sim.engine.draws import rung
 from sim.engine.journey import Moment
 from sim.engine.memory import learn
 from sim.engine.network import pick_listeners
-from sim.engine.touchpoints import disconfirmation, encounter, felt, recovery_probability
+from sim.engine.touchpoints import (
+    _disconfirmation,
+    _encounter,
+    _felt,
+    encounter,
+    recovery_probability,
+)
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -93,10 +99,10 @@ def _live_with(  # type: ignore[no-untyped-def]
         b = np.int64(brand_of[i])
         e = expectation[i]
         brand[k] = b
-        surprise[k] = disconfirmation(q, e, negativity)
-        signal = felt(q, e, neutral, performance_weight, negativity)
+        surprise[k] = _disconfirmation(q, e, negativity)
+        signal = _felt(q, e, neutral, performance_weight, negativity)
         satisfaction[i] += w * (signal - satisfaction[i])
-        attitude[i, b] = encounter(attitude[i, b], q, w, negativity)
+        attitude[i, b] = _encounter(attitude[i, b], q, w, negativity)
         expectation[i] = e + learning * (q - e)
     return brand, surprise
 
