@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 from mesa.time import Priority, Schedule
 
-from sim.engine import retention
+from sim.engine import retention, transitions
 from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
 from sim.engine.journey import Moment
@@ -174,6 +174,7 @@ class JourneyModel(mesa.Model):
             spec.time.steps,
         )
         self.cols = self.ledger.cols
+        self.flow_cols = transitions.flow_columns(self.cols.flow)  # [from, to] -> column
         self.max_need_rate = float(pop.need_rate.max(initial=0))
         # whether churn odds carry each consumer's own propensity (a segment declares one)
         self.has_propensity = any(

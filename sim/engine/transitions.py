@@ -41,13 +41,32 @@ def move(model: JourneyModel, idx: np.ndarray, to: Moment) -> None:
     """Move consumers to a moment, counting the flow along each edge they take."""
     if idx.size == 0:
         return
-    pop = model.population
-    came_from = np.bincount(pop.moment[idx], minlength=len(Moment))
-    for m in np.flatnonzero(came_from):
-        model.ledger.add(model.cols.flow[EDGE_INDEX[(Moment(m), to)]], came_from[m])
-    model.counts -= came_from
-    model.counts[to] += idx.size
-    pop.moment[idx] = to
+    if not _move(model.population.moment, model.counts, model.ledger.row, model.flow_cols, idx, to):
+        raise ValueError(f"no edge of the journey leads from where they are to {to.label}")
+
+
+def flow_columns(flow: np.ndarray) -> np.ndarray:
+    """[from, to] -> the ledger column counting moves along that edge (`flow`, by edge), -1
+    where the journey has no such edge."""
+    table = np.full((len(Moment), len(Moment)), -1, dtype=np.int64)
+    for (a, b), e in EDGE_INDEX.items():
+        table[a, b] = flow[e]
+    return table
+
+
+@njit(cache=True)
+def _move(moment, counts, row, flow_col, idx, to):  # type: ignore[no-untyped-def]
+    """`move` in one pass: each consumer's edge counted, the moments' counts kept; False (and
+    nothing moved) if someone has no edge to `to`."""
+    for i in idx:
+        if flow_col[moment[i], to] < 0:
+            return False
+    for i in idx:
+        row[flow_col[moment[i], to]] += 1.0
+        counts[moment[i]] -= 1
+        counts[to] += 1
+        moment[i] = to
+    return True
 
 
 def enter_market(model: JourneyModel, idx: np.ndarray) -> None:
