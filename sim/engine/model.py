@@ -151,6 +151,7 @@ class JourneyModel(mesa.Model):
             self.draws.generator("population.churn_propensity"),
         )
         self.ties = build_ties(spec.network, n, self.draws.generator("network"))
+        self.tally = np.zeros(n, dtype=np.int64)  # scratch counts per consumer, kept at zero
         self.first_id = Consumer.populate(self, n)  # Consumer in row i: unique_id first_id + i
 
         brands = list(spec.brands.values())
