@@ -41,7 +41,8 @@ def move(model: JourneyModel, idx: np.ndarray, to: Moment) -> None:
     """Move consumers to a moment, counting the flow along each edge they take."""
     if idx.size == 0:
         return
-    if not _move(model.population.moment, model.counts, model.ledger.row, model.flow_cols, idx, to):
+    pop, ledger = model.population, model.ledger
+    if not _move(pop.moment, model.counts, ledger.row, model.flow_cols, idx, int(to)):
         raise ValueError(f"no edge of the journey leads from where they are to {to.label}")
 
 
