@@ -203,11 +203,12 @@ class Stream:
         size = int(mean + 4 * math.sqrt(mean) + 16)
         return _gap_picks(np.uint64(mix64(self.base)), n, math.log1p(-p), size)
 
-    def among(self, member: np.ndarray, p: float) -> np.ndarray:
+    def among(self, member: np.ndarray, p: float, members: np.ndarray | None = None) -> np.ndarray:
         """Indices i with `member[i]` that `indices(member.size, p)` picks, the same ones, with
-        a uniform drawn for members only where `indices` would draw one for everyone."""
+        a uniform drawn for members only where `indices` would draw one for everyone.
+        `members`, if given, is `np.flatnonzero(member)`."""
         if _DENSE < p < 1:
-            idx = np.flatnonzero(member)
+            idx = np.flatnonzero(member) if members is None else members
             return idx[_uniform(self.base, idx) < p]
         idx = self.indices(member.size, p)
         return idx[member[idx]]

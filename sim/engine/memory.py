@@ -76,15 +76,19 @@ def forget(
 
 @njit(cache=True)
 def _forget(salience, fade, attitude, prior, aware, own, known) -> None:  # type: ignore[no-untyped-def]
-    # one pass over (consumer, brand) where numpy needs six: at 100k consumers this was about
-    # a quarter of a step
+    # a pass over (consumer, brand), bound by memory: an unknown brand's trace is left alone
+    # (it is only read while the brand is known, and a contact renews it in full)
     for i in range(salience.shape[0]):
+        mine = own[i]
         for b in range(salience.shape[1]):
-            if own[i] == b:
+            if mine == b:
                 continue
             f = fade[i, b]
-            salience[i, b] *= f
-            attitude[i, b] = prior[i, b] + (attitude[i, b] - prior[i, b]) * np.float64(f)
-            if aware[i, b] and salience[i, b] < FORGOTTEN:
-                aware[i, b] = False
-                known[b] -= 1
+            p = prior[i, b]
+            attitude[i, b] = p + (attitude[i, b] - p) * np.float64(f)
+            if aware[i, b]:
+                trace = salience[i, b] * f
+                salience[i, b] = trace
+                if trace < FORGOTTEN:
+                    aware[i, b] = False
+                    known[b] -= 1

@@ -172,7 +172,8 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     customer = start >= Moment.SMOT
     found: list[Experiences] = []
 
-    users = model.stream("usage").among(customer, s.smot.usage_rate)
+    customers = np.flatnonzero(customer)
+    users = model.stream("usage").among(customer, s.smot.usage_rate, customers)
     if users.size:
         brand = pop.brand[users]
         quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * model.stream(
@@ -183,7 +184,7 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
 
     tps = model.touchpoints
     for tp in tps.live(Moment.SMOT):
-        met = model.stream(f"reach:{tps.keys[tp]}").among(customer, tps.reach[tp])
+        met = model.stream(f"reach:{tps.keys[tp]}").among(customer, tps.reach[tp], customers)
         met = transitions.contact(model, tp, transitions.audience(model, tp, met), attitude=False)
         if met.size == 0:
             continue
