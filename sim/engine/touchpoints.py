@@ -145,6 +145,11 @@ def _felt(
 def recovery_probability(quality: np.ndarray, neutral: float, slope: float) -> np.ndarray:
     """Chance that a service encounter of this quality solves the customer's problem:
     logistic in the quality above the `neutral` level (even odds at neutral)."""
+    return _recovery(quality, neutral, slope)
+
+
+@vectorize(_F3, cache=True)
+def _recovery(quality: float, neutral: float, slope: float) -> float:
     return 1.0 / (1.0 + np.exp(-slope * (quality - neutral)))
 
 
