@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine.choice import choose, utilities
+from sim.engine.draws import _normal
 from sim.engine.journey import EDGE_INDEX, Moment
 from sim.engine.memory import learn
 from sim.engine.population import NO_BRAND
@@ -177,16 +178,19 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
     model.ledger.add(model.cols.contacts[tp], idx.size)
     model.ledger.add(model.cols.cost[tp], idx.size * tps.cost[tp])
     if attitude and idx.size:
-        b, pop = int(tps.brand[tp]), model.population
-        learn(pop.salience, pop.fade, pop.aware, model.known, idx, b, float(tps.fade[tp]))
-        noise = model.stream(f"contact:{tps.keys[tp]}").normal(idx)
+        pop = model.population
         _impress(
+            pop.salience,
+            pop.fade,
+            pop.aware,
+            model.known,
             pop.attitude,
             idx,
-            b,
+            int(tps.brand[tp]),
+            tps.fade[tp],
+            np.uint64(model.stream(f"contact:{tps.keys[tp]}").base),
             tps.quality[tp],
             tps.quality_sd[tp],
-            noise,
             tps.weight[tp],
             model.spec.smot.negativity,
         )
@@ -194,9 +198,18 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
 
 
 @njit(cache=True)
-def _impress(attitude, idx, b, quality, sd, noise, weight, negativity):  # type: ignore[no-untyped-def]
-    """Attitudes to brand `b` of the distinct consumers `idx` after an encounter of quality
-    `quality + sd * noise` each: one call where numpy needs five."""
+def _impress(  # type: ignore[no-untyped-def]
+    salience, fade, aware, known, attitude, idx, b, factor, key, quality, sd, weight, negativity
+):
+    """A contact of the distinct consumers `idx` with brand `b`: `learn` it (its trace fading
+    at `factor`), and attitude moved by an encounter of quality `quality + sd * noise`, the
+    noise drawn from the stream `key`. One call where numpy needs about eight."""
     for k in range(idx.shape[0]):
         i = idx[k]
-        attitude[i, b] = _encounter(attitude[i, b], quality + sd * noise[k], weight, negativity)
+        if not aware[i, b]:
+            aware[i, b] = True
+            known[b] += 1
+        salience[i, b] = 1.0
+        fade[i, b] = factor
+        q = quality + sd * _normal(key, np.int64(i))
+        attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)
