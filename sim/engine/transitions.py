@@ -59,11 +59,13 @@ def flow_columns(flow: np.ndarray) -> np.ndarray:
 @njit(cache=True)
 def _move(moment, counts, row, flow_col, idx, to):  # type: ignore[no-untyped-def]
     """`move` in one pass: each consumer's edge counted, the moments' counts kept; False (and
-    nothing moved) if someone has no edge to `to`."""
+    nothing moved) if someone has no edge to `to`. A consumer listed twice moves once."""
     for i in idx:
         if flow_col[moment[i], to] < 0:
             return False
     for i in idx:
+        if moment[i] == to:  # listed before
+            continue
         row[flow_col[moment[i], to]] += 1.0
         counts[moment[i]] -= 1
         counts[to] += 1
