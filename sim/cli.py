@@ -136,15 +136,14 @@ def run_command(
         bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
     ] = False,
     workers: Annotated[
-        int | None,
+        int,
         typer.Option(
             "--workers",
             min=1,
             max=LIMITS["workers"],
-            help="Local processes running replications at once (default: one per core for "
-            "runs of 20 million consumer-steps or more, else 1).",
+            help="Local processes running replications at once.",
         ),
-    ] = None,
+    ] = 1,
 ) -> None:
     """Run a scenario's replications, write a results folder and its report, print a summary."""
     # imported here so that `journey validate` and refusals start fast (no Mesa)
@@ -153,10 +152,6 @@ def run_command(
     path = scenario or _default_scenario()
     spec = load_scenario(path)
     _warn(path, spec)
-    if workers is None:
-        from sim.running.estimate import default_workers
-
-        workers = default_workers(resized(spec, consumers, steps), reps)
     _fits(path, resized(spec, consumers, steps), workers)
     if out_dir is not None and out_dir.exists():
         if not out_dir.is_dir():

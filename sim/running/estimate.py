@@ -16,11 +16,9 @@ import numpy as np
 from sim.scenario import Scenario
 
 __all__ = [
-    "AUTO_PARALLEL",
     "PROBE_SIZE",
     "Estimate",
     "Probe",
-    "default_workers",
     "estimate",
     "estimate_from",
     "human_bytes",
@@ -34,20 +32,6 @@ __all__ = [
 PROBE_SIZE = 20_000
 PROBE_STEPS = 40
 WORKER_START = 4.0  # seconds a fresh worker spends importing the engine
-AUTO_PARALLEL = 20_000_000
-"""Consumer-steps of all of a run's replications above which, unless told otherwise, they run
-in one process per core: a few seconds of simulation, enough to repay starting the workers."""
-
-
-def default_workers(scenario: Scenario, reps: int) -> int:
-    """How many local processes run a scenario's replications when the user does not say: one
-    per core (at most one per replication) for runs of `AUTO_PARALLEL` consumer-steps or more
-    whose workers fit in memory, else this process alone."""
-    work = scenario.population.consumers * scenario.time.steps * reps
-    workers = min(os.cpu_count() or 1, reps)
-    if work < AUTO_PARALLEL or workers < 2 or too_big(scenario, workers) is not None:
-        return 1
-    return workers
 
 
 @dataclass(frozen=True)
