@@ -16,9 +16,10 @@ Picking each of n consumers with chance p costs in proportion to the picks, not 
 between successes of independent Bernoulli(p) trials are geometric, so the picks are a
 cumulative sum of geometric gaps, each from its own counter.
 
-The hash and the gaps are small numba kernels (compiled once, cached on disk): a step makes
-about fifty draws, mostly of a few dozen numbers, where a dozen numpy calls each cost more
-than the arithmetic.
+The hash, the gaps and the normals (Wichura's AS241 quantile of a uniform) are small numba
+kernels (compiled once, cached on disk): a step makes about fifty draws, mostly of a few dozen
+numbers, where a dozen numpy calls each cost more than the arithmetic, and the mechanisms'
+own kernels call `_hash` and `_normal` to draw inside their loops.
 """
 
 from __future__ import annotations
