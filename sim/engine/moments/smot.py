@@ -234,8 +234,10 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
 
     tps = model.touchpoints
     for tp in tps.live(Moment.SMOT):
-        met = model.stream(f"reach:{tps.keys[tp]}").among(customer, tps.reach[tp], customers)
-        met = transitions.contact(model, tp, transitions.audience(model, tp, met), attitude=False)
+        # its audience first (a few with a problem, the newly acquired), then a draw for each
+        aimed = transitions.audience(model, tp, customers)
+        met = aimed[model.stream(f"reach:{tps.keys[tp]}").below(aimed, tps.reach[tp])]
+        transitions.contact(model, tp, met, attitude=False)
         if met.size == 0:
             continue
         if tps.audience[tp] == "with_problem":
