@@ -7,8 +7,9 @@ costs milliseconds on a few thousand consumer indices where a sort costs microse
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-__all__ = ["distinct", "first_of_each"]
+__all__ = ["distinct", "first_of_each", "first_seen"]
 
 
 def distinct(x: np.ndarray) -> np.ndarray:
@@ -31,3 +32,19 @@ def first_of_each(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if s.size > 1:
         np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep], order[keep]
+
+
+@njit(cache=True)
+def first_seen(x: np.ndarray, seen: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The distinct values of `x` (indices into `seen`) in the order they first appear, in
+    O(len(x)) without a sort; `seen` is scratch, zeros, left zeros."""
+    out = np.empty(x.shape[0], dtype=np.int64)
+    k = 0
+    for v in x:
+        if seen[v] == 0:
+            seen[v] = 1
+            out[k] = v
+            k += 1
+    for j in range(k):
+        seen[out[j]] = 0
+    return out[:k]

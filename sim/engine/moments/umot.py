@@ -63,7 +63,7 @@ import numpy as np
 from numba import njit, vectorize
 
 from sim.engine import transitions
-from sim.engine.arrays import distinct, first_of_each
+from sim.engine.arrays import first_of_each, first_seen
 from sim.engine.draws import _hash, _normal
 from sim.engine.journey import Moment
 from sim.engine.touchpoints import _disconfirmation, encounter, felt
@@ -228,15 +228,19 @@ def _reviews(  # type: ignore[no-untyped-def]
 
 
 def _asks(model: JourneyModel, who: np.ndarray) -> np.ndarray:
-    """How many review requests each consumer in `who` (distinct, each with an experience this
-    step) receives this step, counting each request's contacts and moving attitudes."""
-    tps, asks = model.touchpoints, np.zeros(who.size, dtype=np.int64)
+    """How many review requests the consumer of each experience in `who` (one entry per
+    experience this step) receives this step, counting each request's contacts and moving
+    attitudes; each consumer is asked at most once per request."""
+    tps, asks = model.touchpoints, model.tally  # per consumer, zero but while counted here
+    askable = first_seen(who, asks)
     for tp in tps.of_kind("review_request"):
-        met = transitions.audience(model, tp, who)
+        met = transitions.audience(model, tp, askable)
         met = met[model.stream(f"reach:{tps.keys[tp]}").below(met, tps.reach[tp])]
         transitions.contact(model, tp, met)
-        asks[np.searchsorted(who, met)] += 1
-    return asks
+        asks[met] += 1
+    out = asks[who]
+    asks[askable] = 0
+    return out
 
 
 def _answers(
@@ -286,8 +290,7 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
         (start[e.who] == Moment.SMOT) & (pop.moment[e.who] == Moment.SMOT) & ~model.deciding(e.who)
     )
     who = e.who[rows]
-    askable = distinct(who)
-    asks = _asks(model, askable)[np.searchsorted(askable, who)]
+    asks = _asks(model, who)
     draws = model.stream("review")
     herded, post = _reviews(
         who,
