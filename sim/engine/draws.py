@@ -214,6 +214,16 @@ class Stream:
         idx = self.indices(member.size, p)
         return idx[member[idx]]
 
+    def pick(self, idx: np.ndarray, n: int, p: float) -> np.ndarray:
+        """Those of `idx` (increasing, in range(n)) that `indices(n, p)` picks, the same ones:
+        drawn for `idx` alone where `indices` would draw for everyone, else picked among
+        everyone and kept if in `idx`."""
+        if _DENSE < p < 1:
+            return idx[_uniform(self.base, idx) < p]
+        picks = self.indices(n, p)
+        at = np.minimum(np.searchsorted(idx, picks), max(idx.size - 1, 0))
+        return picks[idx[at] == picks] if idx.size else idx
+
     def thinned(self, p: np.ndarray, p_max: float) -> np.ndarray:
         """Indices i picked with their own chance p[i] <= p_max (candidates at p_max, thinned)."""
         idx = self.indices(p.shape[0], p_max)

@@ -120,3 +120,12 @@ def test_normals_are_the_normal_quantiles_of_their_uniforms() -> None:
     assert _ndtri(0.5) == 0.0 and _ndtri(0.2) == pytest.approx(-_ndtri(0.8), rel=1e-15)
     z = Draws(3).stream("x", 1).normal(np.arange(20_000))
     assert abs(z.mean()) < 0.03 and abs(z.std() - 1) < 0.02
+
+
+def test_pick_takes_the_same_consumers_as_indices_among_those_listed() -> None:
+    stream = Draws(5).stream("x", 2)
+    idx = np.sort(np.random.default_rng(1).choice(5_000, 700, replace=False))
+    for p in (0.0, 0.01, 0.1, 0.2, 0.3, 0.9, 1.0):
+        expected = np.intersect1d(stream.indices(5_000, p), idx)
+        assert np.array_equal(stream.pick(idx, 5_000, p), expected), p
+    assert stream.pick(idx[:0], 5_000, 0.1).size == 0

@@ -234,9 +234,9 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
 
     tps = model.touchpoints
     for tp in tps.live(Moment.SMOT):
-        # its audience first (a few with a problem, the newly acquired), then a draw for each
+        # its audience first (a few with a problem, the newly acquired), then their draws
         aimed = transitions.audience(model, tp, customers)
-        met = aimed[model.stream(f"reach:{tps.keys[tp]}").below(aimed, tps.reach[tp])]
+        met = model.stream(f"reach:{tps.keys[tp]}").pick(aimed, pop.size, tps.reach[tp])
         transitions.contact(model, tp, met, attitude=False)
         if met.size == 0:
             continue
