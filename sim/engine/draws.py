@@ -16,9 +16,10 @@ Picking each of n consumers with chance p costs in proportion to the picks, not 
 between successes of independent Bernoulli(p) trials are geometric, so the picks are a
 cumulative sum of geometric gaps, each from its own counter.
 
-The hash and the gaps are small numba kernels (compiled once, cached on disk): a step makes
-about fifty draws, mostly of a few dozen numbers, where a dozen numpy calls each cost more
-than the arithmetic.
+The hash, the gaps and the normals (Wichura's AS241 quantile of a uniform) are small numba
+kernels (compiled once, cached on disk): a step makes about fifty draws, mostly of a few dozen
+numbers, where a dozen numpy calls each cost more than the arithmetic, and the mechanisms'
+own kernels call `_hash` and `_normal` to draw inside their loops.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from functools import lru_cache
 
 import numpy as np
 from numba import njit
-from scipy.special import ndtri
 
 __all__ = ["Draws", "Stream", "mix64", "occurrence", "rung"]
 
@@ -90,6 +90,74 @@ def _gap_picks(base: np.uint64, n: int, log_q: float, size: int) -> np.ndarray:
         k += 1
 
 
+@njit(cache=True)
+def _ndtri(p: float) -> float:
+    """The standard normal quantile of p in (0, 1): Wichura's AS241 (1988, Applied Statistics
+    37(3)), accurate to about 1e-16, as CPython's `statistics.NormalDist.inv_cdf` computes it.
+    In numba so a kernel can turn its uniforms into normals without leaving the loop."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        num = (
+            ((((((2.5090809287301226727e3 * r + 3.3430575583588128105e4) * r
+            + 6.7265770927008700853e4) * r + 4.5921953931549871457e4) * r
+            + 1.3731693765509461125e4) * r + 1.9715909503065514427e3) * r
+            + 1.3314166789178437745e2) * r + 3.3871328727963666080e0
+        ) * q  # fmt: skip
+        den = (
+            ((((((5.2264952788528545610e3 * r + 2.8729085735721942674e4) * r
+            + 3.9307895800092710610e4) * r + 2.1213794301586595867e4) * r
+            + 5.3941960214247511077e3) * r + 6.8718700749205790830e2) * r
+            + 4.2313330701600911252e1) * r + 1.0
+        )  # fmt: skip
+        return num / den
+    r = math.sqrt(-math.log(p if q <= 0.0 else 1.0 - p))
+    if r <= 5.0:
+        r = r - 1.6
+        num = (
+            ((((((7.74545014278341407640e-4 * r + 2.27238449892691845833e-2) * r
+            + 2.41780725177450611770e-1) * r + 1.27045825245236838258e0) * r
+            + 3.64784832476320460504e0) * r + 5.76949722146069140550e0) * r
+            + 4.63033784615654529590e0) * r + 1.42343711074968357734e0
+        )  # fmt: skip
+        den = (
+            ((((((1.05075007164441684324e-9 * r + 5.47593808499534494600e-4) * r
+            + 1.51986665636164571966e-2) * r + 1.48103976427480074590e-1) * r
+            + 6.89767334985100004550e-1) * r + 1.67638483018380384940e0) * r
+            + 2.05319162663775882187e0) * r + 1.0
+        )  # fmt: skip
+    else:
+        r = r - 5.0
+        num = (
+            ((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
+            + 1.24266094738807843860e-3) * r + 2.65321895265761230930e-2) * r
+            + 2.96560571828504891230e-1) * r + 1.78482653991729133580e0) * r
+            + 5.46378491116411436990e0) * r + 6.65790464350110377720e0
+        )  # fmt: skip
+        den = (
+            ((((((2.04426310338993978564e-15 * r + 1.42151175831644588870e-7) * r
+            + 1.84631831751005468180e-5) * r + 7.86869131145613259100e-4) * r
+            + 1.48753612908506148525e-2) * r + 1.36929880922735805310e-1) * r
+            + 5.99832206555887937690e-1) * r + 1.0
+        )  # fmt: skip
+    x = num / den
+    return -x if q < 0.0 else x
+
+
+@njit(cache=True)
+def _normal(base: np.uint64, counter: np.int64) -> float:
+    """The standard normal of one counter: the quantile of its uniform."""
+    return _ndtri(_hash(base, counter))
+
+
+@njit(cache=True)
+def _normals(base: np.uint64, counter: np.ndarray) -> np.ndarray:
+    out = np.empty(counter.shape[0])
+    for i in range(counter.shape[0]):
+        out[i] = _normal(base, np.int64(counter[i]))
+    return out
+
+
 def _uniform(base: int, counter: np.ndarray) -> np.ndarray:
     """Uniforms in (0, 1), one per counter (non-negative integers), for the key `base`."""
     return _uniforms(np.uint64(base), counter.reshape(-1)).reshape(counter.shape)
@@ -118,7 +186,7 @@ class Stream:
 
     def normal(self, idx: np.ndarray) -> np.ndarray:
         """A standard normal for each consumer in `idx` (by the inverse of the normal CDF)."""
-        return ndtri(_uniform(self.base, idx))
+        return _normals(np.uint64(self.base), idx.reshape(-1)).reshape(idx.shape)
 
     def below(self, idx: np.ndarray, p: np.ndarray | float) -> np.ndarray:
         """Whether each consumer in `idx` is picked with its chance `p` (a mask)."""
@@ -135,6 +203,26 @@ class Stream:
         mean = n * p
         size = int(mean + 4 * math.sqrt(mean) + 16)
         return _gap_picks(np.uint64(mix64(self.base)), n, math.log1p(-p), size)
+
+    def among(self, member: np.ndarray, p: float, members: np.ndarray | None = None) -> np.ndarray:
+        """Indices i with `member[i]` that `indices(member.size, p)` picks, the same ones, with
+        a uniform drawn for members only where `indices` would draw one for everyone.
+        `members`, if given, is `np.flatnonzero(member)`."""
+        if _DENSE < p < 1:
+            idx = np.flatnonzero(member) if members is None else members
+            return idx[_uniform(self.base, idx) < p]
+        idx = self.indices(member.size, p)
+        return idx[member[idx]]
+
+    def pick(self, idx: np.ndarray, n: int, p: float) -> np.ndarray:
+        """Those of `idx` (increasing, in range(n)) that `indices(n, p)` picks, the same ones:
+        drawn for `idx` alone where `indices` would draw for everyone, else picked among
+        everyone and kept if in `idx`."""
+        if _DENSE < p < 1:
+            return idx[_uniform(self.base, idx) < p]
+        picks = self.indices(n, p)
+        at = np.minimum(np.searchsorted(idx, picks), max(idx.size - 1, 0))
+        return picks[idx[at] == picks] if idx.size else idx
 
     def thinned(self, p: np.ndarray, p_max: float) -> np.ndarray:
         """Indices i picked with their own chance p[i] <= p_max (candidates at p_max, thinned)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["fade_factor", "forget", "remember"]
+__all__ = ["fade_factor", "forget", "learn", "remember"]
 
 FORGOTTEN = 0.5  # a brand is forgotten once its trace has halved since the last contact
 
@@ -30,6 +30,34 @@ def remember(
     fade[idx, brand] = factor
 
 
+def learn(
+    salience: np.ndarray,
+    fade: np.ndarray,
+    aware: np.ndarray,
+    known: np.ndarray,
+    idx: np.ndarray,
+    brand: np.ndarray | int,
+    factor: float,
+) -> None:
+    """Contacts: each consumer in `idx` knows its `brand` (one, or one each), whose trace is
+    renewed in full and fades from now at `factor`; `known` [brand] counts the newly aware, so
+    awareness is measured without a pass over everyone."""
+    brands = np.full(idx.size, brand, dtype=np.int64) if np.ndim(brand) == 0 else brand
+    _learn(salience, fade, aware, known, idx, brands, np.float32(factor))
+
+
+@njit(cache=True)
+def _learn(salience, fade, aware, known, idx, brand, factor) -> None:  # type: ignore[no-untyped-def]
+    # in order, so a consumer listed twice is counted once
+    for k in range(idx.shape[0]):
+        i, b = idx[k], brand[k]
+        if not aware[i, b]:
+            aware[i, b] = True
+            known[b] += 1
+        salience[i, b] = 1.0
+        fade[i, b] = factor
+
+
 def forget(
     salience: np.ndarray,
     fade: np.ndarray,
@@ -37,23 +65,30 @@ def forget(
     prior: np.ndarray,
     aware: np.ndarray,
     own: np.ndarray,
+    known: np.ndarray | None = None,
 ) -> None:
     """One step of fading, in place, for every (consumer, brand) but the consumer's own brand
     (`own`, -1 for none): traces decay, attitudes drift toward `prior`, faded brands are
-    forgotten."""
-    _forget(salience, fade, attitude, prior, aware, own)
+    forgotten (and, given `known` [brand], no longer counted there)."""
+    counts = np.zeros(aware.shape[1], dtype=np.int64) if known is None else known
+    _forget(salience, fade, attitude, prior, aware, own, counts)
 
 
 @njit(cache=True)
-def _forget(salience, fade, attitude, prior, aware, own) -> None:  # type: ignore[no-untyped-def]
-    # one pass over (consumer, brand) where numpy needs six: at 100k consumers this was about
-    # a quarter of a step
+def _forget(salience, fade, attitude, prior, aware, own, known) -> None:  # type: ignore[no-untyped-def]
+    # a pass over (consumer, brand), bound by memory: an unknown brand's trace is left alone
+    # (it is only read while the brand is known, and a contact renews it in full)
     for i in range(salience.shape[0]):
+        mine = own[i]
         for b in range(salience.shape[1]):
-            if own[i] == b:
+            if mine == b:
                 continue
             f = fade[i, b]
-            salience[i, b] *= f
-            attitude[i, b] = prior[i, b] + (attitude[i, b] - prior[i, b]) * np.float64(f)
-            if salience[i, b] < FORGOTTEN:
-                aware[i, b] = False
+            p = prior[i, b]
+            attitude[i, b] = p + (attitude[i, b] - p) * np.float64(f)
+            if aware[i, b]:
+                trace = salience[i, b] * f
+                salience[i, b] = trace
+                if trace < FORGOTTEN:
+                    aware[i, b] = False
+                    known[b] -= 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from sim.engine.arrays import distinct
+
 __all__ = ["ReviewPages", "blend_expectation"]
 
 
@@ -27,8 +29,7 @@ class ReviewPages:
 
     def average(self) -> np.ndarray:
         """The average rating each page shows (NaN while a page is empty)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.count > 0, self.total / np.maximum(self.count, 1), np.nan)
+        return np.where(self.count > 0, self.total / np.maximum(self.count, 1), np.nan)
 
     def newest_means(self) -> np.ndarray:
         """[brand, n]: mean of the n newest reviews (n = 1..depth; column 0 is unused)."""
@@ -49,8 +50,7 @@ class ReviewPages:
         weights[:, 1:] = np.cumsum(w, axis=1)
         sums = np.cumsum(w * self.newest, axis=1)
         means = np.zeros_like(weights)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means[:, 1:] = np.where(weights[:, 1:] > 0, sums / weights[:, 1:], 0.0)
+        np.divide(sums, weights[:, 1:], out=means[:, 1:], where=weights[:, 1:] > 0)
         return weights, means
 
     def _push(self, brand: int, stars: np.ndarray, answered: np.ndarray) -> None:
@@ -85,7 +85,7 @@ class ReviewPages:
         self._log.append(
             (step, brand.astype(np.int8), stars.astype(np.int8), author, answered, asked)
         )
-        for b in np.unique(brand):
+        for b in distinct(brand):
             mine = brand == b
             self._push(int(b), stars[mine][::-1].astype(float), answered[mine][::-1])
 

@@ -33,7 +33,9 @@ def advance(model: JourneyModel) -> None:
     """
     pop = model.population
     if model.forgets:
-        memory.forget(pop.salience, pop.fade, pop.attitude, pop.prior, pop.aware, pop.brand)
+        memory.forget(
+            pop.salience, pop.fade, pop.attitude, pop.prior, pop.aware, pop.brand, model.known
+        )
     start = pop.moment.copy()
     handed = smot.step(model, start)
     if len(model.promotions):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import vectorize
 
 from sim.engine.journey import Moment
 from sim.engine.memory import fade_factor
@@ -95,10 +96,23 @@ class Touchpoints:
         ]
 
 
+# The formulas of one encounter are numba ufuncs (`_encounter`, ...): called on arrays they
+# broadcast as numpy's would, and the moments' kernels call the same definitions on one consumer
+# at a time. The public functions take keyword arguments, which a ufunc does not.
+_F3 = ["float64(float64, float64, float64)"]
+_F4 = ["float64(float64, float64, float64, float64)"]
+_F5 = ["float64(float64, float64, float64, float64, float64)"]
+
+
 def disconfirmation(quality: np.ndarray, expected: np.ndarray, negativity: float) -> np.ndarray:
     """Quality minus expectation, with shortfalls weighing `negativity` times more (Oliver 1980)."""
+    return _disconfirmation(quality, expected, negativity)
+
+
+@vectorize(_F3, cache=True)
+def _disconfirmation(quality: float, expected: float, negativity: float) -> float:
     surprise = quality - expected
-    return np.where(surprise < 0, negativity * surprise, surprise)
+    return negativity * surprise if surprise < 0 else surprise
 
 
 def felt(
@@ -115,15 +129,27 @@ def felt(
     Satisfaction responds to both (Churchill & Surprenant 1982; Anderson & Sullivan 1993), so
     a better product satisfies more even once expectations have caught up with it.
     """
+    return _felt(quality, expected, neutral, performance_weight, negativity)
+
+
+@vectorize(_F5, cache=True)
+def _felt(
+    quality: float, expected: float, neutral: float, performance_weight: float, negativity: float
+) -> float:
     signal = performance_weight * (quality - neutral) + (1 - performance_weight) * (
         quality - expected
     )
-    return np.where(signal < 0, negativity * signal, signal)
+    return negativity * signal if signal < 0 else signal
 
 
 def recovery_probability(quality: np.ndarray, neutral: float, slope: float) -> np.ndarray:
     """Chance that a service encounter of this quality solves the customer's problem:
     logistic in the quality above the `neutral` level (even odds at neutral)."""
+    return _recovery(quality, neutral, slope)
+
+
+@vectorize(_F3, cache=True)
+def _recovery(quality: float, neutral: float, slope: float) -> float:
     return 1.0 / (1.0 + np.exp(-slope * (quality - neutral)))
 
 
@@ -131,6 +157,11 @@ def encounter(
     attitude: np.ndarray, quality: np.ndarray, weight: np.ndarray | float, negativity: float
 ) -> np.ndarray:
     """Attitude after an encounter: moved toward its quality, further when it disappoints."""
+    return _encounter(attitude, quality, weight, negativity)
+
+
+@vectorize(_F4, cache=True)
+def _encounter(attitude: float, quality: float, weight: float, negativity: float) -> float:
     surprise = quality - attitude
-    step = np.minimum(1.0, weight * np.where(surprise < 0, negativity, 1.0))
+    step = min(1.0, weight * (negativity if surprise < 0 else 1.0))
     return attitude + step * surprise

@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.engine import promotions
 from sim.engine.choice import choose, utilities
+from sim.engine.draws import _normal
 from sim.engine.journey import EDGE_INDEX, Moment
-from sim.engine.memory import remember
+from sim.engine.memory import learn
 from sim.engine.population import NO_BRAND
-from sim.engine.touchpoints import encounter
+from sim.engine.touchpoints import _encounter
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -42,13 +44,35 @@ def move(model: JourneyModel, idx: np.ndarray, to: Moment) -> None:
     """Move consumers to a moment, counting the flow along each edge they take."""
     if idx.size == 0:
         return
-    pop = model.population
-    came_from = np.bincount(pop.moment[idx], minlength=len(Moment))
-    for m in np.flatnonzero(came_from):
-        model.ledger.add(model.cols.flow[EDGE_INDEX[(Moment(m), to)]], came_from[m])
-    model.counts -= came_from
-    model.counts[to] += idx.size
-    pop.moment[idx] = to
+    pop, ledger = model.population, model.ledger
+    if not _move(pop.moment, model.counts, ledger.row, model.flow_cols, idx, int(to)):
+        raise ValueError(f"no edge of the journey leads from where they are to {to.label}")
+
+
+def flow_columns(flow: np.ndarray) -> np.ndarray:
+    """[from, to] -> the ledger column counting moves along that edge (`flow`, by edge), -1
+    where the journey has no such edge."""
+    table = np.full((len(Moment), len(Moment)), -1, dtype=np.int64)
+    for (a, b), e in EDGE_INDEX.items():
+        table[a, b] = flow[e]
+    return table
+
+
+@njit(cache=True)
+def _move(moment, counts, row, flow_col, idx, to):  # type: ignore[no-untyped-def]
+    """`move` in one pass: each consumer's edge counted, the moments' counts kept; False (and
+    nothing moved) if someone has no edge to `to`. A consumer listed twice moves once."""
+    for i in idx:
+        if flow_col[moment[i], to] < 0:
+            return False
+    for i in idx:
+        if moment[i] == to:  # listed before
+            continue
+        row[flow_col[moment[i], to]] += 1.0
+        counts[moment[i]] -= 1
+        counts[to] += 1
+        moment[i] = to
+    return True
 
 
 def enter_market(model: JourneyModel, idx: np.ndarray) -> None:
@@ -86,8 +110,7 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     """Shoppers buy `brand`: they pay, start a spell as customers and book their first renewal."""
     pop, t = model.population, model.t
     pop.brand[idx] = brand
-    pop.aware[idx, brand] = True
-    remember(pop.salience, pop.fade, idx, brand, model.fade)
+    learn(pop.salience, pop.fade, pop.aware, model.known, idx, brand, model.fade)
     pop.acquired[idx] = t
     pop.satisfaction[idx] = 0.0
     pop.problem[idx] = False
@@ -186,12 +209,38 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
     model.ledger.add(model.cols.contacts[tp], idx.size)
     model.ledger.add(model.cols.cost[tp], idx.size * tps.cost[tp])
     if attitude and idx.size:
-        b, pop = int(tps.brand[tp]), model.population
-        pop.aware[idx, b] = True
-        remember(pop.salience, pop.fade, idx, b, float(tps.fade[tp]))
-        noise = model.stream(f"contact:{tps.keys[tp]}").normal(idx)
-        quality = tps.quality[tp] + tps.quality_sd[tp] * noise
-        pop.attitude[idx, b] = encounter(
-            pop.attitude[idx, b], quality, tps.weight[tp], model.spec.smot.negativity
+        pop = model.population
+        _impress(
+            pop.salience,
+            pop.fade,
+            pop.aware,
+            model.known,
+            pop.attitude,
+            idx,
+            int(tps.brand[tp]),
+            tps.fade[tp],
+            np.uint64(model.stream(f"contact:{tps.keys[tp]}").base),
+            tps.quality[tp],
+            tps.quality_sd[tp],
+            tps.weight[tp],
+            model.spec.smot.negativity,
         )
     return idx
+
+
+@njit(cache=True)
+def _impress(  # type: ignore[no-untyped-def]
+    salience, fade, aware, known, attitude, idx, b, factor, key, quality, sd, weight, negativity
+):
+    """A contact of the distinct consumers `idx` with brand `b`: `learn` it (its trace fading
+    at `factor`), and attitude moved by an encounter of quality `quality + sd * noise`, the
+    noise drawn from the stream `key`. One call where numpy needs about eight."""
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        if not aware[i, b]:
+            aware[i, b] = True
+            known[b] += 1
+        salience[i, b] = 1.0
+        fade[i, b] = factor
+        q = quality + sd * _normal(key, np.int64(i))
+        attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)

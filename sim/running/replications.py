@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from sim.engine.model import JourneyModel
 from sim.running.executors import LocalProcesses
 from sim.running.result import FRAMES, RunResult
 from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED, replication_seeds
@@ -31,6 +30,10 @@ def run_replication(
 ) -> dict[str, pl.DataFrame]:
     """One replication's output frames by name (see `FRAMES`), each with a `replication`
     column first."""
+    # imported here: a run whose replications all go to workers never loads the engine (Mesa,
+    # pandas, numba: seconds) in the process that only gathers their frames
+    from sim.engine.model import JourneyModel
+
     model = JourneyModel(scenario, rng=np.random.default_rng(seed))
     for _ in range(scenario.time.steps):
         model.run_for(1)

@@ -105,3 +105,27 @@ def test_rung_is_at_or_above_the_chance_and_close(p: float) -> None:
     assert r <= 1.0
     assert r < p * 2**0.25 * (1 + 1e-12) or r == 1.0
     assert rung(r) == r  # rungs are fixed points: nearby chances share one
+
+
+def test_normals_are_the_normal_quantiles_of_their_uniforms() -> None:
+    """The kernels' normals (AS241 in numba) agree with scipy's inverse normal CDF to about
+    1e-15, tails included, and are odd about one half (to rounding: 0.8 is not 1 - 0.2)."""
+    from scipy.special import ndtri
+
+    from sim.engine.draws import _ndtri
+
+    p = np.concatenate([np.linspace(1e-6, 1 - 1e-6, 2001), [1e-300, 1e-30, 1e-12, 0.02425]])
+    mine = np.array([_ndtri(x) for x in p])
+    assert np.allclose(mine, ndtri(p), rtol=1e-14, atol=1e-14)
+    assert _ndtri(0.5) == 0.0 and _ndtri(0.2) == pytest.approx(-_ndtri(0.8), rel=1e-15)
+    z = Draws(3).stream("x", 1).normal(np.arange(20_000))
+    assert abs(z.mean()) < 0.03 and abs(z.std() - 1) < 0.02
+
+
+def test_pick_takes_the_same_consumers_as_indices_among_those_listed() -> None:
+    stream = Draws(5).stream("x", 2)
+    idx = np.sort(np.random.default_rng(1).choice(5_000, 700, replace=False))
+    for p in (0.0, 0.01, 0.1, 0.2, 0.3, 0.9, 1.0):
+        expected = np.intersect1d(stream.indices(5_000, p), idx)
+        assert np.array_equal(stream.pick(idx, 5_000, p), expected), p
+    assert stream.pick(idx[:0], 5_000, 0.1).size == 0

@@ -46,6 +46,21 @@ def test_every_consumer_is_a_mesa_agent_reading_its_own_row() -> None:
     assert set(agent.attitude) == {"ours", "theirs"}
 
 
+def test_consumers_built_in_bulk_are_ordinary_mesa_agents() -> None:
+    """`Consumer.populate` registers agents as `Agent.__init__` would: ids from the model's
+    counter, in both agent sets, removable, and an agent made later gets the next id."""
+    model = JourneyModel(validate_scenario(small()), rng=1)
+    ids = sorted(a.unique_id for a in model.agents)
+    assert ids == list(range(model.first_id, model.first_id + 500))
+    assert all(a.model is model and a.pos is None for a in model.agents)
+    gone = next(a for a in model.agents if a.row == 3)
+    gone.remove()
+    assert gone not in model.agents and gone not in model.agents_by_type[Consumer]
+    assert len(model.agents) == 499
+    late = Consumer(model, 3)
+    assert late.unique_id == model.first_id + 500 and late in model.agents_by_type[Consumer]
+
+
 def test_time_advances_by_run_for_one_step_per_unit() -> None:
     model = JourneyModel(validate_scenario(small()), rng=1)
     model.run_for(25)

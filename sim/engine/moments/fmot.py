@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit, vectorize
 
 from sim.engine import transitions
+from sim.engine.draws import _hash, _normal
 from sim.engine.journey import Moment
-from sim.engine.touchpoints import encounter
+from sim.engine.touchpoints import _encounter
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -25,6 +27,11 @@ def conversion_probability(
     quality: np.ndarray, expectation: np.ndarray, base: float, slope: float
 ) -> np.ndarray:
     """Logistic in the encounter's quality minus expectation; `base` is the log-odds at par."""
+    return _conversion(quality, expectation, base, slope)
+
+
+@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+def _conversion(quality: float, expectation: float, base: float, slope: float) -> float:
     return 1.0 / (1.0 + np.exp(-(base + slope * (quality - expectation))))
 
 
@@ -42,45 +49,119 @@ def first_encounter(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, n
     """Quality each shopper in `idx` meets at its chosen brand (at a touchpoint picked by its
     share of first encounters, or the product itself) and the encounter's weight on attitude,
     recording touchpoint contacts."""
-    tps = model.touchpoints
-    brand = model.population.brand[idx]
-    quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * model.stream(
-        "product.first"
-    ).normal(idx)
-    weight = np.full(idx.size, model.spec.smot.usage_weight)
-    live = tps.live(Moment.FMOT)
-    for b in np.unique(brand):
-        mine = live[tps.brand[live] == b]
-        if mine.size == 0:
-            continue
-        rows = np.flatnonzero(brand == b)
-        shares = np.cumsum(encounter_shares(tps.reach[mine]))
-        u = model.stream(f"encounter:{model.brands[b]}").uniform(idx[rows])
-        which = np.append(mine, -1)[np.minimum(np.searchsorted(shares, u), mine.size)]
-        for tp in mine:
-            met = rows[which == tp]
-            transitions.contact(model, tp, idx[met], attitude=False)
-            noise = model.stream(f"quality:{tps.keys[tp]}").normal(idx[met])
-            quality[met] = tps.quality[tp] + tps.quality_sd[tp] * noise
-            weight[met] = tps.weight[tp]
+    quality, weight, _, _ = _meet(model, idx, convert=False)
     return quality, weight
+
+
+def _meet(
+    model: JourneyModel, idx: np.ndarray, convert: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first encounters of the shoppers `idx` (distinct), counted as contacts; with
+    `convert`, attitude moved by them, and who converts and, of the others, who tries again."""
+    pop, s, tps = model.population, model.spec, model.touchpoints
+    live = tps.live(Moment.FMOT)
+    key = (live.tobytes(), tps.reach[live].tobytes())
+    if model.fmot_plan is None or model.fmot_plan[0] != key:
+        model.fmot_plan = (key, *_encounter_plan(tps.brand, tps.reach, live, len(model.brands)))
+    _, start, which, shares = model.fmot_plan
+    keys = np.array(
+        [model.stream(f"encounter:{name}").base for name in model.brands]
+        + [model.stream(f"quality:{tps.keys[tp]}").base for tp in which],
+        dtype=np.uint64,
+    )
+    quality, weight, won, again, met = _first_encounters(
+        idx,
+        pop.brand,
+        pop.attitude,
+        pop.expectation,
+        model.brand_quality,
+        model.brand_quality_sd,
+        s.smot.usage_weight,
+        start,
+        which,
+        shares,
+        tps.quality,
+        tps.quality_sd,
+        tps.weight,
+        np.uint64(model.stream("product.first").base),
+        keys,
+        np.uint64(model.stream("conversion").base),
+        np.uint64(model.stream("retry").base),
+        convert,
+        s.smot.negativity,
+        s.fmot.base,
+        s.fmot.slope,
+        s.fmot.retry,
+    )
+    for k, tp in enumerate(which):
+        model.ledger.add(model.cols.contacts[tp], met[k])
+        model.ledger.add(model.cols.cost[tp], met[k] * tps.cost[tp])
+    return quality, weight, won, again
+
+
+def _encounter_plan(
+    owner: np.ndarray, reach: np.ndarray, live: np.ndarray, brands: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The running FMOT touchpoints by brand (`which[start[b]:start[b + 1]]`) and the
+    cumulative shares of first encounters they take (`encounter_shares`, the product last)."""
+    start, which, shares = [0], [], []
+    for b in range(brands):
+        mine = live[owner[live] == b]
+        which += mine.tolist()
+        shares += np.cumsum(encounter_shares(reach[mine]))[: mine.size].tolist()
+        start.append(len(which))
+    return np.array(start), np.array(which, dtype=np.int64), np.array(shares)
+
+
+@njit(cache=True)
+def _first_encounters(  # type: ignore[no-untyped-def]
+    idx, brand_of, attitude, expectation, product_mean, product_sd, usage_weight, start, which,
+    shares, tp_mean, tp_sd, tp_weight, product_key, keys, conversion_key, retry_key, convert,
+    negativity, base, slope, retry,
+):  # fmt: skip
+    """`first_encounter` and, with `convert`, the conversion of each shopper in one pass where
+    numpy needs a few dozen calls. `keys` holds the streams picking each brand's touchpoint,
+    then those of each touchpoint's quality (in the order of `which`)."""
+    k = idx.shape[0]
+    brands = start.shape[0] - 1
+    quality = np.empty(k)
+    weight = np.empty(k)
+    won = np.zeros(k, dtype=np.bool_)
+    again = np.zeros(k, dtype=np.bool_)
+    met = np.zeros(which.shape[0], dtype=np.int64)
+    for r in range(k):
+        i = np.int64(idx[r])
+        b = np.int64(brand_of[i])
+        q = product_mean[b] + product_sd[b] * _normal(product_key, i)
+        w = usage_weight
+        lo, hi = start[b], start[b + 1]
+        if hi > lo:  # the brand runs first-encounter touchpoints: pick one by its share
+            u = _hash(keys[b], i)
+            j = lo
+            while j < hi and shares[j] < u:
+                j += 1
+            if j < hi:
+                tp = which[j]
+                met[j] += 1
+                q = tp_mean[tp] + tp_sd[tp] * _normal(keys[brands + j], i)
+                w = tp_weight[tp]
+        quality[r], weight[r] = q, w
+        if convert:
+            attitude[i, b] = _encounter(attitude[i, b], q, w, negativity)
+            won[r] = _hash(conversion_key, i) < _conversion(q, expectation[i], base, slope)
+            again[r] = not won[r] and _hash(retry_key, i) < retry
+    return quality, weight, won, again, met
 
 
 def step(model: JourneyModel, start: np.ndarray) -> None:
     """Shoppers who were at FMOT when the step began (`start`) meet their brand and buy or not."""
-    pop, s = model.population, model.spec
+    pop = model.population
     idx = np.flatnonzero(start == Moment.FMOT)
     if idx.size == 0:
         return
     brand = pop.brand[idx].astype(np.int64)
-    quality, weight = first_encounter(model, idx)
-    pop.attitude[idx, brand] = encounter(
-        pop.attitude[idx, brand], quality, weight, s.smot.negativity
-    )
-    p = conversion_probability(quality, pop.expectation[idx], s.fmot.base, s.fmot.slope)
-    won = model.stream("conversion").below(idx, p)
+    _, _, won, again = _meet(model, idx, convert=True)
     transitions.acquire(model, idx[won], brand[won])
-    lost = idx[~won]
-    again = model.stream("retry").below(lost, s.fmot.retry)
-    transitions.leave(model, lost[again], Moment.ZMOT)
-    transitions.leave(model, lost[~again], Moment.PRE_ZMOT)
+    lost = ~won
+    transitions.leave(model, idx[lost & again], Moment.ZMOT)
+    transitions.leave(model, idx[lost & ~again], Moment.PRE_ZMOT)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arrays import distinct
 from sim.engine.journey import Moment
 
 if TYPE_CHECKING:
@@ -50,6 +51,6 @@ def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
         model.ledger.add(model.cols.needs["word_of_mouth"], int(keep.sum()))
         triggered.append(heard[keep])
 
-    needs = np.unique(np.concatenate(triggered))
+    needs = distinct(np.concatenate(triggered))
     # Still out of the market: a consumer contacted twice counts once, and none moved yet.
     transitions.enter_market(model, needs[pop.moment[needs] == Moment.PRE_ZMOT])

@@ -60,16 +60,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit, vectorize
 
 from sim.engine import transitions
-from sim.engine.draws import occurrence
+from sim.engine.arrays import first_of_each, first_seen
+from sim.engine.draws import _hash, _normal
 from sim.engine.journey import Moment
-from sim.engine.touchpoints import disconfirmation, encounter, felt
+from sim.engine.touchpoints import _disconfirmation, encounter, felt
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
     from sim.engine.moments.smot import Experiences
-    from sim.scenario.schema import Umot
 
 __all__ = [
     "answerable",
@@ -99,14 +100,28 @@ def evaluation(
 ) -> np.ndarray:
     """How good the reviewer finds an experience, in stars before rounding: its quality plus
     `weight` times the disconfirmation (shortfalls `negativity` times heavier) plus `noise`."""
-    return quality + weight * disconfirmation(quality, expectation, negativity) + noise
+    return _evaluation(quality, expectation, noise, weight, negativity)
+
+
+# The formulas below are numba ufuncs behind the public functions (which take keywords): the
+# same definitions serve arrays and `_reviews`, the kernel that decides who posts.
+@vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
+def _evaluation(
+    quality: float, expectation: float, noise: float, weight: float, negativity: float
+) -> float:
+    return quality + weight * _disconfirmation(quality, expectation, negativity) + noise
 
 
 def herd(own: np.ndarray, shown: np.ndarray, up: float, down: float) -> np.ndarray:
     """The evaluation pulled toward the mean `shown` on the page: by `up` of the gap when the
     page is higher, by `down` when it is lower; unchanged where nothing is shown (NaN)."""
-    gap = np.where(np.isnan(shown), 0.0, shown - own)
-    return own + np.where(gap > 0, up, down) * gap
+    return _herd(own, shown, up, down)
+
+
+@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+def _herd(own: float, shown: float, up: float, down: float) -> float:
+    gap = 0.0 if np.isnan(shown) else shown - own
+    return own + (up if gap > 0 else down) * gap
 
 
 def posting_probability(
@@ -121,14 +136,24 @@ def posting_probability(
     is `moderate` for a neutral one."""
     if not self_selected:
         return propensity
-    extremity = np.minimum(1.0, ((evaluation - NEUTRAL) / scale) ** 2)
+    return _posting(propensity, evaluation, scale, moderate)
+
+
+@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+def _posting(propensity: float, evaluation: float, scale: float, moderate: float) -> float:
+    extremity = min(1.0, ((evaluation - NEUTRAL) / scale) ** 2)
     return propensity * (moderate + (1.0 - moderate) * extremity)
 
 
 def obliging(evaluation: np.ndarray) -> np.ndarray:
     """How readily a customer grants a request for a review, by how good it found the
     experience: from nothing at 1 star to fully at 5, in proportion to the stars (assumed)."""
-    return np.clip((evaluation - 1.0) / 4.0, 0.0, 1.0)
+    return _obliging(evaluation)
+
+
+@vectorize(["float64(float64)"], cache=True)
+def _obliging(evaluation: float) -> float:
+    return min(max((evaluation - 1.0) / 4.0, 0.0), 1.0)
 
 
 def asked_posting_probability(
@@ -144,7 +169,14 @@ def asked_posting_probability(
 
     Not asked (or not obliging at all), the own chance to the bit: asking only adds posts.
     """
-    grant = np.minimum(1.0, solicited * propensity) * obliging(evaluation)
+    return _asked(own, propensity, evaluation, solicited, asks)
+
+
+@vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
+def _asked(
+    own: float, propensity: float, evaluation: float, solicited: float, asks: float
+) -> float:
+    grant = min(1.0, solicited * propensity) * _obliging(evaluation)
     return own + (1.0 - own) * (1.0 - (1.0 - grant) ** asks)
 
 
@@ -166,31 +198,49 @@ def shown_mean(model: JourneyModel, brand: np.ndarray, window: int) -> np.ndarra
     return means[brand]
 
 
-def _herded_evaluations(
-    model: JourneyModel, u: Umot, e: Experiences, rows: np.ndarray, noise: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For experiences `rows`: the herded evaluation and the chance to post about it."""
-    pop, who = model.population, e.who[rows]
-    own = evaluation(e.quality[rows], pop.expectation[who], noise, u.disconfirmation, u.negativity)
-    herded = herd(
-        own, shown_mean(model, e.brand[rows], u.herding_window), u.herding, u.herding_negative
-    )
-    p = posting_probability(
-        pop.review_propensity[who], herded, u.extremity_scale, u.moderate_posting, u.self_selected
-    )
-    return herded, p
+@njit(cache=True)
+def _reviews(  # type: ignore[no-untyped-def]
+    who, brand, quality, asks, expectation, propensity, shown, seen, noise_key, post_key,
+    rating_noise, weight, negativity, up, down, scale, moderate, self_selected, solicited,
+):  # fmt: skip
+    """For each experience (`who`, `brand`, `quality`, the customer asked `asks` times): the
+    herded evaluation and whether it is posted. One pass where numpy needs about thirty calls.
+
+    A consumer's draws are keyed by consumer and which of its experiences this step it is (of
+    at most EXPERIENCES), counted in `seen` (zeros, left zero), so others' experiences, and
+    touchpoints added elsewhere, leave them alone.
+    """
+    herded = np.empty(who.shape[0])
+    post = np.empty(who.shape[0], dtype=np.bool_)
+    for r in range(who.shape[0]):
+        i = who[r]
+        counter = np.int64(i) * EXPERIENCES + min(seen[i], EXPERIENCES - 1)
+        seen[i] += 1
+        noise = rating_noise * _normal(noise_key, counter)
+        own = _evaluation(quality[r], expectation[i], noise, weight, negativity)
+        h = _herd(own, shown[brand[r]], up, down)
+        p = _posting(propensity[i], h, scale, moderate) if self_selected else propensity[i]
+        herded[r] = h
+        post[r] = _hash(post_key, counter) < _asked(p, propensity[i], h, solicited, asks[r])
+    for r in range(who.shape[0]):
+        seen[who[r]] = 0
+    return herded, post
 
 
 def _asks(model: JourneyModel, who: np.ndarray) -> np.ndarray:
-    """How many review requests each consumer in `who` (distinct, each with an experience this
-    step) receives this step, counting each request's contacts and moving attitudes."""
-    tps, asks = model.touchpoints, np.zeros(who.size, dtype=np.int64)
+    """How many review requests the consumer of each experience in `who` (one entry per
+    experience this step) receives this step, counting each request's contacts and moving
+    attitudes; each consumer is asked at most once per request."""
+    tps, asks = model.touchpoints, model.tally  # per consumer, zero but while counted here
+    askable = first_seen(who, asks)
     for tp in tps.of_kind("review_request"):
-        met = transitions.audience(model, tp, who)
+        met = transitions.audience(model, tp, askable)
         met = met[model.stream(f"reach:{tps.keys[tp]}").below(met, tps.reach[tp])]
         transitions.contact(model, tp, met)
-        asks[np.searchsorted(who, met)] += 1
-    return asks
+        asks[met] += 1
+    out = asks[who]
+    asks[askable] = 0
+    return out
 
 
 def _answers(
@@ -239,19 +289,32 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     rows = np.flatnonzero(
         (start[e.who] == Moment.SMOT) & (pop.moment[e.who] == Moment.SMOT) & ~model.deciding(e.who)
     )
-    # keyed by consumer and which of its experiences this step (of at most EXPERIENCES), so
-    # others' experiences, and touchpoints added elsewhere, leave a consumer's draws alone
+    who = e.who[rows]
+    asks = _asks(model, who)
     draws = model.stream("review")
-    counter = e.who[rows] * EXPERIENCES + np.minimum(occurrence(e.who[rows]), EXPERIENCES - 1)
-    noise = u.rating_noise * draws.normal(counter)
-    herded, p = _herded_evaluations(model, u, e, rows, noise)
-    distinct = np.unique(e.who[rows])
-    asks = _asks(model, distinct)[np.searchsorted(distinct, e.who[rows])]
-    propensity = pop.review_propensity[e.who[rows]]
-    p = asked_posting_probability(p, propensity, herded, u.solicited_posting, asks)
-    post = draws.part(0).below(counter, p)
+    herded, post = _reviews(
+        who,
+        e.brand[rows],
+        e.quality[rows],
+        asks,
+        pop.expectation,
+        pop.review_propensity,
+        shown_mean(model, np.arange(len(model.brands)), u.herding_window),
+        model.tally,
+        np.uint64(draws.base),
+        np.uint64(draws.part(0).base),
+        u.rating_noise,
+        u.disconfirmation,
+        u.negativity,
+        u.herding,
+        u.herding_negative,
+        u.extremity_scale,
+        u.moderate_posting,
+        u.self_selected,
+        u.solicited_posting,
+    )
     # One review per consumer and step: the first experience that moved it to post.
-    who, first = np.unique(e.who[rows[post]], return_index=True)
+    who, first = first_of_each(e.who[rows[post]])
     chosen = np.flatnonzero(post)[first]
     brand, given = e.brand[rows[chosen]], stars(herded[chosen])
     answered = _answers(model, brand, given, who)
