@@ -11,6 +11,7 @@ from pathlib import Path
 import optuna
 import pytest
 from optuna.trial import TrialState
+from sqlalchemy.exc import SQLAlchemyError
 
 from calibration import CalibrationError
 from calibration.calibrate import plan
@@ -33,7 +34,7 @@ def wait_for_trials(url: str, n: int, proc: subprocess.Popen, timeout: float = 1
         try:
             if db.exists() and len(completed(optuna.load_study(study_name="s", storage=url))) >= n:
                 return
-        except KeyError:  # the study is not created yet
+        except (KeyError, SQLAlchemyError):  # the study, or its tables, not made yet
             pass
         time.sleep(0.3)
     raise AssertionError(f"fewer than {n} trials after {timeout} s")
