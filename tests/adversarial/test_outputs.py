@@ -250,8 +250,10 @@ def test_a_disk_that_fills_while_writing_is_one_line_and_leaves_nothing_half_wri
             assert sorted(p.name for p in out.iterdir()) == ["parts"]
         case "report":
             assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
-        case "calibrate":  # the study keeps its trials; the same command writes the folder
-            assert sorted(p.name for p in (work / "results" / "calibration").iterdir()) == ["s.db"]
+        case "calibrate":  # the study keeps its trials (and the lock its processes take turns
+            # through); the same command writes the folder
+            kept = sorted(p.name for p in (work / "results" / "calibration").iterdir())
+            assert kept == ["s.db", "s.db-lock"]
 
 
 def test_a_disk_that_fills_while_the_report_is_written_keeps_the_run_and_says_so(
