@@ -15,15 +15,13 @@ attribute `stage = "posterior"`), so an interrupted refinement resumes like the 
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import optuna
 import polars as pl
 from optuna.trial import TrialState
 
 from calibration.objective import Problem
-from sim.running.processes import host
+from calibration.study import owner
 
 __all__ = ["REFINE_ROUNDS", "REFINE_SHARE", "enqueue_draws", "round_targets"]
 
@@ -53,11 +51,10 @@ def enqueue_draws(
     n = max(0, target - have)
     if n == 0:
         return 0
-    owner = {**STAGE, "host": host(), "pid": os.getpid()}
     for row in draws.sample(n, seed=seed).iter_rows(named=True):
         params = {}
         for path, free in problem.scenario.calibration.items():
             value = float(np.clip(row[path], free.low, free.high))
             params[path] = round(value) if path in problem.integers else value
-        study.enqueue_trial(params, user_attrs=owner, skip_if_exists=True)
+        study.enqueue_trial(params, user_attrs=owner(**STAGE), skip_if_exists=True)
     return len(study.get_trials(deepcopy=False, states=waiting)) - have

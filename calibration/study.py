@@ -248,9 +248,8 @@ def fail_stale_trials(study: optuna.Study) -> list[int]:
                 study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
                 failed.append(t.number)
                 if t.params:  # killed after its parameters were drawn
-                    retry = {k: v for k, v in t.user_attrs.items() if k == "stage"}
-                    owner = {"host": here, "pid": os.getpid(), "retry_of": t.number}
-                    study.enqueue_trial(t.params, user_attrs={**retry, **owner})
+                    stage = {k: t.user_attrs[k] for k in ("stage",) if k in t.user_attrs}
+                    study.enqueue_trial(t.params, user_attrs=owner(**stage, retry_of=t.number))
     return failed
 
 
@@ -279,7 +278,12 @@ def objective(problem: Problem, reps: int, seed: int) -> Callable[[optuna.Trial]
     return evaluate
 
 
-def _ask(study: optuna.Study, owner: dict[str, Any], lock: Path | None) -> optuna.Trial:
+def owner(**more: Any) -> dict[str, Any]:
+    """The user attributes naming this process as a trial's owner (`left_behind` reads them)."""
+    return {"host": host(), "pid": os.getpid(), **more}
+
+
+def _ask(study: optuna.Study, names: dict[str, Any], lock: Path | None) -> optuna.Trial:
     """A new trial that names its process from the moment it exists, so a process killed
     outright (no signal to defer) never leaves a running trial that names no one.
 
@@ -290,10 +294,10 @@ def _ask(study: optuna.Study, owner: dict[str, Any], lock: Path | None) -> optun
     """
     with _taking_turns(lock):
         if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-            study.enqueue_trial({}, user_attrs=owner)
+            study.enqueue_trial({}, user_attrs=names)
         trial = study.ask()
-        if any(trial.user_attrs.get(k) != v for k, v in owner.items()):
-            for k, v in owner.items():
+        if any(trial.user_attrs.get(k) != v for k, v in names.items()):
+            for k, v in names.items():
                 trial.set_user_attr(k, v)
     return trial
 
@@ -340,8 +344,7 @@ def run_trials(
         trial: optuna.Trial | None = None
         try:
             with uninterrupted():  # Ctrl-C waits until the trial names its process
-                owner = {"host": host(), "pid": os.getpid(), "worker": worker}
-                trial = _ask(study, owner, lock)
+                trial = _ask(study, owner(worker=worker), lock)
             if _taken(study, below=trial.number) >= trials:
                 study.tell(trial, state=TrialState.FAIL)
                 break

@@ -269,19 +269,21 @@ def _check_times(s: Scenario, file: str | Path) -> None:
     for b, brand in s.brands.items():
         for name, tp in brand.touchpoints.items():
             if tp.start is not None and tp.end is not None:
-                start, end = s.step_at(tp.start), s.step_at(tp.end)
-                if end < start:
-                    where = f"brands.{b}.touchpoints.{name}.end"
-                    problem = f"schedule ends ({tp.end}, step {end}) before it starts "
-                    problem += f"({tp.start}, step {start})"
-                    raise ScenarioError(file, where, problem)
+                where = f"brands.{b}.touchpoints.{name}.end"
+                _check_order(s, file, where, "schedule", tp.start, tp.end)
         for name, promo in brand.promotions.items():
-            start, end = s.step_at(promo.start), s.step_at(promo.end)
-            if end < start:
-                where = f"brands.{b}.promotions.{name}.end"
-                problem = f"the promotion ends ({promo.end}, step {end}) before it starts "
-                problem += f"({promo.start}, step {start})"
-                raise ScenarioError(file, where, problem)
+            where = f"brands.{b}.promotions.{name}.end"
+            _check_order(s, file, where, "the promotion", promo.start, promo.end)
+
+
+def _check_order(
+    s: Scenario, file: str | Path, where: str, what: str, first: int | date, last: int | date
+) -> None:
+    """Refuse a window whose end (a step or a date) comes before its start."""
+    start, end = s.step_at(first), s.step_at(last)
+    if end < start:
+        problem = f"{what} ends ({last}, step {end}) before it starts ({first}, step {start})"
+        raise ScenarioError(file, where, problem)
 
 
 def _check_references(s: Scenario, file: str | Path) -> None:
