@@ -322,19 +322,28 @@ def test_real_process_refuses_bad_file_with_one_line(
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_a_run_leaves_no_results_folder(tmp_path: Path) -> None:
-    """SIGINT mid-run: exit status 130, a one-line notice, and no folder (not even a partial)."""
+@pytest.mark.parametrize("kernels", ["cached", "compiling"])
+def test_ctrl_c_during_a_run_leaves_no_results_folder(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, kernels: str
+) -> None:
+    """SIGINT mid-run: exit status 130, a one-line notice, and no folder (not even a partial);
+    also while numba is still compiling the kernels (an empty cache, as on a fresh clone)."""
+    import os
     import signal
     import time
 
+    env = dict(os.environ)
+    if kernels == "compiling":
+        env["NUMBA_CACHE_DIR"] = str(tmp_path_factory.mktemp("numba"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli", "run", str(SCENARIOS / "baseline.toml"), "--reps", "50"],
         cwd=tmp_path,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(6)  # well into the replications (imports take a few seconds)
+    time.sleep(6)  # past the imports (a few seconds); a cold compile takes longer still
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)

@@ -7,7 +7,8 @@ costs milliseconds on a few thousand consumer indices where a sort costs microse
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.engine.kernels import njit
 
 __all__ = ["distinct", "first_of_each", "first_seen"]
 

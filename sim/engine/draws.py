@@ -29,7 +29,8 @@ import zlib
 from functools import lru_cache
 
 import numpy as np
-from numba import njit
+
+from sim.engine.kernels import njit
 
 __all__ = ["Draws", "Stream", "mix64", "occurrence", "rung"]
 

@@ -10,7 +10,8 @@ fade: living with it keeps it in mind.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.engine.kernels import njit
 
 __all__ = ["fade_factor", "forget", "learn", "remember"]
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
-from numba import njit
 
 from sim.engine.journey import EDGES, Moment, edge_name
+from sim.engine.kernels import njit
 
 __all__ = ["Columns", "Ledger", "satisfaction_sums"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from sim.engine.draws import Stream
+from sim.engine.kernels import njit
 from sim.scenario import Network
 
 __all__ = ["Ties", "build_ties", "pick_listeners", "scale_free", "small_world"]

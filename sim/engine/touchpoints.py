@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import vectorize
 
 from sim.engine.journey import Moment
+from sim.engine.kernels import vectorize
 from sim.engine.memory import fade_factor
 from sim.scenario import EDITABLE_TOUCHPOINT, Scenario
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from sim.engine import promotions
 from sim.engine.choice import choose, utilities
 from sim.engine.draws import _normal
 from sim.engine.journey import EDGE_INDEX, Moment
+from sim.engine.kernels import njit
 from sim.engine.memory import learn
 from sim.engine.population import NO_BRAND
 from sim.engine.touchpoints import _encounter

@@ -21,11 +21,11 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
 from types import FrameType
+
+from sim.engine.signals import uninterrupted
 
 __all__ = [
     "GRACE",
@@ -120,34 +120,6 @@ def _terminated(signum: int, frame: FrameType | None) -> None:
 def end_by_exception() -> None:
     """In a worker process: SIGTERM raises `Terminated` instead of ending it on the spot."""
     signal.signal(signal.SIGTERM, _terminated)
-
-
-_DEFERRED = (signal.SIGINT, signal.SIGTERM)
-
-
-@contextmanager
-def uninterrupted() -> Iterator[None]:
-    """Keep Ctrl-C and SIGTERM out of the block: one arriving inside is acted on right after
-    it, as it would have been (a few steps that must happen together, such as creating a
-    trial and naming its process). Does nothing outside the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    arrived: list[int] = []
-    saved = {s: signal.getsignal(s) for s in _DEFERRED}
-    for s in _DEFERRED:
-        signal.signal(s, lambda signum, frame: arrived.append(signum))
-    try:
-        yield
-    finally:
-        for s, handler in saved.items():
-            signal.signal(s, handler)
-        for signum in arrived[:1]:
-            handler = saved[signum]
-            if callable(handler):
-                handler(signum, None)
-            elif handler == signal.SIG_DFL:
-                signal.raise_signal(signum)
 
 
 def die_with_parent() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.running.processes import Terminated, alive, end_by_exception, started, uninterrupted
+from sim.running.processes import Terminated, alive, end_by_exception, started
 
 LINUX = Path("/proc/self/stat").is_file()
 
@@ -39,17 +39,6 @@ def test_a_process_younger_than_what_it_is_asked_about_is_not_its_writer() -> No
     assert start is not None and abs(start - time.time()) < 7 * 24 * 3600
     assert alive(os.getpid(), since=time.time())
     assert not alive(os.getpid(), since=start - 3600)
-
-
-def test_an_interrupt_inside_uninterrupted_comes_right_after_it() -> None:
-    steps = []
-    with pytest.raises(KeyboardInterrupt):
-        with uninterrupted():
-            signal.raise_signal(signal.SIGINT)
-            steps.append("after the signal, still inside")
-        steps.append("never")
-    assert steps == ["after the signal, still inside"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_sigterm_raises_terminated_where_the_worker_is() -> None:

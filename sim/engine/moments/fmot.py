@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit, vectorize
 
 from sim.engine import transitions
 from sim.engine.draws import _hash, _normal
 from sim.engine.journey import Moment
+from sim.engine.kernels import njit, vectorize
 from sim.engine.touchpoints import _encounter
 
 if TYPE_CHECKING:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from sim.engine import transitions
 from sim.engine.arrays import distinct
 from sim.engine.draws import _hash, _normal, rung
 from sim.engine.journey import Moment
+from sim.engine.kernels import njit
 from sim.engine.memory import learn
 from sim.engine.network import pick_listeners
 from sim.engine.touchpoints import (

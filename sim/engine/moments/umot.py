@@ -60,12 +60,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit, vectorize
 
 from sim.engine import transitions
 from sim.engine.arrays import first_of_each, first_seen
 from sim.engine.draws import _hash, _normal
 from sim.engine.journey import Moment
+from sim.engine.kernels import njit, vectorize
 from sim.engine.touchpoints import _disconfirmation, encounter, felt
 
 if TYPE_CHECKING:
