@@ -96,7 +96,7 @@ def variant_file(name: str, folder: Path) -> Path:
 
 
 def one(
-    variant: str, cohort: str, window: str, trials: int, reps: int, workers: int
+    variant: str, cohort: str, window: str, trials: int, reps: int, workers: int, seed: int
 ) -> dict[str, Any]:
     root = OUT / "holdout"
     scenario = variant_file(variant, root / "scenarios")
@@ -110,7 +110,8 @@ def one(
         trials=trials,
         reps=reps,
         workers=workers,
-        study=f"{variant}-{cohort}-{window}-r{reps}",
+        seed=seed,
+        study=f"{variant}-{cohort}-{window}-r{reps}" + (f"-s{seed}" if seed else ""),
         root=root,
     )
     started = time.perf_counter()
@@ -122,6 +123,7 @@ def one(
         "fit_periods": window,
         "trials": trials,
         "reps": reps,
+        "seed": seed,
         "seconds": time.perf_counter() - started,
         "search_simulations": o.simulations,
         "log_evidence": o.inference.posterior.log_evidence,
@@ -156,6 +158,9 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--seeds", nargs="+", type=int, default=[0], help="one study per seed (0: the command's)"
+    )
     a = parser.parse_args()
     store = OUT / "calibration_holdout.json"
     kept = json.loads(store.read_text())["runs"] if store.exists() else []
@@ -163,18 +168,20 @@ def main() -> None:
     for variant in a.variants:
         for cohort in a.cohorts:
             for window in a.windows:
-                r = one(variant, cohort, window, a.trials, a.reps, a.workers)
-                runs.append(r)
-                inside = sum(y["inside"] for y in r["held_out"])
-                print(
-                    f"{variant:<10} {cohort:<8} fit {window}: MAE {r['mae_journey']:.2f} points "
-                    f"(sBG {r['mae_sbg']:.2f}), {inside}/{len(r['held_out'])} held-out years in "
-                    f"the band, log evidence {r['log_evidence']:.2f} ({r['seconds']:.0f} s)",
-                    flush=True,
-                )
-    key = ("variant", "cohort", "fit_periods", "trials", "reps")
+                for seed in a.seeds:
+                    r = one(variant, cohort, window, a.trials, a.reps, a.workers, seed)
+                    runs.append(r)
+                    inside = sum(y["inside"] for y in r["held_out"])
+                    print(
+                        f"{variant:<10} {cohort:<8} fit {window} seed {seed}: "
+                        f"MAE {r['mae_journey']:.2f} points "
+                        f"(sBG {r['mae_sbg']:.2f}), {inside}/{len(r['held_out'])} held-out years "
+                        f"in the band, log evidence {r['log_evidence']:.2f} ({r['seconds']:.0f} s)",
+                        flush=True,
+                    )
+    key = ("variant", "cohort", "fit_periods", "trials", "reps", "seed")
     fresh = {tuple(r[k] for k in key) for r in runs}
-    kept = [r for r in kept if tuple(r[k] for k in key) not in fresh] + runs
+    kept = [r for r in kept if tuple(r.get(k, 0) for k in key) not in fresh] + runs
     summary = {
         variant: pooled([r for r in runs if r["variant"] == variant]) for variant in a.variants
     }
