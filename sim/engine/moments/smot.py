@@ -116,24 +116,29 @@ def _use(  # type: ignore[no-untyped-def]
     """`use` in one pass where numpy needs about twenty calls: who uses (a customer among the
     `candidates`, with its own draw when `dense`), the quality met, what it does (`_live`).
     Returns who, brand, quality, surprise."""
-    k = candidates.shape[0]
-    who = np.empty(k, dtype=np.int64)
-    brand = np.empty(k, dtype=np.int64)
-    quality = np.empty(k)
-    surprise = np.empty(k)
+    who = np.empty(candidates.shape[0], dtype=np.int64)
     m = 0
-    for i in candidates:
-        if not customer[i] or (dense and not _hash(usage_key, np.int64(i)) < rate):
-            continue
+    if dense:  # without a branch to mispredict: keep each, count those that use
+        for i in candidates:
+            who[m] = i
+            m += np.int64(_hash(usage_key, np.int64(i)) < rate)
+    else:
+        for i in candidates:
+            who[m] = i
+            m += np.int64(customer[i])
+    brand = np.empty(m, dtype=np.int64)
+    quality = np.empty(m)
+    surprise = np.empty(m)
+    for r in range(m):
+        i = who[r]
         b = np.int64(brand_of[i])
         q = mean[b] + sd[b] * _normal(quality_key, np.int64(i))
-        who[m], brand[m], quality[m] = i, b, q
-        surprise[m] = _live(
+        brand[r], quality[r] = b, q
+        surprise[r] = _live(
             satisfaction, attitude, expectation, i, b, q, w, negativity, neutral,
             performance_weight, learning,
         )  # fmt: skip
-        m += 1
-    return who[:m], brand[:m], quality[:m], surprise[:m]
+    return who[:m], brand, quality, surprise
 
 
 def problems(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> Experiences:
@@ -256,16 +261,13 @@ def _meet(  # type: ignore[no-untyped-def]
     for i in candidates:
         if not customer[i]:
             continue
-        if audience != 0:
-            mine = moment[i] >= smot and brand_of[i] == b  # a customer of the brand
-            if audience == 1:
-                mine = not mine
-            elif audience == 2:
-                mine = mine and acquired[i] >= 1 and t - acquired[i] < onboarding
-            elif audience == 3:
-                mine = mine and problem[i]
-            if not mine:
-                continue
+        # the rare conditions first, for fewer mispredicted branches over all customers
+        if audience == 3 and not problem[i]:
+            continue
+        if audience == 2 and not (acquired[i] >= 1 and t - acquired[i] < onboarding):
+            continue
+        if audience != 0 and (moment[i] >= smot and brand_of[i] == b) == (audience == 1):
+            continue  # not a customer of the brand, or for prospects one
         if dense and not _hash(key, np.int64(i)) < reach:
             continue
         met[m] = i
