@@ -452,17 +452,6 @@ def _talk_chance(satisfaction: float, rate: float, intensity: float, negative: f
     return 1.0 if chance > 1.0 else chance
 
 
-@njit(cache=True)
-def _loudest(satisfaction):  # type: ignore[no-untyped-def]
-    """The largest |satisfaction|, 0 for none: one pass without numpy's temporary."""
-    top = 0.0
-    for v in satisfaction:
-        a = abs(v)
-        if a > top:
-            top = a
-    return top
-
-
 def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Who talks this step and about which brand, in increasing order of consumer.
 
@@ -472,7 +461,7 @@ def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np
     """
     pop, w = model.population, model.spec.wom
     feel = max(w.intensity, w.negative_intensity)
-    loudest = float(_loudest(pop.satisfaction)) if feel > 0 else 0.0
+    loudest = float(np.abs(pop.satisfaction).max(initial=0.0)) if feel > 0 else 0.0
     top = rung(w.rate * (1.0 + feel * loudest))
     draws = model.stream("talk")
     return _talkers(
