@@ -68,12 +68,15 @@ def _candidates(draws: Stream, n: int, p: float, members: np.ndarray) -> tuple[n
 
 
 @njit(cache=True)
-def _live(satisfaction, attitude, expectation, i, b, q, w, negativity, neutral, weight, learning):  # type: ignore[no-untyped-def]
+def _live(  # type: ignore[no-untyped-def]
+    satisfaction, attitude, expectation, i, b, q, w, negativity, neutral, performance_weight,
+    learning,
+):  # fmt: skip
     """One experience of quality `q` by consumer `i` with brand `b`: satisfaction and attitude
     move by `w`, expectation adapts. Returns the surprise (disconfirmation)."""
     e = expectation[i]
     surprise = _disconfirmation(q, e, negativity)
-    signal = _felt(q, e, neutral, weight, negativity)
+    signal = _felt(q, e, neutral, performance_weight, negativity)
     satisfaction[i] += w * (signal - satisfaction[i])
     attitude[i, b] = _encounter(attitude[i, b], q, w, negativity)
     expectation[i] = e + learning * (q - e)
