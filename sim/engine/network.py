@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.draws import Stream
+from sim.engine.draws import Stream, _hash
 from sim.engine.kernels import njit
 from sim.scenario import Network
 
-__all__ = ["Ties", "build_ties", "pick_listeners", "scale_free", "small_world"]
+__all__ = ["Ties", "build_ties", "pick_listeners", "scale_free", "small_world", "tie_arrays"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,12 +96,38 @@ def build_ties(spec: Network, n: int, rng: np.random.Generator) -> Ties | None:
 def pick_listeners(draws: Stream, ties: Ties | None, talkers: np.ndarray, n: int) -> np.ndarray:
     """One listener per talker: a random neighbour (-1 for a talker with no ties), from the
     talker's own draw."""
-    if ties is None:
-        return np.minimum((draws.uniform(talkers) * n).astype(np.int64), n - 1)
-    if ties.indices.size == 0:
-        return np.full(talkers.size, -1, dtype=np.int64)
-    start = ties.indptr[talkers]
-    degree = ties.indptr[talkers + 1] - start
-    offset = (draws.uniform(talkers) * degree).astype(np.int64)
-    listeners = np.where(degree > 0, ties.indices[start + np.minimum(offset, degree - 1)], -1)
-    return listeners.astype(np.int64)
+    indptr, indices = tie_arrays(ties)
+    return _pick_listeners(indptr, indices, n, np.uint64(draws.base), talkers)
+
+
+_MIXED = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32))
+
+
+def tie_arrays(ties: Ties | None) -> tuple[np.ndarray, np.ndarray]:
+    """The ties as a kernel takes them (`_listener`): empty arrays for a fully mixed population."""
+    return _MIXED if ties is None else (ties.indptr, ties.indices)
+
+
+@njit(cache=True)
+def _listener(indptr, indices, n, key, talker):  # type: ignore[no-untyped-def]
+    """The listener of one talker, from its uniform in the stream `key`: a random neighbour, -1
+    without ties, anyone when fully mixed (`indptr` empty). For kernels that spread talk."""
+    u = _hash(key, np.int64(talker))
+    if indptr.shape[0] == 0:
+        return min(np.int64(u * n), n - 1)
+    if indices.shape[0] == 0:
+        return np.int64(-1)
+    start = indptr[talker]
+    degree = indptr[talker + 1] - start
+    if degree <= 0:
+        return np.int64(-1)
+    return np.int64(indices[start + min(np.int64(u * degree), degree - 1)])
+
+
+@njit(cache=True)
+def _pick_listeners(indptr, indices, n, key, talkers):  # type: ignore[no-untyped-def]
+    """`pick_listeners` in one pass where numpy needs about ten calls."""
+    out = np.empty(talkers.shape[0], dtype=np.int64)
+    for k in range(talkers.shape[0]):
+        out[k] = _listener(indptr, indices, n, key, talkers[k])
+    return out

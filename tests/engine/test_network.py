@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim.engine.draws import Draws
-from sim.engine.network import build_ties, pick_listeners, scale_free, small_world
+from sim.engine.network import Ties, build_ties, pick_listeners, scale_free, small_world
 from sim.scenario import Network
 
 
@@ -58,3 +58,26 @@ def test_listeners_without_a_network_are_anyone_but_in_range() -> None:
     assert listeners.min() >= 0 and listeners.max() < 1_000
     counts = np.bincount(listeners, minlength=1_000)
     assert counts.std() < 3 * np.sqrt(20)  # about uniform: 20 per consumer
+
+
+@pytest.mark.parametrize("kind", ["ties", "isolated", "fully_mixed"])
+def test_listeners_are_the_draws_numpy_would_pick(kind: str) -> None:
+    rng = np.random.default_rng(7)
+    ties = scale_free(rng, 1_000, 3, 2.5)  # some consumers without ties
+    if kind == "isolated":  # no ties at all
+        ties = Ties(np.zeros(1_001, dtype=np.int64), np.empty(0, dtype=np.int32))
+    n = 1_000
+    talkers = rng.integers(0, n, 500)
+    draws = Draws(7).stream("listener", 3)
+    got = pick_listeners(draws, None if kind == "fully_mixed" else ties, talkers, n)
+    u = draws.uniform(talkers)
+    if kind == "fully_mixed":
+        want = np.minimum((u * n).astype(np.int64), n - 1)
+    elif kind == "isolated":
+        want = np.full(talkers.size, -1)
+    else:
+        start = ties.indptr[talkers]
+        degree = ties.indptr[talkers + 1] - start
+        offset = np.minimum((u * degree).astype(np.int64), degree - 1)
+        want = np.where(degree > 0, ties.indices[start + np.maximum(offset, 0)], -1)
+    assert got.dtype == np.int64 and (got == want).all()

@@ -21,18 +21,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.arrays import distinct
-from sim.engine.draws import _hash, _normal, rung
+from sim.engine.draws import _DENSE, Stream, _hash, _normal, rung
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit
-from sim.engine.memory import learn
-from sim.engine.network import pick_listeners
+from sim.engine.kernels import njit, vectorize
+from sim.engine.memory import _learn
+from sim.engine.network import _listener, tie_arrays
 from sim.engine.touchpoints import (
     _disconfirmation,
     _encounter,
     _felt,
     _recovery,
-    encounter,
 )
 
 if TYPE_CHECKING:
@@ -60,117 +58,308 @@ class Handoff:
     heard: np.ndarray
 
 
-def _experience(
-    model: JourneyModel, who: np.ndarray, quality: np.ndarray, weight: float | np.ndarray
-) -> Experiences:
-    """Experiences of `quality`: satisfaction and attitude move by `weight`, expectation adapts.
-
-    The surprise (disconfirmation) is what UMOT's posting and rating respond to.
-    """
-    pop, s = model.population, model.spec.smot
-    weights = np.full(who.size, weight) if np.ndim(weight) == 0 else weight
-    brand, surprise = _live_with(
-        pop.satisfaction,
-        pop.attitude,
-        pop.expectation,
-        pop.brand,
-        who,
-        quality,
-        weights,
-        s.negativity,
-        s.neutral,
-        s.performance_weight,
-        s.expectation_learning,
-    )
-    return Experiences(who, brand, quality, surprise)
+def _candidates(draws: Stream, n: int, p: float, members: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Who of range(n) may be picked with chance `p` among `members` (increasing), as
+    `Stream.pick` and `Stream.among` pick: the members, each still to draw its uniform from
+    `draws` (True), where those draw per member; else `draws.indices(n, p)`, drawn (False)."""
+    if _DENSE < p < 1:
+        return members, True
+    return draws.indices(n, p), False
 
 
 @njit(cache=True)
-def _live_with(  # type: ignore[no-untyped-def]
-    satisfaction, attitude, expectation, brand_of, who, quality, weight, negativity, neutral,
-    performance_weight, learning,
+def _live(  # type: ignore[no-untyped-def]
+    satisfaction, attitude, expectation, i, b, q, w, negativity, neutral, performance_weight,
+    learning,
 ):  # fmt: skip
-    """`_experience` for each of `who` (distinct) in one pass: about a dozen numpy calls, each
-    a few microseconds, where the arithmetic is nanoseconds. Returns brand and surprise."""
-    brand = np.empty(who.shape[0], dtype=np.int64)
-    surprise = np.empty(who.shape[0])
-    for k in range(who.shape[0]):
-        i, q, w = who[k], quality[k], weight[k]
+    """One experience of quality `q` by consumer `i` with brand `b`: satisfaction and attitude
+    move by `w`, expectation adapts. Returns the surprise (disconfirmation)."""
+    e = expectation[i]
+    surprise = _disconfirmation(q, e, negativity)
+    signal = _felt(q, e, neutral, performance_weight, negativity)
+    satisfaction[i] += w * (signal - satisfaction[i])
+    attitude[i, b] = _encounter(attitude[i, b], q, w, negativity)
+    expectation[i] = e + learning * (q - e)
+    return surprise
+
+
+def use(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> Experiences:
+    """Customers use the product at `usage_rate`: an experience of their brand's quality."""
+    pop, s = model.population, model.spec.smot
+    draws = model.stream("usage")
+    candidates, dense = _candidates(draws, pop.size, s.usage_rate, customers)
+    return Experiences(
+        *_use(
+            pop.satisfaction,
+            pop.attitude,
+            pop.expectation,
+            pop.brand,
+            customer,
+            candidates,
+            dense,
+            np.uint64(draws.base),
+            s.usage_rate,
+            np.uint64(model.stream("product.use").base),
+            model.brand_quality,
+            model.brand_quality_sd,
+            s.usage_weight,
+            s.negativity,
+            s.neutral,
+            s.performance_weight,
+            s.expectation_learning,
+        )
+    )
+
+
+@njit(cache=True)
+def _use(  # type: ignore[no-untyped-def]
+    satisfaction, attitude, expectation, brand_of, customer, candidates, dense, usage_key, rate,
+    quality_key, mean, sd, w, negativity, neutral, performance_weight, learning,
+):  # fmt: skip
+    """`use` in one pass where numpy needs about twenty calls: who uses (a customer among the
+    `candidates`, with its own draw when `dense`), the quality met, what it does (`_live`).
+    Returns who, brand, quality, surprise."""
+    who = np.empty(candidates.shape[0], dtype=np.int64)
+    m = 0
+    if dense:  # without a branch to mispredict: keep each, count those that use
+        for i in candidates:
+            who[m] = i
+            m += np.int64(_hash(usage_key, np.int64(i)) < rate)
+    else:
+        for i in candidates:
+            who[m] = i
+            m += np.int64(customer[i])
+    brand = np.empty(m, dtype=np.int64)
+    quality = np.empty(m)
+    surprise = np.empty(m)
+    for r in range(m):
+        i = who[r]
         b = np.int64(brand_of[i])
-        e = expectation[i]
-        brand[k] = b
-        surprise[k] = _disconfirmation(q, e, negativity)
-        signal = _felt(q, e, neutral, performance_weight, negativity)
-        satisfaction[i] += w * (signal - satisfaction[i])
-        attitude[i, b] = _encounter(attitude[i, b], q, w, negativity)
-        expectation[i] = e + learning * (q - e)
-    return brand, surprise
+        q = mean[b] + sd[b] * _normal(quality_key, np.int64(i))
+        brand[r], quality[r] = b, q
+        surprise[r] = _live(
+            satisfaction, attitude, expectation, i, b, q, w, negativity, neutral,
+            performance_weight, learning,
+        )  # fmt: skip
+    return who[:m], brand, quality, surprise
 
 
-def _setback(model: JourneyModel, who: np.ndarray, weight: float) -> Experiences:
-    """A service failure: `problem_severity` stars short of expectation, felt in full."""
-    pop, s = model.population, model.spec.smot
-    brand = pop.brand[who].astype(np.int64)
-    surprise = np.full(who.size, -s.negativity * s.problem_severity)
-    pop.satisfaction[who] += weight * (surprise - pop.satisfaction[who])
-    return Experiences(who, brand, pop.expectation[who] - s.problem_severity, surprise)
-
-
-def problems(model: JourneyModel, customer: np.ndarray) -> Experiences:
+def problems(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> Experiences:
     """Problems arise at each brand's rate among customers without one; some open ones go
-    away by themselves (a workaround, a fix shipped)."""
+    away by themselves (a workaround, a fix shipped). A new problem is a service failure,
+    `problem_severity` stars short of expectation, felt in full."""
     pop, s = model.population, model.spec.smot
-    if s.self_resolve > 0:
-        open_ = np.flatnonzero(pop.problem & customer)
-        pop.problem[open_[model.stream("self_resolve").below(open_, s.self_resolve)]] = False
     rate = model.problem_rates
     top = float(rate.max(initial=0.0))
-    if top <= 0:
-        return _setback(model, np.empty(0, dtype=np.int64), s.problem_weight)
     draws = model.stream("problem")
-    hit = draws.indices(pop.size, top)
-    hit = hit[customer[hit] & ~pop.problem[hit]]
-    hit = hit[draws.part(0).uniform(hit) * top < rate[pop.brand[hit]]]
-    pop.problem[hit] = True
-    model.ledger.add_by_brand(model.cols.problems, pop.brand[hit].astype(np.int64))
-    return _setback(model, hit, s.problem_weight)
+    if top > 0:
+        candidates, dense = _candidates(draws, pop.size, top, customers)
+    else:
+        candidates, dense = np.empty(0, dtype=np.int64), False
+    resolve = s.self_resolve
+    return Experiences(
+        *_problems(
+            pop.problem,
+            pop.satisfaction,
+            pop.expectation,
+            pop.brand,
+            customer,
+            customers,
+            np.uint64(model.stream("self_resolve").base if resolve > 0 else 0),
+            resolve,
+            candidates,
+            dense,
+            np.uint64(draws.base),
+            np.uint64(draws.part(0).base),
+            top,
+            rate,
+            s.problem_weight,
+            s.negativity,
+            s.problem_severity,
+            model.ledger.row,
+            model.cols.problems,
+        )
+    )
+
+
+@njit(cache=True)
+def _problems(  # type: ignore[no-untyped-def]
+    problem, satisfaction, expectation, brand_of, customer, customers, resolve_key, resolve,
+    candidates, dense, key, thin_key, top, rate, weight, negativity, severity, row, cols,
+):  # fmt: skip
+    """`problems` in one pass where numpy needs about twenty-five calls: open problems go away
+    (chance `resolve`), then the `candidates` (drawn at the `top` rate, with their own draw
+    when `dense`) who are customers without a problem get one at their brand's rate, counted
+    in the ledger. Returns who, brand, quality, surprise of the failures."""
+    if resolve > 0:
+        for i in customers:
+            if problem[i] and _hash(resolve_key, np.int64(i)) < resolve:
+                problem[i] = False
+    k = candidates.shape[0]
+    who = np.empty(k, dtype=np.int64)
+    brand = np.empty(k, dtype=np.int64)
+    quality = np.empty(k)
+    surprise = np.empty(k)
+    counts = np.zeros(cols.shape[0], dtype=np.int64)
+    lost = -negativity * severity
+    m = 0
+    for i in candidates:
+        if not customer[i] or problem[i]:
+            continue
+        if dense and not _hash(key, np.int64(i)) < top:
+            continue
+        b = np.int64(brand_of[i])
+        if not _hash(thin_key, np.int64(i)) * top < rate[b]:
+            continue
+        problem[i] = True
+        counts[b] += 1
+        satisfaction[i] += weight * (lost - satisfaction[i])
+        who[m], brand[m], quality[m], surprise[m] = i, b, expectation[i] - severity, lost
+        m += 1
+    for b in range(cols.shape[0]):
+        row[cols[b]] += counts[b]
+    return who[:m], brand[:m], quality[:m], surprise[:m]
+
+
+# Touchpoint audiences (`transitions.audience`) as kernels take them; any other: its customers.
+_AUDIENCE = {"all": 0, "prospects": 1, "new_customers": 2, "with_problem": 3}
+
+
+def meet(model: JourneyModel, tp: int, customer: np.ndarray, customers: np.ndarray) -> np.ndarray:
+    """The customers touchpoint `tp` meets this step: its audience (`transitions.audience`)
+    among `customers`, each reached with the touchpoint's reach, counted as its contacts."""
+    pop, tps = model.population, model.touchpoints
+    draws = model.stream(f"reach:{tps.keys[tp]}")
+    candidates, dense = _candidates(draws, pop.size, tps.reach[tp], customers)
+    met = _meet(
+        pop.moment,
+        pop.brand,
+        pop.acquired,
+        pop.problem,
+        customer,
+        candidates,
+        dense,
+        np.uint64(draws.base),
+        tps.reach[tp],
+        _AUDIENCE.get(tps.audience[tp], 4),
+        int(tps.brand[tp]),
+        model.t,
+        model.spec.smot.onboarding_steps,
+        int(Moment.SMOT),
+    )
+    transitions.contact(model, tp, met, attitude=False)
+    return met
+
+
+@njit(cache=True)
+def _meet(  # type: ignore[no-untyped-def]
+    moment, brand_of, acquired, problem, customer, candidates, dense, key, reach, audience, b,
+    t, onboarding, smot,
+):  # fmt: skip
+    """`meet` in one pass where `transitions.audience` and `Stream.pick` need about fifteen
+    numpy calls over the customers: each candidate customer in the audience, with its own draw
+    when `dense`."""
+    met = np.empty(candidates.shape[0], dtype=np.int64)
+    m = 0
+    for i in candidates:
+        if not customer[i]:
+            continue
+        # the rare conditions first, for fewer mispredicted branches over all customers
+        if audience == 3 and not problem[i]:
+            continue
+        if audience == 2 and not (acquired[i] >= 1 and t - acquired[i] < onboarding):
+            continue
+        if audience != 0 and (moment[i] >= smot and brand_of[i] == b) == (audience == 1):
+            continue  # not a customer of the brand, or for prospects one
+        if dense and not _hash(key, np.int64(i)) < reach:
+            continue
+        met[m] = i
+        m += 1
+    return met[:m]
+
+
+def touch(model: JourneyModel, tp: int, met: np.ndarray) -> Experiences:
+    """The customers `met` experience touchpoint `tp` (onboarding, delivery): its quality."""
+    pop, s, tps = model.population, model.spec.smot, model.touchpoints
+    return Experiences(
+        *_touch(
+            pop.satisfaction,
+            pop.attitude,
+            pop.expectation,
+            pop.brand,
+            met,
+            np.uint64(model.stream(f"quality:{tps.keys[tp]}").base),
+            tps.quality[tp],
+            tps.quality_sd[tp],
+            tps.weight[tp],
+            s.negativity,
+            s.neutral,
+            s.performance_weight,
+            s.expectation_learning,
+        )
+    )
+
+
+@njit(cache=True)
+def _touch(  # type: ignore[no-untyped-def]
+    satisfaction, attitude, expectation, brand_of, met, quality_key, mean, sd, w, negativity,
+    neutral, performance_weight, learning,
+):  # fmt: skip
+    """`touch` in one pass where numpy needs about fifteen calls. Returns who, brand,
+    quality, surprise."""
+    k = met.shape[0]
+    brand = np.empty(k, dtype=np.int64)
+    quality = np.empty(k)
+    surprise = np.empty(k)
+    for r in range(k):
+        i = met[r]
+        b = np.int64(brand_of[i])
+        q = mean + sd * _normal(quality_key, np.int64(i))
+        brand[r], quality[r] = b, q
+        surprise[r] = _live(
+            satisfaction, attitude, expectation, i, b, q, w, negativity, neutral,
+            performance_weight, learning,
+        )  # fmt: skip
+    return met, brand, quality, surprise
 
 
 def service(model: JourneyModel, tp: int, met: np.ndarray) -> Experiences:
     """Customers with a problem reach support: the encounter's quality decides whether the
     problem is recovered (felt as a small gain, the recovery paradox) or fails again."""
     pop, s, tps = model.population, model.spec.smot, model.touchpoints
-    order, brand, quality, surprise, won = _serve(
-        pop.attitude,
-        pop.satisfaction,
-        pop.problem,
-        pop.expectation,
-        pop.brand,
-        met,
-        int(tps.brand[tp]),
-        np.uint64(model.stream(f"quality:{tps.keys[tp]}").base),
-        np.uint64(model.stream(f"recovery:{tps.keys[tp]}").base),
-        tps.quality[tp],
-        tps.quality_sd[tp],
-        tps.weight[tp],
-        s.neutral,
-        s.recovery_slope,
-        s.recovery_paradox,
-        s.negativity,
-        s.problem_severity,
+    return Experiences(
+        *_serve(
+            pop.attitude,
+            pop.satisfaction,
+            pop.problem,
+            pop.expectation,
+            pop.brand,
+            met,
+            int(tps.brand[tp]),
+            np.uint64(model.stream(f"quality:{tps.keys[tp]}").base),
+            np.uint64(model.stream(f"recovery:{tps.keys[tp]}").base),
+            tps.quality[tp],
+            tps.quality_sd[tp],
+            tps.weight[tp],
+            s.neutral,
+            s.recovery_slope,
+            s.recovery_paradox,
+            s.negativity,
+            s.problem_severity,
+            model.ledger.row,
+            model.cols.recovered,
+        )
     )
-    model.ledger.add_by_brand(model.cols.recovered, brand[:won])
-    return Experiences(order, brand, quality, surprise)
 
 
 @njit(cache=True)
 def _serve(  # type: ignore[no-untyped-def]
     attitude, satisfaction, problem, expectation, brand_of, met, b, quality_key, recovery_key,
-    mean, sd, weight, neutral, slope, paradox, negativity, severity,
+    mean, sd, weight, neutral, slope, paradox, negativity, severity, row, cols,
 ):  # fmt: skip
     """`service` for the customers `met` (distinct) in one pass where numpy needs about twenty
-    calls. Returns their experiences, the recovered first (the first `won` of them), then those
-    the call failed (a `_setback`)."""
+    calls. Returns their experiences, the recovered first (counted in the ledger), then those
+    the call failed (a second failure, felt in full)."""
     k = met.shape[0]
     who = np.empty(k, dtype=np.int64)
     brand = np.empty(k, dtype=np.int64)
@@ -183,6 +372,7 @@ def _serve(  # type: ignore[no-untyped-def]
         quality[r] = q
         fixed[r] = _hash(recovery_key, i) < _recovery(q, neutral, slope)
         attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)
+    counts = np.zeros(cols.shape[0], dtype=np.int64)
     won = 0
     for r in range(k):  # recovered: the problem is solved, felt as a small gain
         if fixed[r]:
@@ -190,7 +380,10 @@ def _serve(  # type: ignore[no-untyped-def]
             problem[i] = False
             satisfaction[i] += weight * (paradox - satisfaction[i])
             who[won], brand[won], quality[won], surprise[won] = i, brand_of[i], quality[r], paradox
+            counts[brand_of[i]] += 1
             won += 1
+    for c in range(cols.shape[0]):
+        row[cols[c]] += counts[c]
     j = won
     lost = -negativity * severity
     for r in range(k):  # failed: a second failure, felt in full
@@ -204,48 +397,39 @@ def _serve(  # type: ignore[no-untyped-def]
                 lost,
             )
             j += 1
-    return who, brand, quality, surprise, won
+    return who, brand, quality, surprise
 
 
 def _concat(parts: list[Experiences]) -> Experiences:
     if not parts:
         empty = np.empty(0, dtype=np.int64)
         return Experiences(empty, empty, np.empty(0), np.empty(0))
-    fields = ("who", "brand", "quality", "surprise")
-    return Experiences(*(np.concatenate([getattr(e, f) for e in parts]) for f in fields))
+    return Experiences(
+        np.concatenate([e.who for e in parts]),
+        np.concatenate([e.brand for e in parts]),
+        np.concatenate([e.quality for e in parts]),
+        np.concatenate([e.surprise for e in parts]),
+    )
 
 
 def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     """Those who were customers when the step began (`start`) use the product, meet service
     touchpoints and talk."""
-    pop, s = model.population, model.spec
+    s = model.spec
     customer = start >= Moment.SMOT
-    found: list[Experiences] = []
-
     customers = np.flatnonzero(customer)
-    users = model.stream("usage").among(customer, s.smot.usage_rate, customers)
-    if users.size:
-        brand = pop.brand[users]
-        quality = model.brand_quality[brand] + model.brand_quality_sd[brand] * model.stream(
-            "product.use"
-        ).normal(users)
-        found.append(_experience(model, users, quality, s.smot.usage_weight))
-    found.append(problems(model, customer))
+    found = [use(model, customer, customers), problems(model, customer, customers)]
 
     tps = model.touchpoints
     for tp in tps.live(Moment.SMOT):
         # its audience first (a few with a problem, the newly acquired), then their draws
-        aimed = transitions.audience(model, tp, customers)
-        met = model.stream(f"reach:{tps.keys[tp]}").pick(aimed, pop.size, tps.reach[tp])
-        transitions.contact(model, tp, met, attitude=False)
+        met = meet(model, tp, customer, customers)
         if met.size == 0:
             continue
         if tps.audience[tp] == "with_problem":
             found.append(service(model, tp, met))
         else:
-            noise = model.stream(f"quality:{tps.keys[tp]}").normal(met)
-            quality = tps.quality[tp] + tps.quality_sd[tp] * noise
-            found.append(_experience(model, met, quality, tps.weight[tp]))
+            found.append(touch(model, tp, met))
 
     heard = word_of_mouth(model, customer) if s.wom.enabled else np.empty(0, dtype=np.int64)
 
@@ -262,8 +446,13 @@ def talk_chance(
     word of mouth U-shaped in satisfaction: the very satisfied and, more so, the dissatisfied
     talk more than the indifferent. Satisfaction 0 is experience as expected.
     """
-    weight = np.where(satisfaction < 0, negative_intensity, intensity)
-    return np.minimum(1.0, rate * (1.0 + weight * np.abs(satisfaction)))
+    return _talk_chance(satisfaction, rate, intensity, negative_intensity)
+
+
+@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+def _talk_chance(satisfaction: float, rate: float, intensity: float, negative: float) -> float:
+    chance = rate * (1.0 + (negative if satisfaction < 0 else intensity) * abs(satisfaction))
+    return 1.0 if chance > 1.0 else chance
 
 
 def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -278,17 +467,48 @@ def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np
     loudest = float(np.abs(pop.satisfaction).max(initial=0.0)) if feel > 0 else 0.0
     top = rung(w.rate * (1.0 + feel * loudest))
     draws = model.stream("talk")
-    who = draws.indices(pop.size, top)
-    talking = customer[who]
-    if w.after_churn > 0:
-        left = pop.left[who]
-        talking |= (left >= 0) & (model.t - left <= w.after_churn)
-    who = who[talking]
-    if top > w.rate:  # chances differ: thin the candidates to each one's own chance
-        chance = talk_chance(pop.satisfaction[who], w.rate, w.intensity, w.negative_intensity)
-        who = who[draws.part(0).uniform(who) * top < chance]
-    brand = np.where(customer[who], pop.brand[who], pop.former[who]).astype(np.int64)
-    return who, brand
+    return _talkers(
+        draws.indices(pop.size, top),
+        customer,
+        pop.left,
+        model.t,
+        w.after_churn,
+        pop.satisfaction,
+        w.rate,
+        w.intensity,
+        w.negative_intensity,
+        top,
+        np.uint64(draws.part(0).base),
+        pop.brand,
+        pop.former,
+    )
+
+
+@njit(cache=True)
+def _talkers(  # type: ignore[no-untyped-def]
+    candidates, customer, left, t, after_churn, satisfaction, rate, intensity, negative, top,
+    thin_key, brand_of, former,
+):  # fmt: skip
+    """`who_talks` from its candidates in one pass where numpy needs about fifteen calls: a
+    customer or recent ex-customer, thinned to its own chance where chances differ (`top` above
+    `rate`). Returns who and the brand each talks about."""
+    k = candidates.shape[0]
+    who = np.empty(k, dtype=np.int64)
+    brand = np.empty(k, dtype=np.int64)
+    thin = top > rate
+    m = 0
+    for i in candidates:
+        mine = customer[i]
+        if not mine and not (after_churn > 0 and left[i] >= 0 and t - left[i] <= after_churn):
+            continue
+        if thin:
+            chance = _talk_chance(satisfaction[i], rate, intensity, negative)
+            if not _hash(thin_key, np.int64(i)) * top < chance:
+                continue
+        who[m] = i
+        brand[m] = brand_of[i] if mine else former[i]
+        m += 1
+    return who[:m], brand[:m]
 
 
 def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
@@ -297,22 +517,84 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
 
     Returns the listeners who heard positive word of mouth, each once.
     """
-    pop, s = model.population, model.spec
+    pop, s, c = model.population, model.spec, model.cols
     talkers, brand = who_talks(model, customer)
-    listeners = pick_listeners(model.stream("listener"), model.ties, talkers, pop.size)
-    ok = (listeners >= 0) & (listeners != talkers)
-    talkers, listeners, brand = talkers[ok], listeners[ok], brand[ok]
-    positive = pop.satisfaction[talkers] >= 0
-    model.ledger.add(model.cols.wom["positive"], int(positive.sum()))
-    model.ledger.add(model.cols.wom["negative"], int((~positive).sum()))
-    former = ~customer[talkers]
-    model.ledger.add(model.cols.wom_former["positive"], int((positive & former).sum()))
-    model.ledger.add(model.cols.wom_former["negative"], int((~positive & former).sum()))
-
-    learn(pop.salience, pop.fade, pop.aware, model.known, listeners, brand, model.fade)
-    pull = s.wom.weight * pop.susceptibility[listeners]
-    said = pop.attitude[talkers, brand]
-    pop.attitude[listeners, brand] = encounter(
-        pop.attitude[listeners, brand], said, pull, s.smot.negativity
+    indptr, indices = tie_arrays(model.ties)
+    return _spread(
+        talkers,
+        brand,
+        customer,
+        indptr,
+        indices,
+        np.uint64(model.stream("listener").base),
+        pop.satisfaction,
+        pop.attitude,
+        pop.salience,
+        pop.fade,
+        pop.aware,
+        model.known,
+        np.float32(model.fade),
+        pop.susceptibility,
+        s.wom.weight,
+        s.smot.negativity,
+        model.ledger.row,
+        np.array(
+            [
+                c.wom["positive"],
+                c.wom["negative"],
+                c.wom_former["positive"],
+                c.wom_former["negative"],
+            ]
+        ),
     )
-    return distinct(listeners[positive])
+
+
+@njit(cache=True)
+def _spread(  # type: ignore[no-untyped-def]
+    talkers, brand, customer, indptr, indices, listener_key, satisfaction, attitude, salience,
+    fade, aware, known, factor, susceptibility, weight, negativity, row, cols,
+):  # fmt: skip
+    """`word_of_mouth` past `who_talks` in one pass where numpy needs about forty calls: each
+    talker's listener (`network._listener`), the talks counted by valence and by whether the
+    talker is a former customer, listeners learn the brand (`memory._learn`) and move toward
+    the talker's attitude (all read before any is written, as numpy's fancy indexing does).
+    Returns the listeners of positive talks, distinct, sorted."""
+    n = satisfaction.shape[0]
+    k = talkers.shape[0]
+    who = np.empty(k, dtype=np.int64)
+    heard = np.empty(k, dtype=np.int64)
+    about = np.empty(k, dtype=np.int64)
+    moved = np.empty(k)
+    counts = np.zeros(4, dtype=np.int64)  # positive, negative, of them by former customers
+    m = h = 0
+    for r in range(k):
+        i = talkers[r]
+        j = _listener(indptr, indices, n, listener_key, i)
+        if j < 0 or j == i:
+            continue
+        b = brand[r]
+        positive = satisfaction[i] >= 0
+        counts[0 if positive else 1] += 1
+        if not customer[i]:
+            counts[2 if positive else 3] += 1
+        if positive:
+            heard[h] = j
+            h += 1
+        who[m], about[m] = j, b
+        moved[m] = _encounter(
+            attitude[j, b], attitude[i, b], weight * susceptibility[j], negativity
+        )
+        m += 1
+    for c in range(4):
+        row[cols[c]] += counts[c]
+    _learn(salience, fade, aware, known, who[:m], about[:m], factor)
+    for r in range(m):
+        attitude[who[r], about[r]] = moved[r]
+    heard = np.sort(heard[:h])
+    out = np.empty(h, dtype=np.int64)
+    d = 0
+    for r in range(h):
+        if d == 0 or heard[r] != out[d - 1]:
+            out[d] = heard[r]
+            d += 1
+    return out[:d]

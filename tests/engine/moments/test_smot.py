@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -8,7 +10,9 @@ from sim.engine import transitions
 from sim.engine.moments import smot
 from sim.engine.moments.smot import talk_chance, who_talks
 from sim.engine.touchpoints import disconfirmation, encounter
-from sim.scenario import validate_scenario
+from sim.scenario import load_scenario, validate_scenario
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_disappointments_weigh_more_than_pleasant_surprises() -> None:
@@ -97,3 +101,19 @@ def test_dissatisfied_customers_talk_more_and_the_ledger_counts_ex_customers() -
     assert row[model.cols.wom_former["negative"]] > 0
     assert row[model.cols.wom_former["positive"]] == 0
     assert row[model.cols.wom["negative"]] >= row[model.cols.wom_former["negative"]]
+
+
+@pytest.mark.parametrize("who", ["all", "prospects", "customers", "new_customers", "with_problem"])
+@pytest.mark.parametrize("reach", [0.05, 0.2, 0.5, 1.0])
+def test_a_touchpoint_meets_whom_its_audience_and_reach_pick(who: str, reach: float) -> None:
+    model = JourneyModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), consumers=3000, rng=4)
+    model.run_for(40)
+    pop, tps = model.population, model.touchpoints
+    pop.problem[::7] = True
+    customer = pop.moment >= Moment.SMOT
+    customers = np.flatnonzero(customer)
+    tp = int(tps.live(Moment.SMOT)[0])
+    tps.audience[tp], tps.reach[tp] = who, reach
+    aimed = transitions.audience(model, tp, customers)
+    want = model.stream(f"reach:{tps.keys[tp]}").pick(aimed, pop.size, reach)
+    assert (smot.meet(model, tp, customer, customers) == want).all()
