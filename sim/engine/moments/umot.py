@@ -177,6 +177,8 @@ def asked_posting_probability(
 def _asked(
     own: float, propensity: float, evaluation: float, solicited: float, asks: float
 ) -> float:
+    if asks == 0:  # (1 - grant) ** 0 is 1, so nothing is added: spared the costly power
+        return own
     grant = min(1.0, solicited * propensity) * _obliging(evaluation)
     return own + (1.0 - own) * (1.0 - (1.0 - grant) ** asks)
 
