@@ -88,6 +88,10 @@ __all__ = [
 EXPERIENCES = 256
 """Experiences of one consumer in one step that get their own review draws (usage, a problem
 and one per SMOT touchpoint come far below it)."""
+# `model.tally` while UMOT runs, per customer: experiences drawn (below ASKED), review requests
+# received (in units of ASKED) and whether it has posted (POSTED); zero before and after.
+ASKED = 1 << 16
+POSTED = 1 << 32
 
 NEUTRAL = 3.0  # the middle of the 1-5 star scale
 
@@ -253,49 +257,44 @@ def _reviews(  # type: ignore[no-untyped-def]
     who, brand, quality, rows, tally, expectation, propensity, shown, noise_key, post_key,
     rating_noise, weight, negativity, up, down, scale, moderate, self_selected, solicited,
 ):  # fmt: skip
-    """For the experiences `rows` (of `who`, `brand`, `quality`), each customer asked the
-    number of times `tally` holds (read, then cleared): the herded evaluation and whether it
-    is posted; then one review per customer, the first experience that moved it to post.
-    Returns the rows of those reviews (by customer), their stars and whether the customer was
-    asked. One pass where numpy needs about forty calls.
+    """For the experiences `rows` (of `who`, `brand`, `quality`), each customer asked as
+    many times as `tally` counts (`_asks`): the herded evaluation and whether it is posted;
+    one review per customer, the first experience that moved it to post. Returns the rows of
+    those reviews (by customer), their stars and whether the customer was asked. One pass
+    where numpy needs about forty calls; `tally` is left zero.
 
     A consumer's draws are keyed by consumer and which of its experiences this step it is (of
-    at most EXPERIENCES), counted in `tally` (then zeros, left zero), so others' experiences,
-    and touchpoints added elsewhere, leave them alone.
+    at most EXPERIENCES), counted in `tally` (below ASKED), so others' experiences, and
+    touchpoints added elsewhere, leave them alone.
     """
     m = rows.shape[0]
     asks = np.empty(m)
-    for r in range(m):
-        asks[r] = tally[who[rows[r]]]
-    for r in range(m):
-        tally[who[rows[r]]] = 0
+    first = np.empty(m, dtype=np.int64)  # rows of the reviews, in order of posting
     herded = np.empty(m)
-    post = np.empty(m, dtype=np.bool_)
+    k = 0
     for r in range(m):
         i = who[rows[r]]
-        counter = np.int64(i) * EXPERIENCES + min(tally[i], EXPERIENCES - 1)
-        tally[i] += 1
+        held = tally[i]
+        if held >= POSTED:
+            continue  # it has posted this step: nothing of this experience is used
+        seen = held % ASKED
+        tally[i] = held + (seen < EXPERIENCES - 1)
+        counter = np.int64(i) * EXPERIENCES + seen
+        asks[r] = held // ASKED
         noise = rating_noise * _normal(noise_key, counter)
         own = _evaluation(quality[rows[r]], expectation[i], noise, weight, negativity)
         h = _herd(own, shown[brand[rows[r]]], up, down)
         p = _posting(propensity[i], h, scale, moderate) if self_selected else propensity[i]
         herded[r] = h
-        post[r] = _hash(post_key, counter) < _asked(p, propensity[i], h, solicited, asks[r])
-    for r in range(m):
-        tally[who[rows[r]]] = 0
-    # the first posting experience of each customer, then in order of customer
-    first = np.empty(m, dtype=np.int64)
-    k = 0
-    for r in range(m):
-        i = who[rows[r]]
-        if post[r] and tally[i] == 0:
-            tally[i] = 1
+        if _hash(post_key, counter) < _asked(p, propensity[i], h, solicited, asks[r]):
+            tally[i] += POSTED
             first[k] = r
             k += 1
+    for r in range(m):
+        tally[who[rows[r]]] = 0
     posters = np.empty(k, dtype=np.int64)
     for j in range(k):
         posters[j] = who[rows[first[j]]]
-        tally[posters[j]] = 0
     order = np.argsort(posters)  # distinct customers: any sort gives this order
     chosen = np.empty(k, dtype=np.int64)
     given = np.empty(k, dtype=np.int8)
@@ -326,14 +325,14 @@ _KINDS: WeakKeyDictionary[Touchpoints, dict[str, list[int]]] = WeakKeyDictionary
 def _asks(model: JourneyModel, askable: np.ndarray) -> None:
     """The review requests the customers `askable` (distinct) receive this step, counting
     each request's contacts and moving attitudes: each customer is asked at most once per
-    request, and how many times it is asked is left in `model.tally` for `_reviews` (which
-    reads and clears it)."""
+    request, and how many times it is asked is left in `model.tally` (in units of ASKED) for
+    `_reviews`, which reads and clears it."""
     tps, asks = model.touchpoints, model.tally
     for tp in _requests(tps, "review_request"):
         met = transitions.audience(model, tp, askable)
         met = met[model.stream(f"reach:{tps.keys[tp]}").below(met, tps.reach[tp])]
         transitions.contact(model, tp, met)
-        asks[met] += 1
+        asks[met] += ASKED
 
 
 @njit(cache=True)
