@@ -217,9 +217,11 @@ def _hazard(  # type: ignore[no-untyped-def]
     return logit
 
 
-def _decide(model: JourneyModel, who: np.ndarray) -> None:
+def _churn_chance(model: JourneyModel, who: np.ndarray) -> np.ndarray:
+    """The churn chance of the customers `who` deciding now: `churn_probability` of their
+    state, `competitor_lead` and `_price_term`, in one kernel."""
     s, pop = model.spec.retention, model.population
-    p = _logistic(
+    return _logistic(
         _hazard(
             who,
             pop.satisfaction,
@@ -246,7 +248,11 @@ def _decide(model: JourneyModel, who: np.ndarray) -> None:
             s.price_gap,
         )
     )
-    leaving = model.stream("churn").below(who, p)
+
+
+def _decide(model: JourneyModel, who: np.ndarray) -> None:
+    s, pop = model.spec.retention, model.population
+    leaving = model.stream("churn").below(who, _churn_chance(model, who))
     if model.cols.rolloff is not None and s.mode == "subscription":
         # renewals at the end of a discount, and who left at them
         rolling = (pop.discount[who] > 0) & (pop.discount_left[who] == 0)
