@@ -77,19 +77,24 @@ def forget(
 
 @njit(cache=True)
 def _forget(salience, fade, attitude, prior, aware, own, known) -> None:  # type: ignore[no-untyped-def]
-    # a pass over (consumer, brand), bound by memory: an unknown brand's trace is left alone
-    # (it is only read while the brand is known, and a contact renews it in full)
+    # A pass over (consumer, brand), bound by memory once it runs without a branch per pair
+    # (whether a pair is the own brand or known is a coin flip to the branch predictor): the
+    # own brand's values and an unknown brand's trace are kept by selecting them, not by
+    # skipping (an unknown brand's trace is only read while it is known, and a contact renews
+    # it in full), and the one branch left, a brand forgotten, is rarely taken.
     for i in range(salience.shape[0]):
         mine = own[i]
         for b in range(salience.shape[1]):
-            if mine == b:
-                continue
+            other = mine != b
             f = fade[i, b]
             p = prior[i, b]
-            attitude[i, b] = p + (attitude[i, b] - p) * np.float64(f)
-            if aware[i, b]:
-                trace = salience[i, b] * f
-                salience[i, b] = trace
-                if trace < FORGOTTEN:
-                    aware[i, b] = False
-                    known[b] -= 1
+            a = attitude[i, b]
+            faded = p + (a - p) * np.float64(f)
+            attitude[i, b] = faded if other else a
+            fading = aware[i, b] & other
+            trace = salience[i, b] * (f if fading else np.float32(1.0))  # times 1: unchanged
+            salience[i, b] = trace
+            # below half only if fading: a trace (in 0..1) not fading is lifted above the test
+            if trace + np.float32(1.0 - fading) < FORGOTTEN:
+                aware[i, b] = False
+                known[b] -= 1

@@ -129,7 +129,9 @@ class Ledger:
     def add_by_brand(
         self, cols: np.ndarray, brand: np.ndarray, weights: np.ndarray | None = None
     ) -> None:
-        self.row[cols] += np.bincount(brand, weights, minlength=self.brands)
+        """Add to each brand's column in `cols` its count in `brand` (or the sum of `weights`):
+        as `np.bincount`, to the bit, in one call."""
+        _add_by_brand(self.row, cols, brand, weights, self.brands)
 
     def set(self, cols: np.ndarray, values: np.ndarray) -> None:
         self.row[cols] = values
@@ -156,6 +158,17 @@ class Ledger:
         )
 
 
+@njit(cache=True)
+def _add_by_brand(row, cols, brand, weights, brands):  # type: ignore[no-untyped-def]
+    """`Ledger.add_by_brand`: the counts (or sums of `weights`) per brand, summed in order as
+    `np.bincount` does, added into `row` at `cols`."""
+    sums = np.zeros(brands)
+    for k in range(brand.shape[0]):
+        sums[brand[k]] += 1.0 if weights is None else weights[k]
+    for b in range(brands):
+        row[cols[b]] += sums[b]
+
+
 def satisfaction_sums(
     moment: np.ndarray, brand: np.ndarray, satisfaction: np.ndarray, brands: int
 ) -> np.ndarray:
@@ -166,9 +179,16 @@ def satisfaction_sums(
 
 @njit(cache=True)
 def _satisfaction_sums(moment, brand, satisfaction, brands, smot):  # type: ignore[no-untyped-def]
-    # summed in consumer order, as np.bincount does, so the figures are the same to the bit
-    sums = np.zeros(brands)
+    # summed in consumer order, as np.bincount does, so the figures are the same to the bit;
+    # the customers are listed first without a branch (whether one is a customer is a coin
+    # flip to the branch predictor, which a pass of `if` pays for at every other consumer)
+    customers = np.empty(moment.shape[0], dtype=np.int64)
+    k = 0
     for i in range(moment.shape[0]):
-        if moment[i] >= smot:
-            sums[brand[i]] += satisfaction[i]
+        customers[k] = i
+        k += moment[i] >= smot
+    sums = np.zeros(brands)
+    for j in range(k):
+        i = customers[j]
+        sums[brand[i]] += satisfaction[i]
     return sums

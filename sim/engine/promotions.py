@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.engine import transitions
 from sim.engine.journey import Moment
+from sim.engine.kernels import vectorize
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -124,7 +125,12 @@ def offers(p: Promotions, brands: int) -> tuple[np.ndarray, np.ndarray]:
 def due_price(list_price: np.ndarray, discount: np.ndarray, left: np.ndarray) -> np.ndarray:
     """What each customer pays for its next period: the list price, less its discount while
     discounted periods are left."""
-    return list_price * (1.0 - np.where(left > 0, discount, 0.0))
+    return _due_price(list_price, discount, left)
+
+
+@vectorize(["float64(float64, float64, int64)"], cache=True)
+def _due_price(list_price: float, discount: float, left: int) -> float:
+    return list_price * (1.0 - (discount if left > 0 else 0.0))
 
 
 def hearing_chance(reach: np.ndarray) -> float:

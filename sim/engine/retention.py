@@ -35,6 +35,7 @@ import numpy as np
 
 from sim.engine import promotions, transitions
 from sim.engine.journey import Moment
+from sim.engine.kernels import njit, vectorize
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -65,18 +66,43 @@ def churn_probability(
     plus how far the best known competitor is ahead in attitude, plus `unresolved` for a
     customer whose service problem is still open, plus one's own churn propensity as log-odds
     (logit theta; None: no such trait), plus the price term (`price_logit`; None: none)."""
-    logit = (
-        base
-        + slope * (-satisfaction - tolerance)
-        + competition * np.maximum(0, competitor_lead)
-        + unresolved * np.asarray(problem, dtype=float)
+    logit = _logit(
+        satisfaction,
+        tolerance,
+        competitor_lead,
+        base,
+        slope,
+        competition,
+        np.asarray(problem, dtype=float),
+        unresolved,
     )
     if propensity is not None:
         logit = logit + propensity
     if price is not None:
         logit = logit + price
+    return _logistic(logit)
+
+
+def _logistic(logit: np.ndarray) -> np.ndarray:
+    """The chance of log-odds `logit`."""
     with np.errstate(over="ignore"):  # log-odds of -inf (theta = 0): exp overflows to inf, p 0
         return 1.0 / (1.0 + np.exp(-logit))
+
+
+@njit(cache=True)
+def _positive(x: float) -> float:
+    """np.maximum(0, x) of one number: x if above 0, 0 if not, NaN if NaN."""
+    return x if x > 0.0 or np.isnan(x) else 0.0
+
+
+# The formulas are numba ufuncs behind the public functions: the same definitions serve arrays
+# and `_hazard`, the kernel that computes a step's churn log-odds.
+@vectorize(["float64(" + ", ".join(["float64"] * 8) + ")"], cache=True)
+def _logit(  # type: ignore[no-untyped-def]
+    satisfaction, tolerance, lead, base, slope, competition, problem, unresolved
+):  # fmt: skip
+    ahead = _positive(lead)
+    return base + slope * (-satisfaction - tolerance) + competition * ahead + unresolved * problem
 
 
 def price_logit(
@@ -91,11 +117,16 @@ def price_logit(
     """Churn log-odds from prices: `loss` per unit the price due is above the reference price,
     minus `gain` per unit it is below, plus `gap` per unit it is above the rival's price (NaN:
     no rival known), all times the price sensitivity."""
-    above_rival = np.where(np.isnan(rival), 0.0, np.maximum(0.0, due - rival))
+    return _price_logit(due, reference, rival, sensitivity, loss, gain, gap)
+
+
+@vectorize(["float64(" + ", ".join(["float64"] * 7) + ")"], cache=True)
+def _price_logit(  # type: ignore[no-untyped-def]
+    due, reference, rival, sensitivity, loss, gain, gap
+):  # fmt: skip
+    above_rival = 0.0 if np.isnan(rival) else _positive(due - rival)
     return sensitivity * (
-        loss * np.maximum(0.0, due - reference)
-        - gain * np.maximum(0.0, reference - due)
-        + gap * above_rival
+        loss * _positive(due - reference) - gain * _positive(reference - due) + gap * above_rival
     )
 
 
@@ -143,21 +174,85 @@ def competitor_lead(model: JourneyModel, who: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(lead), lead, 0.0)
 
 
+@njit(cache=True)
+def _rival(attitude, aware, i, own):  # type: ignore[no-untyped-def]
+    """Consumer `i`'s best known competitor of its brand `own` (the first of equals; -1 when
+    none is known) and how far its attitude leads the one to `own` (0 when none)."""
+    rival, best = -1, -np.inf
+    for b in range(attitude.shape[1]):
+        if b != own and aware[i, b] and attitude[i, b] > best:
+            rival, best = b, attitude[i, b]
+    lead = best - attitude[i, own]
+    return rival, (lead if np.isfinite(lead) else 0.0)
+
+
+@njit(cache=True)
+def _hazard(  # type: ignore[no-untyped-def]
+    who, satisfaction, tolerance, attitude, aware, brand, problem, propensity, own_odds,
+    base, slope, competition, unresolved, priced, prices, offer_prices, discount, left, paid,
+    sensitivity, loss, gain, gap,
+):  # fmt: skip
+    """The churn log-odds of the customers `who` (`churn_probability` before the logistic):
+    the rival and lead of `best_rival` and `competitor_lead`, with `own_odds` the churn
+    propensity, and `priced` the price term of `_price_term`. One pass where numpy needs
+    about forty calls."""
+    logit = np.empty(who.shape[0])
+    for k in range(who.shape[0]):
+        i = who[k]
+        own = np.int64(brand[i])
+        rival, lead = _rival(attitude, aware, i, own)
+        x = _logit(
+            satisfaction[i], tolerance[i], lead, base, slope, competition,
+            1.0 if problem[i] else 0.0, unresolved,
+        )  # fmt: skip
+        if own_odds:
+            x = x + propensity[i]
+        if priced:
+            due = promotions._due_price(prices[own], discount[i], left[i])
+            rival_price = offer_prices[rival] if rival >= 0 else np.nan
+            x = x + _price_logit(
+                due, paid[i], rival_price, sensitivity[i], loss, gain, gap
+            )  # fmt: skip
+        logit[k] = x
+    return logit
+
+
+def _churn_chance(model: JourneyModel, who: np.ndarray) -> np.ndarray:
+    """The churn chance of the customers `who` deciding now: `churn_probability` of their
+    state, `competitor_lead` and `_price_term`, in one kernel."""
+    s, pop = model.spec.retention, model.population
+    return _logistic(
+        _hazard(
+            who,
+            pop.satisfaction,
+            pop.tolerance,
+            pop.attitude,
+            pop.aware,
+            pop.brand,
+            pop.problem,
+            pop.churn_logit,
+            model.has_propensity,
+            s.base,
+            s.slope,
+            s.competition,
+            s.unresolved,
+            not (s.reference_loss == 0 and s.reference_gain == 0 and s.price_gap == 0),
+            model.prices,
+            model.offer_prices(),
+            pop.discount,
+            pop.discount_left,
+            pop.paid,
+            pop.price_sensitivity,
+            s.reference_loss,
+            s.reference_gain,
+            s.price_gap,
+        )
+    )
+
+
 def _decide(model: JourneyModel, who: np.ndarray) -> None:
     s, pop = model.spec.retention, model.population
-    p = churn_probability(
-        pop.satisfaction[who],
-        pop.tolerance[who],
-        competitor_lead(model, who),
-        s.base,
-        s.slope,
-        s.competition,
-        pop.problem[who],
-        s.unresolved,
-        pop.churn_logit[who] if model.has_propensity else None,
-        _price_term(model, who),
-    )
-    leaving = model.stream("churn").below(who, p)
+    leaving = model.stream("churn").below(who, _churn_chance(model, who))
     if model.cols.rolloff is not None and s.mode == "subscription":
         # renewals at the end of a discount, and who left at them
         rolling = (pop.discount[who] > 0) & (pop.discount_left[who] == 0)

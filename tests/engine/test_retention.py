@@ -1,8 +1,17 @@
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from sim.engine.retention import churn_probability
+import numpy as np
+import pytest
+
+from sim import load_scenario
+from sim.engine import retention
+from sim.engine.journey import Moment
+from sim.engine.model import JourneyModel
+from sim.engine.retention import churn_probability, competitor_lead
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def test_churn_rises_with_shortfall_and_with_a_competitor_ahead() -> None:
@@ -36,3 +45,30 @@ def test_a_churn_propensity_is_the_churn_chance_when_nothing_else_counts() -> No
         propensity=np.array([-1.0, 0.0, 1.0]),
     )  # fmt: skip
     assert shifted[1] == none[1] and shifted[0] < none[0] < shifted[2]
+
+
+@pytest.mark.parametrize(
+    "file", ["baseline.toml", "library/valentine_deal.toml", "verification/sbg.toml"]
+)
+def test_the_hazard_kernel_is_churn_probability_of_the_public_terms_to_the_bit(file: str) -> None:
+    """`_churn_chance` computes in one kernel what the public functions compose: with price
+    terms, a running promotion (valentine_deal at step 60) and churn propensities (sbg)."""
+    s = load_scenario(SCENARIOS / file)
+    model = JourneyModel(s, consumers=600, rng=np.random.default_rng(5))
+    model.run_for(60)
+    pop, r = model.population, s.retention
+    who = np.flatnonzero(pop.moment >= Moment.SMOT)
+    expected = churn_probability(
+        pop.satisfaction[who],
+        pop.tolerance[who],
+        competitor_lead(model, who),
+        r.base,
+        r.slope,
+        r.competition,
+        pop.problem[who],
+        r.unresolved,
+        pop.churn_logit[who] if model.has_propensity else None,
+        retention._price_term(model, who),
+    )
+    assert who.size > 100
+    assert retention._churn_chance(model, who).tobytes() == expected.tobytes()

@@ -58,19 +58,20 @@ A touchpoint's asks and answers are its contacts, each costing its `cost`.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.arrays import first_of_each, first_seen
 from sim.engine.draws import _hash, _normal
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, vectorize
-from sim.engine.touchpoints import _disconfirmation, encounter, felt
+from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
     from sim.engine.moments.smot import Experiences
+    from sim.engine.touchpoints import Touchpoints
 
 __all__ = [
     "answerable",
@@ -87,6 +88,10 @@ __all__ = [
 EXPERIENCES = 256
 """Experiences of one consumer in one step that get their own review draws (usage, a problem
 and one per SMOT touchpoint come far below it)."""
+# `model.tally` while UMOT runs, per customer: experiences drawn (below ASKED), review requests
+# received (in units of ASKED) and whether it has posted (POSTED); zero before and after.
+ASKED = 1 << 16
+POSTED = 1 << 32
 
 NEUTRAL = 3.0  # the middle of the 1-5 star scale
 
@@ -176,6 +181,8 @@ def asked_posting_probability(
 def _asked(
     own: float, propensity: float, evaluation: float, solicited: float, asks: float
 ) -> float:
+    if asks == 0:  # (1 - grant) ** 0 is 1, so nothing is added: spared the costly power
+        return own
     grant = min(1.0, solicited * propensity) * _obliging(evaluation)
     return own + (1.0 - own) * (1.0 - (1.0 - grant) ** asks)
 
@@ -193,54 +200,166 @@ def stars(evaluation: np.ndarray) -> np.ndarray:
 def shown_mean(model: JourneyModel, brand: np.ndarray, window: int) -> np.ndarray:
     """Mean of the newest `window` reviews on each brand's page in `brand` (NaN if empty)."""
     pages = model.pages
-    n = np.minimum(pages.count, min(window, pages.depth))
-    means = np.where(n > 0, pages.newest_means()[np.arange(n.size), n], np.nan)
-    return means[brand]
+    return _shown(pages.newest, pages.count, min(window, pages.depth))[brand]
+
+
+@njit(cache=True)
+def _shown(newest, count, window):  # type: ignore[no-untyped-def]
+    """Per brand, the mean of its newest `window` (at most) reviews, NaN for an empty page:
+    summed newest first, as `ReviewPages.newest_means` does, so the same to the bit."""
+    means = np.empty(newest.shape[0])
+    for b in range(newest.shape[0]):
+        n = min(count[b], window)
+        total = 0.0
+        for j in range(n):
+            total += newest[b, j]
+        means[b] = total / np.float64(n) if n > 0 else np.nan
+    return means
+
+
+@njit(cache=True)
+def _staying(start, moment, at):  # type: ignore[no-untyped-def]
+    """Consumers at moment `at` when the step began (`start`) and still there, in one pass
+    where numpy needs four."""
+    out = np.empty(moment.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(moment.shape[0]):
+        if start[i] == at and moment[i] == at:
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True)
+def _reviewable(who, start, moment, held, smot, seen):  # type: ignore[no-untyped-def]
+    """The experiences (rows of `who`) of customers at SMOT when the step began and still
+    there, not `held` at a renewal; and those customers, once each, in order of first
+    appearance (`seen` is scratch, zeros, left zeros)."""
+    rows = np.empty(who.shape[0], dtype=np.int64)
+    askable = np.empty(who.shape[0], dtype=np.int64)
+    k = m = 0
+    for r in range(who.shape[0]):
+        i = who[r]
+        if start[i] == smot and moment[i] == smot and not held[r]:
+            rows[k] = r
+            k += 1
+            if seen[i] == 0:
+                seen[i] = 1
+                askable[m] = i
+                m += 1
+    for j in range(m):
+        seen[askable[j]] = 0
+    return rows[:k], askable[:m]
 
 
 @njit(cache=True)
 def _reviews(  # type: ignore[no-untyped-def]
-    who, brand, quality, asks, expectation, propensity, shown, seen, noise_key, post_key,
+    who, brand, quality, rows, tally, expectation, propensity, shown, noise_key, post_key,
     rating_noise, weight, negativity, up, down, scale, moderate, self_selected, solicited,
 ):  # fmt: skip
-    """For each experience (`who`, `brand`, `quality`, the customer asked `asks` times): the
-    herded evaluation and whether it is posted. One pass where numpy needs about thirty calls.
+    """For the experiences `rows` (of `who`, `brand`, `quality`), each customer asked as
+    many times as `tally` counts (`_asks`): the herded evaluation and whether it is posted;
+    one review per customer, the first experience that moved it to post. Returns the rows of
+    those reviews (by customer), their stars and whether the customer was asked. One pass
+    where numpy needs about forty calls; `tally` is left zero.
 
     A consumer's draws are keyed by consumer and which of its experiences this step it is (of
-    at most EXPERIENCES), counted in `seen` (zeros, left zero), so others' experiences, and
+    at most EXPERIENCES), counted in `tally` (below ASKED), so others' experiences, and
     touchpoints added elsewhere, leave them alone.
     """
-    herded = np.empty(who.shape[0])
-    post = np.empty(who.shape[0], dtype=np.bool_)
-    for r in range(who.shape[0]):
-        i = who[r]
-        counter = np.int64(i) * EXPERIENCES + min(seen[i], EXPERIENCES - 1)
-        seen[i] += 1
+    m = rows.shape[0]
+    asks = np.empty(m)
+    first = np.empty(m, dtype=np.int64)  # rows of the reviews, in order of posting
+    herded = np.empty(m)
+    k = 0
+    for r in range(m):
+        i = who[rows[r]]
+        held = tally[i]
+        if held >= POSTED:
+            continue  # it has posted this step: nothing of this experience is used
+        seen = held % ASKED
+        tally[i] = held + (seen < EXPERIENCES - 1)
+        counter = np.int64(i) * EXPERIENCES + seen
+        asks[r] = held // ASKED
         noise = rating_noise * _normal(noise_key, counter)
-        own = _evaluation(quality[r], expectation[i], noise, weight, negativity)
-        h = _herd(own, shown[brand[r]], up, down)
+        own = _evaluation(quality[rows[r]], expectation[i], noise, weight, negativity)
+        h = _herd(own, shown[brand[rows[r]]], up, down)
         p = _posting(propensity[i], h, scale, moderate) if self_selected else propensity[i]
         herded[r] = h
-        post[r] = _hash(post_key, counter) < _asked(p, propensity[i], h, solicited, asks[r])
-    for r in range(who.shape[0]):
-        seen[who[r]] = 0
-    return herded, post
+        if _hash(post_key, counter) < _asked(p, propensity[i], h, solicited, asks[r]):
+            tally[i] += POSTED
+            first[k] = r
+            k += 1
+    for r in range(m):
+        tally[who[rows[r]]] = 0
+    posters = np.empty(k, dtype=np.int64)
+    for j in range(k):
+        posters[j] = who[rows[first[j]]]
+    order = np.argsort(posters)  # distinct customers: any sort gives this order
+    chosen = np.empty(k, dtype=np.int64)
+    given = np.empty(k, dtype=np.int8)
+    asked = np.empty(k, dtype=np.bool_)
+    for j in range(k):
+        r = first[order[j]]
+        chosen[j] = rows[r]
+        given[j] = np.int8(min(max(np.rint(herded[r]), 1.0), 5.0))
+        asked[j] = asks[r] > 0
+    return chosen, given, asked
 
 
-def _asks(model: JourneyModel, who: np.ndarray) -> np.ndarray:
-    """How many review requests the consumer of each experience in `who` (one entry per
-    experience this step) receives this step, counting each request's contacts and moving
-    attitudes; each consumer is asked at most once per request."""
-    tps, asks = model.touchpoints, model.tally  # per consumer, zero but while counted here
-    askable = first_seen(who, asks)
-    for tp in tps.of_kind("review_request"):
+def _requests(tps: Touchpoints, kind: str) -> list[int]:
+    """The running UMOT touchpoints of a `kind`, as `Touchpoints.of_kind`, in plain Python:
+    a touchpoint's moment and kind are fixed once built, only whether it runs changes."""
+    kinds = _KINDS.get(tps)
+    if kinds is None:
+        kinds = _KINDS[tps] = {
+            k: [tp for tp in range(len(tps)) if tps.moment[tp] == Moment.UMOT and tps.kind[tp] == k]
+            for k in ("review_request", "review_response")
+        }
+    return [tp for tp in kinds[kind] if tps.active[tp]]
+
+
+_KINDS: WeakKeyDictionary[Touchpoints, dict[str, list[int]]] = WeakKeyDictionary()
+
+
+def _asks(model: JourneyModel, askable: np.ndarray) -> None:
+    """The review requests the customers `askable` (distinct) receive this step, counting
+    each request's contacts and moving attitudes: each customer is asked at most once per
+    request, and how many times it is asked is left in `model.tally` (in units of ASKED) for
+    `_reviews`, which reads and clears it."""
+    tps, asks = model.touchpoints, model.tally
+    for tp in _requests(tps, "review_request"):
         met = transitions.audience(model, tp, askable)
         met = met[model.stream(f"reach:{tps.keys[tp]}").below(met, tps.reach[tp])]
         transitions.contact(model, tp, met)
-        asks[met] += 1
-    out = asks[who]
-    asks[askable] = 0
-    return out
+        asks[met] += ASKED
+
+
+@njit(cache=True)
+def _answer(  # type: ignore[no-untyped-def]
+    brand, given, who, answered, b, max_stars, reach, reach_key, quality_key, quality, sd,
+    weight, attitude, expectation, satisfaction, neutral, performance_weight, negativity,
+):  # fmt: skip
+    """A review_response of brand `b`: each review of `b` not yet `answered` of at most
+    `max_stars` stars is answered with chance `reach`, and its author meets an encounter of
+    quality `quality + sd * noise` (attitude and satisfaction move by `weight`). Returns the
+    authors. One pass where numpy needs about twenty calls."""
+    authors = np.empty(who.shape[0], dtype=np.int64)
+    k = 0
+    for r in range(who.shape[0]):
+        if brand[r] != b or given[r] > max_stars or answered[r]:
+            continue
+        i = who[r]
+        if not _hash(reach_key, np.int64(i)) < reach:
+            continue
+        answered[r] = True
+        authors[k] = i
+        k += 1
+        q = quality + sd * _normal(quality_key, np.int64(i))
+        attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)
+        signal = _felt(q, expectation[i], neutral, performance_weight, negativity)
+        satisfaction[i] += weight * (signal - satisfaction[i])
+    return authors[:k]
 
 
 def _answers(
@@ -250,25 +369,28 @@ def _answers(
     brands answer; each answer is a contact and a service-recovery encounter for its author."""
     pop, s, tps = model.population, model.spec.smot, model.touchpoints
     answered = np.zeros(who.size, dtype=bool)
-    for tp in tps.of_kind("review_response"):
-        rows = np.flatnonzero(
-            (brand == tps.brand[tp]) & answerable(given, int(tps.max_stars[tp])) & ~answered
+    for tp in _requests(tps, "review_response"):
+        authors = _answer(
+            brand,
+            given,
+            who,
+            answered,
+            int(tps.brand[tp]),
+            int(tps.max_stars[tp]),
+            tps.reach[tp],
+            np.uint64(model.stream(f"reach:{tps.keys[tp]}").base),
+            np.uint64(model.stream(f"quality:{tps.keys[tp]}").base),
+            tps.quality[tp],
+            tps.quality_sd[tp],
+            tps.weight[tp],
+            pop.attitude,
+            pop.expectation,
+            pop.satisfaction,
+            s.neutral,
+            s.performance_weight,
+            s.negativity,
         )
-        rows = rows[model.stream(f"reach:{tps.keys[tp]}").below(who[rows], tps.reach[tp])]
-        authors = transitions.contact(model, tp, who[rows], attitude=False)
-        answered[rows] = True
-        if authors.size == 0:
-            continue
-        noise = model.stream(f"quality:{tps.keys[tp]}").normal(authors)
-        quality = tps.quality[tp] + tps.quality_sd[tp] * noise
-        b, weight = int(tps.brand[tp]), tps.weight[tp]
-        pop.attitude[authors, b] = encounter(
-            pop.attitude[authors, b], quality, weight, s.negativity
-        )
-        signal = felt(
-            quality, pop.expectation[authors], s.neutral, s.performance_weight, s.negativity
-        )
-        pop.satisfaction[authors] += weight * (signal - pop.satisfaction[authors])
+        transitions.contact(model, tp, authors, attitude=False)
     return answered
 
 
@@ -281,26 +403,25 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     (`JourneyModel.deciding`): a consumer moves at most one edge per step.
     """
     pop, u = model.population, model.spec.umot
-    back = np.flatnonzero((start == Moment.UMOT) & (pop.moment == Moment.UMOT))
+    back = _staying(start, pop.moment, int(Moment.UMOT))
     transitions.move(model, back[~model.deciding(back)], Moment.SMOT)
     e = experiences
     if not u.enabled or e.who.size == 0:
         return
-    rows = np.flatnonzero(
-        (start[e.who] == Moment.SMOT) & (pop.moment[e.who] == Moment.SMOT) & ~model.deciding(e.who)
+    rows, askable = _reviewable(
+        e.who, start, pop.moment, model.deciding(e.who), int(Moment.SMOT), model.tally
     )
-    who = e.who[rows]
-    asks = _asks(model, who)
+    _asks(model, askable)
     draws = model.stream("review")
-    herded, post = _reviews(
-        who,
-        e.brand[rows],
-        e.quality[rows],
-        asks,
+    chosen, given, asked = _reviews(
+        e.who,
+        e.brand,
+        e.quality,
+        rows,
+        model.tally,
         pop.expectation,
         pop.review_propensity,
-        shown_mean(model, np.arange(len(model.brands)), u.herding_window),
-        model.tally,
+        _shown(model.pages.newest, model.pages.count, min(u.herding_window, model.pages.depth)),
         np.uint64(draws.base),
         np.uint64(draws.part(0).base),
         u.rating_noise,
@@ -314,10 +435,8 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
         u.solicited_posting,
     )
     # One review per consumer and step: the first experience that moved it to post.
-    who, first = first_of_each(e.who[rows[post]])
-    chosen = np.flatnonzero(post)[first]
-    brand, given = e.brand[rows[chosen]], stars(herded[chosen])
+    who, brand = e.who[chosen], e.brand[chosen]
     answered = _answers(model, brand, given, who)
-    model.pages.post(model.t, brand, given, who, answered, asks[chosen] > 0)
+    model.pages.post(model.t, brand, given, who, answered, asked)
     model.ledger.add_by_brand(model.cols.reviews, brand)
     transitions.move(model, who, Moment.UMOT)
