@@ -66,6 +66,23 @@ def _hash(base: np.uint64, counter: np.int64) -> float:
 
 
 @njit(cache=True)
+def _mix(x: np.uint64) -> np.uint64:
+    """SplitMix64's finaliser on a uint64, as `mix64` on a Python integer (keys in kernels)."""
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True)
+def _base(key: np.uint64, step: np.int64) -> np.uint64:
+    """The base of the stream keyed `key` (`Draws.key_of`) at `step`, as `Draws.stream`: so a
+    kernel makes the streams of several touchpoints without a Python call for each."""
+    return _mix(key + np.uint64(step) * np.uint64(_GOLDEN))
+
+
+@njit(cache=True)
 def _uniforms(base: np.uint64, counter: np.ndarray) -> np.ndarray:
     out = np.empty(counter.shape[0])
     for i in range(counter.shape[0]):
@@ -89,6 +106,27 @@ def _gap_picks(base: np.uint64, n: int, log_q: float, size: int) -> np.ndarray:
             out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
         out[k] = pos
         k += 1
+
+
+@njit(cache=True)
+def _indices(base: np.uint64, n: int, p: float) -> np.ndarray:
+    """`Stream.indices` of the stream `base` in one call: a uniform per consumer above
+    `_DENSE`, geometric gaps below (`math.log1p` is the C library's, as in Python)."""
+    if n <= 0 or p <= 0:
+        return np.empty(0, dtype=np.int64)
+    if p >= 1:
+        return np.arange(n)
+    if p > _DENSE:
+        out = np.empty(n, dtype=np.int64)
+        k = 0
+        for i in range(n):
+            if _hash(base, np.int64(i)) < p:
+                out[k] = i
+                k += 1
+        return out[:k]
+    mean = n * p
+    size = int(mean + 4 * math.sqrt(mean) + 16)
+    return _gap_picks(_mix(base), n, math.log1p(-p), size)
 
 
 @njit(cache=True)
@@ -191,19 +229,13 @@ class Stream:
 
     def below(self, idx: np.ndarray, p: np.ndarray | float) -> np.ndarray:
         """Whether each consumer in `idx` is picked with its chance `p` (a mask)."""
+        if idx.ndim == 1:
+            return _uniforms(np.uint64(self.base), idx) < p
         return _uniform(self.base, idx) < p
 
     def indices(self, n: int, p: float) -> np.ndarray:
         """Indices of range(n), each picked with chance p, in increasing order."""
-        if n <= 0 or p <= 0:
-            return np.empty(0, dtype=np.int64)
-        if p >= 1:
-            return np.arange(n, dtype=np.int64)
-        if p > _DENSE:
-            return np.flatnonzero(_uniform(self.base, np.arange(n)) < p)
-        mean = n * p
-        size = int(mean + 4 * math.sqrt(mean) + 16)
-        return _gap_picks(np.uint64(mix64(self.base)), n, math.log1p(-p), size)
+        return _indices(np.uint64(self.base), n, float(p))
 
     def among(self, member: np.ndarray, p: float, members: np.ndarray | None = None) -> np.ndarray:
         """Indices i with `member[i]` that `indices(member.size, p)` picks, the same ones, with
@@ -244,10 +276,18 @@ class Draws:
 
     def stream(self, name: str, step: int) -> Stream:
         """The stream `name` at `step`: the same numbers whatever else the run draws."""
+        return Stream(mix64(self.key_of(name) + step * _GOLDEN))
+
+    def key_of(self, name: str) -> int:
+        """The key of the stream `name` in this run, before the step (`_base` adds it)."""
         key = self._keys.get(name)
         if key is None:
             key = self._keys[name] = mix64(self.key ^ _name_key(name))
-        return Stream(mix64(key + step * _GOLDEN))
+        return key
+
+    def keys(self, names: list[str]) -> np.ndarray:
+        """The keys of streams `names` (uint64), for kernels that make their bases (`_base`)."""
+        return np.array([self.key_of(name) for name in names], dtype=np.uint64)
 
     def generator(self, name: str) -> np.random.Generator:
         """A sequential generator for draws made once, when the model is built (population,

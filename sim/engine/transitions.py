@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.engine import promotions
 from sim.engine.choice import choose, utilities
-from sim.engine.draws import _normal
+from sim.engine.draws import _base, _normal
 from sim.engine.journey import EDGE_INDEX, Moment
 from sim.engine.kernels import njit
 from sim.engine.memory import learn
@@ -186,21 +186,56 @@ def renew(model: JourneyModel, idx: np.ndarray) -> None:
 # --- touchpoints ----------------------------------------------------------------------------
 
 
+ALL, PROSPECTS, CUSTOMERS, NEW_CUSTOMERS, WITH_PROBLEM = range(5)  # `touchpoints.AUDIENCES`
+_SMOT = int(Moment.SMOT)
+
+
 def audience(model: JourneyModel, tp: int, idx: np.ndarray) -> np.ndarray:
     """The consumers in `idx` that touchpoint `tp` is aimed at."""
-    who = model.touchpoints.audience[tp]
-    if who == "all":
+    tps = model.touchpoints
+    who = int(tps.who[tp])
+    if who == ALL:
         return idx
     pop = model.population
-    mine = (pop.moment[idx] >= Moment.SMOT) & (pop.brand[idx] == model.touchpoints.brand[tp])
-    if who == "prospects":
-        return idx[~mine]
-    if who == "new_customers":
-        age = model.t - pop.acquired[idx]
-        mine &= (pop.acquired[idx] >= 1) & (age < model.spec.smot.onboarding_steps)
-    elif who == "with_problem":
-        mine &= pop.problem[idx]
-    return idx[mine]
+    return _audience(
+        idx,
+        who,
+        int(tps.brand[tp]),
+        pop.moment,
+        pop.brand,
+        pop.acquired,
+        pop.problem,
+        model.t,
+        model.spec.smot.onboarding_steps,
+    )
+
+
+@njit(cache=True)
+def _aimed(who, b, i, moment, brand, acquired, problem, t, onboarding):  # type: ignore[no-untyped-def]
+    """Whether a touchpoint of brand `b` with audience `who` (a code of `AUDIENCES`) is aimed
+    at consumer `i`: `audience` for one consumer, inside the kernels that reach them."""
+    if who == ALL:
+        return True
+    mine = moment[i] >= _SMOT and brand[i] == b
+    if who == PROSPECTS:
+        return not mine
+    if who == NEW_CUSTOMERS:
+        return mine and acquired[i] >= 1 and t - acquired[i] < onboarding
+    if who == WITH_PROBLEM:
+        return mine and problem[i]
+    return mine
+
+
+@njit(cache=True)
+def _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding):  # type: ignore[no-untyped-def]
+    """`audience` in one call where numpy needs about eight."""
+    out = np.empty_like(idx)
+    k = 0
+    for i in idx:
+        if _aimed(who, b, i, moment, brand, acquired, problem, t, onboarding):
+            out[k] = i
+            k += 1
+    return out[:k]
 
 
 def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = True) -> np.ndarray:
@@ -219,7 +254,7 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
             idx,
             int(tps.brand[tp]),
             tps.fade[tp],
-            np.uint64(model.stream(f"contact:{tps.keys[tp]}").base),
+            np.uint64(_base(tps.stream_keys(model.draws, "contact")[tp], model.t)),
             tps.quality[tp],
             tps.quality_sd[tp],
             tps.weight[tp],
@@ -236,11 +271,21 @@ def _impress(  # type: ignore[no-untyped-def]
     at `factor`), and attitude moved by an encounter of quality `quality + sd * noise`, the
     noise drawn from the stream `key`. One call where numpy needs about eight."""
     for k in range(idx.shape[0]):
-        i = idx[k]
-        if not aware[i, b]:
-            aware[i, b] = True
-            known[b] += 1
-        salience[i, b] = 1.0
-        fade[i, b] = factor
-        q = quality + sd * _normal(key, np.int64(i))
-        attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)
+        _impress_one(
+            salience, fade, aware, known, attitude, idx[k], b, factor, key, quality, sd, weight,
+            negativity,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _impress_one(  # type: ignore[no-untyped-def]
+    salience, fade, aware, known, attitude, i, b, factor, key, quality, sd, weight, negativity
+):
+    """`_impress` of one consumer `i`, for the kernels that reach and impress in one pass."""
+    if not aware[i, b]:
+        aware[i, b] = True
+        known[b] += 1
+    salience[i, b] = 1.0
+    fade[i, b] = factor
+    q = quality + sd * _normal(key, np.int64(i))
+    attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)
