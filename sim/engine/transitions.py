@@ -211,28 +211,29 @@ def audience(model: JourneyModel, tp: int, idx: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _aimed(who, b, i, moment, brand, acquired, problem, t, onboarding):  # type: ignore[no-untyped-def]
+def _aimed(who, b, moment, brand, acquired, problem, t, onboarding):  # type: ignore[no-untyped-def]
     """Whether a touchpoint of brand `b` with audience `who` (a code of `AUDIENCES`) is aimed
-    at consumer `i`: `audience` for one consumer, inside the kernels that reach them."""
+    at a consumer in `moment` with `brand`, `acquired` and `problem`: `audience` for one."""
     if who == ALL:
         return True
-    mine = moment[i] >= _SMOT and brand[i] == b
+    mine = moment >= _SMOT and brand == b
     if who == PROSPECTS:
         return not mine
     if who == NEW_CUSTOMERS:
-        return mine and acquired[i] >= 1 and t - acquired[i] < onboarding
+        return mine and acquired >= 1 and t - acquired < onboarding
     if who == WITH_PROBLEM:
-        return mine and problem[i]
+        return mine and problem
     return mine
 
 
 @njit(cache=True)
 def _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding):  # type: ignore[no-untyped-def]
-    """`audience` in one call where numpy needs about eight."""
+    """`audience` in one call where numpy needs about eight (`_aimed` takes scalars: a call
+    with arrays inside a loop costs their reference counts)."""
     out = np.empty_like(idx)
     k = 0
     for i in idx:
-        if _aimed(who, b, i, moment, brand, acquired, problem, t, onboarding):
+        if _aimed(who, b, moment[i], brand[i], acquired[i], problem[i], t, onboarding):
             out[k] = i
             k += 1
     return out[:k]
@@ -271,21 +272,11 @@ def _impress(  # type: ignore[no-untyped-def]
     at `factor`), and attitude moved by an encounter of quality `quality + sd * noise`, the
     noise drawn from the stream `key`. One call where numpy needs about eight."""
     for k in range(idx.shape[0]):
-        _impress_one(
-            salience, fade, aware, known, attitude, idx[k], b, factor, key, quality, sd, weight,
-            negativity,
-        )  # fmt: skip
-
-
-@njit(cache=True)
-def _impress_one(  # type: ignore[no-untyped-def]
-    salience, fade, aware, known, attitude, i, b, factor, key, quality, sd, weight, negativity
-):
-    """`_impress` of one consumer `i`, for the kernels that reach and impress in one pass."""
-    if not aware[i, b]:
-        aware[i, b] = True
-        known[b] += 1
-    salience[i, b] = 1.0
-    fade[i, b] = factor
-    q = quality + sd * _normal(key, np.int64(i))
-    attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)
+        i = idx[k]
+        if not aware[i, b]:
+            aware[i, b] = True
+            known[b] += 1
+        salience[i, b] = 1.0
+        fade[i, b] = factor
+        q = quality + sd * _normal(key, np.int64(i))
+        attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)

@@ -15,7 +15,7 @@ from sim.engine import transitions
 from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit
-from sim.engine.transitions import _aimed, _impress_one
+from sim.engine.transitions import _audience, _impress
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -105,28 +105,24 @@ def _needs(  # type: ignore[no-untyped-def]
             else:
                 continue
             b = owner[tp]
-            contact_base = _base(contact_keys[tp], t)
-            trigger_base = _base(trigger_keys[tp], t)
-            met = 0
-            sparked = 0
-            for i in _indices(_base(reach_keys[tp], t), n, p):
-                if not _aimed(who[tp], b, i, moment, brand, acquired, problem, t, onboarding):
-                    continue
-                met += 1
-                _impress_one(
-                    salience, fade, aware, known, attitude, i, b, tp_fade[tp], contact_base,
-                    quality[tp], quality_sd[tp], weight[tp], negativity,
+            reached = _indices(_base(reach_keys[tp], t), n, p)
+            met = _audience(reached, who[tp], b, moment, brand, acquired, problem, t, onboarding)
+            if met.shape[0]:
+                _impress(
+                    salience, fade, aware, known, attitude, met, b, tp_fade[tp],
+                    _base(contact_keys[tp], t), quality[tp], quality_sd[tp], weight[tp],
+                    negativity,
                 )  # fmt: skip
-                if (
-                    trigger[tp] > 0
-                    and start[i] == _PRE_ZMOT
-                    and _hash(trigger_base, i) < trigger[tp]
-                ):
-                    out = _put(out, k, i)
-                    k += 1
-                    sparked += 1
-            row[contacts_col[tp]] += met
-            row[cost_col[tp]] += met * cost[tp]
+            sparked = 0
+            if trigger[tp] > 0:
+                trigger_base = _base(trigger_keys[tp], t)
+                for i in met:
+                    if start[i] == _PRE_ZMOT and _hash(trigger_base, i) < trigger[tp]:
+                        out = _put(out, k, i)
+                        k += 1
+                        sparked += 1
+            row[contacts_col[tp]] += met.shape[0]
+            row[cost_col[tp]] += met.shape[0] * cost[tp]
             if trigger[tp] > 0:
                 row[campaign_col] += sparked
 
