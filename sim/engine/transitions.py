@@ -264,6 +264,57 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
     return idx
 
 
+def contact_arguments(model: JourneyModel) -> tuple:
+    """What `_touch` needs of the touchpoints, the ledger and the consumers, in one tuple for
+    the moments' kernels that reach and contact."""
+    pop, tps = model.population, model.touchpoints
+    return (
+        model.ledger.row,
+        model.cols.contacts,
+        model.cols.cost,
+        tps.cost,
+        tps.brand,
+        tps.fade,
+        tps.quality,
+        tps.quality_sd,
+        tps.weight,
+        tps.stream_keys(model.draws, "contact"),
+        pop.moment,
+        pop.brand,
+        pop.acquired,
+        pop.problem,
+        model.spec.smot.onboarding_steps,
+        pop.salience,
+        pop.fade,
+        pop.aware,
+        model.known,
+        pop.attitude,
+        model.spec.smot.negativity,
+    )
+
+
+@njit(cache=True)
+def _touch(tp, who, idx, t, contact):  # type: ignore[no-untyped-def]
+    """Touchpoint `tp` reaches the consumers `idx` (distinct): those it is aimed at (`who`, a
+    code of `AUDIENCES`) are contacted, `audience` then `contact` in a kernel; returns them.
+    `contact` is `contact_arguments(model)`."""
+    (
+        row, contacts_col, cost_col, cost, owner, tp_fade, quality, quality_sd, weight, keys,
+        moment, brand, acquired, problem, onboarding, salience, fade, aware, known, attitude,
+        negativity,
+    ) = contact  # fmt: skip
+    b = owner[tp]
+    met = _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding)
+    row[contacts_col[tp]] += met.shape[0]
+    row[cost_col[tp]] += met.shape[0] * cost[tp]
+    if met.shape[0]:
+        _impress(
+            salience, fade, aware, known, attitude, met, b, tp_fade[tp], _base(keys[tp], t),
+            quality[tp], quality_sd[tp], weight[tp], negativity,
+        )  # fmt: skip
+    return met
+
+
 @njit(cache=True)
 def _impress(  # type: ignore[no-untyped-def]
     salience, fade, aware, known, attitude, idx, b, factor, key, quality, sd, weight, negativity

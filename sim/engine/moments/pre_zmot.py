@@ -15,7 +15,7 @@ from sim.engine import transitions
 from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit
-from sim.engine.transitions import _audience, _impress
+from sim.engine.transitions import _touch
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -38,37 +38,19 @@ def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
         tps.stimulus_reach,
         tps.trigger,
         tps.who,
-        tps.brand,
-        tps.fade,
-        tps.quality,
-        tps.quality_sd,
-        tps.weight,
-        tps.cost,
         tps.stream_keys(draws, "reach"),
-        tps.stream_keys(draws, "contact"),
         tps.stream_keys(draws, "trigger"),
-        cols.contacts,
-        cols.cost,
+        transitions.contact_arguments(model),
+        model.ledger.row,
         cols.needs["campaign"],
         cols.needs["own"],
         cols.needs["word_of_mouth"],
-        model.ledger.row,
-        pop.moment,
-        pop.brand,
-        pop.acquired,
-        pop.problem,
-        model.spec.smot.onboarding_steps,
-        pop.salience,
-        pop.fade,
-        pop.aware,
-        model.known,
-        pop.attitude,
-        model.spec.smot.negativity,
         pop.need_rate,
         model.max_need_rate,
         np.uint64(draws.key_of("need")),
         np.uint64(draws.key_of("wom.trigger")),
         model.spec.wom.trigger,
+        pop.moment,
     )
     # Still out of the market: a consumer contacted twice counts once, and none moved yet.
     transitions.enter_market(model, needs)
@@ -79,19 +61,17 @@ _PRE_ZMOT, _FMOT = int(Moment.PRE_ZMOT), int(Moment.FMOT)
 
 @njit(cache=True)
 def _needs(  # type: ignore[no-untyped-def]
-    start, heard, t, tp_moment, active, reach, stimulus_reach, trigger, who, owner, tp_fade,
-    quality, quality_sd, weight, cost, reach_keys, contact_keys, trigger_keys, contacts_col,
-    cost_col, campaign_col, own_col, wom_col, row, moment, brand, acquired, problem, onboarding,
-    salience, fade, aware, known, attitude, negativity, need_rate, max_need_rate, need_key,
-    wom_key, wom_trigger,
+    start, heard, t, tp_moment, active, reach, stimulus_reach, trigger, who, reach_keys,
+    trigger_keys, contact, row, campaign_col, own_col, wom_col, need_rate, max_need_rate,
+    need_key, wom_key, wom_trigger, moment,
 ):  # fmt: skip
     """The step's stimuli and needs in one pass where numpy needs about ten calls a touchpoint:
     each running stimulus (the <ZMOT touchpoints, then the FMOT ones that stimulate) picks
     consumers by its reach (`Stream.indices` of "reach:<key>"), contacts those it is aimed at
-    (`transitions.audience`, `transitions.contact`) and sparks needs among those out of the
-    market ("trigger:<key>"); needs arise on their own ("need", `Stream.thinned`) and from word
-    of mouth heard ("wom.trigger"). Returns the distinct consumers with a need, still <ZMOT."""
-    n = moment.shape[0]
+    (`transitions._touch`) and sparks needs among those out of the market ("trigger:<key>");
+    needs arise on their own ("need", `Stream.thinned`) and from word of mouth heard
+    ("wom.trigger"). Returns the distinct consumers with a need, still <ZMOT."""
+    n = start.shape[0]
     out = np.empty(64, dtype=np.int64)
     k = 0
     for stimulating in (False, True):
@@ -104,26 +84,16 @@ def _needs(  # type: ignore[no-untyped-def]
                 p = stimulus_reach[tp]
             else:
                 continue
-            b = owner[tp]
             reached = _indices(_base(reach_keys[tp], t), n, p)
-            met = _audience(reached, who[tp], b, moment, brand, acquired, problem, t, onboarding)
-            if met.shape[0]:
-                _impress(
-                    salience, fade, aware, known, attitude, met, b, tp_fade[tp],
-                    _base(contact_keys[tp], t), quality[tp], quality_sd[tp], weight[tp],
-                    negativity,
-                )  # fmt: skip
-            sparked = 0
+            met = _touch(tp, who[tp], reached, t, contact)
             if trigger[tp] > 0:
+                sparked = 0
                 trigger_base = _base(trigger_keys[tp], t)
                 for i in met:
                     if start[i] == _PRE_ZMOT and _hash(trigger_base, i) < trigger[tp]:
                         out = _put(out, k, i)
                         k += 1
                         sparked += 1
-            row[contacts_col[tp]] += met.shape[0]
-            row[cost_col[tp]] += met.shape[0] * cost[tp]
-            if trigger[tp] > 0:
                 row[campaign_col] += sparked
 
     need_base = _base(need_key, t)
