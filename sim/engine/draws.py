@@ -268,15 +268,19 @@ class Stream:
 class Draws:
     """The random numbers of one run, by stream name and step."""
 
-    __slots__ = ("_keys", "key")
+    __slots__ = ("_arrays", "_keys", "key")
 
     def __init__(self, key: int) -> None:
         self.key = key & _MASK
         self._keys: dict[str, int] = {}  # stream name -> its key in this run
+        self._arrays: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}  # `keys`
 
     def stream(self, name: str, step: int) -> Stream:
         """The stream `name` at `step`: the same numbers whatever else the run draws."""
-        return Stream(mix64(self.key_of(name) + step * _GOLDEN))
+        key = self._keys.get(name)
+        if key is None:
+            key = self.key_of(name)
+        return Stream(mix64(key + step * _GOLDEN))
 
     def key_of(self, name: str) -> int:
         """The key of the stream `name` in this run, before the step (`_base` adds it)."""
@@ -285,9 +289,15 @@ class Draws:
             key = self._keys[name] = mix64(self.key ^ _name_key(name))
         return key
 
-    def keys(self, names: list[str]) -> np.ndarray:
-        """The keys of streams `names` (uint64), for kernels that make their bases (`_base`)."""
-        return np.array([self.key_of(name) for name in names], dtype=np.uint64)
+    def keys(self, names: list[str], prefix: str = "") -> np.ndarray:
+        """The keys of the streams `names` (with a prefix: `f"{prefix}:{name}"`), uint64, made
+        once, for kernels that make their bases (`_base`) without a Python call per stream."""
+        cached = self._arrays.get((prefix, tuple(names)))
+        if cached is None:
+            full = [f"{prefix}:{name}" if prefix else name for name in names]
+            keys = np.array([self.key_of(name) for name in full], dtype=np.uint64)
+            cached = self._arrays[prefix, tuple(names)] = keys
+        return cached
 
     def generator(self, name: str) -> np.random.Generator:
         """A sequential generator for draws made once, when the model is built (population,

@@ -42,20 +42,14 @@ class Touchpoints:
     fade: np.ndarray  # what is left of a contact's trace after a step (1: never fades)
     active: np.ndarray  # bool: inside its schedule now
     who: np.ndarray = field(init=False)  # int: `audience` as its index in `AUDIENCES`
-    _keys: dict = field(init=False, repr=False, default_factory=dict)  # `stream_keys`, cached
 
     def __post_init__(self) -> None:
         self.who = np.array([AUDIENCES.index(a) for a in self.audience], dtype=np.int64)
 
     def stream_keys(self, draws: Draws, prefix: str) -> np.ndarray:
-        """The keys (`Draws.keys`) of the streams `f"{prefix}:{key}"` of every touchpoint, made
-        once: kernels turn them into this step's bases (`sim.engine.draws._base`)."""
-        cached = self._keys.get((draws.key, prefix))
-        if cached is None:
-            cached = self._keys[draws.key, prefix] = draws.keys(
-                [f"{prefix}:{k}" for k in self.keys]
-            )
-        return cached
+        """The keys (`Draws.keys`) of the streams `f"{prefix}:{key}"` of every touchpoint:
+        kernels turn them into this step's bases (`sim.engine.draws._base`)."""
+        return draws.keys(self.keys, prefix)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Touchpoints:
