@@ -91,6 +91,16 @@ def _uniforms(base: np.uint64, counter: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
+def _uniform_rows(base: np.uint64, idx: np.ndarray, columns: int) -> np.ndarray:
+    """`Stream.uniform_rows`: the uniform of counter `idx[r] * columns + c` at [r, c]."""
+    out = np.empty((idx.shape[0], columns))
+    for r in range(idx.shape[0]):
+        for c in range(columns):
+            out[r, c] = _hash(base, np.int64(idx[r]) * columns + c)
+    return out
+
+
+@njit(cache=True)
 def _gap_picks(base: np.uint64, n: int, log_q: float, size: int) -> np.ndarray:
     """Indices of range(n) picked with chance 1 - exp(log_q) each: a cumulative sum of
     geometric gaps, the j-th gap from counter j."""
@@ -220,8 +230,7 @@ class Stream:
 
     def uniform_rows(self, idx: np.ndarray, columns: int) -> np.ndarray:
         """Uniforms [consumer, column] for each consumer in `idx`."""
-        counter = idx.astype(np.int64)[:, None] * columns + np.arange(columns)
-        return _uniform(self.base, counter)
+        return _uniform_rows(np.uint64(self.base), idx, columns)
 
     def normal(self, idx: np.ndarray) -> np.ndarray:
         """A standard normal for each consumer in `idx` (by the inverse of the normal CDF)."""

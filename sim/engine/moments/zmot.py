@@ -116,12 +116,32 @@ def step(model: JourneyModel, start: np.ndarray) -> None:
         return
     expectation, _, u = _research_for(model, idx)
     brand = choose(model.stream("choice"), idx, u)
-    chose = brand >= 0
-    rows = np.flatnonzero(chose)
-    transitions.to_first_encounter(model, idx[chose], brand[chose], expectation[rows, brand[chose]])
-    waiting = idx[~chose]
-    gave_up = model.stream("give_up").below(waiting, s.zmot.give_up)
-    transitions.move(model, waiting[gave_up], Moment.PRE_ZMOT)
+    chose, chosen, expected, gave_up = _decided(
+        idx, brand, expectation, np.uint64(model.stream("give_up").base), s.zmot.give_up
+    )
+    transitions.to_first_encounter(model, chose, chosen, expected)
+    transitions.move(model, gave_up, Moment.PRE_ZMOT)
+
+
+@njit(cache=True)
+def _decided(idx, brand, expectation, key, give_up):  # type: ignore[no-untyped-def]
+    """Those of `idx` who chose a brand (`brand` >= 0), it, and what they expect of it; and of
+    the others those who give up (the stream `key`): one call where numpy needs ten."""
+    k = idx.shape[0]
+    chose = np.empty(k, dtype=idx.dtype)
+    chosen = np.empty(k, dtype=np.int64)
+    expected = np.empty(k)
+    gave_up = np.empty(k, dtype=idx.dtype)
+    m = g = 0
+    for r in range(k):
+        i = idx[r]
+        if brand[r] >= 0:
+            chose[m], chosen[m], expected[m] = i, brand[r], expectation[r, brand[r]]
+            m += 1
+        elif _hash(key, np.int64(i)) < give_up:
+            gave_up[g] = i
+            g += 1
+    return chose[:m], chosen[:m], expected[:m], gave_up[:g]
 
 
 @njit(cache=True)
