@@ -130,13 +130,50 @@ def _indices(base: np.uint64, n: int, p: float) -> np.ndarray:
         out = np.empty(n, dtype=np.int64)
         k = 0
         for i in range(n):
-            if _hash(base, np.int64(i)) < p:
-                out[k] = i
-                k += 1
+            out[k] = i
+            k += _hash(base, np.int64(i)) < p  # no branch on the draw
         return out[:k]
     mean = n * p
     size = int(mean + 4 * math.sqrt(mean) + 16)
     return _gap_picks(_mix(base), n, math.log1p(-p), size)
+
+
+@njit(cache=True)
+def _below_each(base: np.uint64, idx: np.ndarray, p: float) -> np.ndarray:
+    """Those of `idx` whose uniform is below `p`: `idx[_uniform(base, idx) < p]` in one call."""
+    out = np.empty_like(idx)
+    k = 0
+    for i in idx:
+        out[k] = i
+        k += _hash(base, np.int64(i)) < p
+    return out[:k]
+
+
+@njit(cache=True)
+def _kept(picks: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Those of `picks` found in `idx` (both increasing): a merge of the two, where
+    `np.searchsorted` looks each pick up."""
+    out = np.empty(picks.shape[0], dtype=picks.dtype)
+    k, j, m = 0, 0, idx.shape[0]
+    for pick in picks:
+        while j < m and idx[j] < pick:
+            j += 1
+        if j == m:
+            break
+        out[k] = pick
+        k += idx[j] == pick
+    return out[:k]
+
+
+@njit(cache=True)
+def _members(picks: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Those of `picks` with `member[pick]`: `picks[member[picks]]` in one call."""
+    out = np.empty_like(picks)
+    k = 0
+    for i in picks:
+        out[k] = i
+        k += member[i]
+    return out[:k]
 
 
 @njit(cache=True)
@@ -252,19 +289,16 @@ class Stream:
         `members`, if given, is `np.flatnonzero(member)`."""
         if _DENSE < p < 1:
             idx = np.flatnonzero(member) if members is None else members
-            return idx[_uniform(self.base, idx) < p]
-        idx = self.indices(member.size, p)
-        return idx[member[idx]]
+            return _below_each(np.uint64(self.base), idx, p)
+        return _members(self.indices(member.size, p), member)
 
     def pick(self, idx: np.ndarray, n: int, p: float) -> np.ndarray:
         """Those of `idx` (increasing, in range(n)) that `indices(n, p)` picks, the same ones:
         drawn for `idx` alone where `indices` would draw for everyone, else picked among
         everyone and kept if in `idx`."""
         if _DENSE < p < 1:
-            return idx[_uniform(self.base, idx) < p]
-        picks = self.indices(n, p)
-        at = np.minimum(np.searchsorted(idx, picks), max(idx.size - 1, 0))
-        return picks[idx[at] == picks] if idx.size else idx
+            return _below_each(np.uint64(self.base), idx, p)
+        return _kept(self.indices(n, p), idx) if idx.size else idx
 
     def thinned(self, p: np.ndarray, p_max: float) -> np.ndarray:
         """Indices i picked with their own chance p[i] <= p_max (candidates at p_max, thinned)."""

@@ -216,13 +216,13 @@ def _aimed(who, b, moment, brand, acquired, problem, t, onboarding):  # type: ig
     at a consumer in `moment` with `brand`, `acquired` and `problem`: `audience` for one."""
     if who == ALL:
         return True
-    mine = moment >= _SMOT and brand == b
+    mine = (moment >= _SMOT) & (brand == b)  # `&`, not `and`: no branch on the data
     if who == PROSPECTS:
         return not mine
     if who == NEW_CUSTOMERS:
-        return mine and acquired >= 1 and t - acquired < onboarding
+        return mine & (acquired >= 1) & (t - acquired < onboarding)
     if who == WITH_PROBLEM:
-        return mine and problem
+        return mine & problem
     return mine
 
 
@@ -233,9 +233,8 @@ def _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding):  # 
     out = np.empty_like(idx)
     k = 0
     for i in idx:
-        if _aimed(who, b, moment[i], brand[i], acquired[i], problem[i], t, onboarding):
-            out[k] = i
-            k += 1
+        out[k] = i
+        k += _aimed(who, b, moment[i], brand[i], acquired[i], problem[i], t, onboarding)
     return out[:k]
 
 
