@@ -34,11 +34,7 @@ class ReviewPages:
 
     def newest_means(self) -> np.ndarray:
         """[brand, n]: mean of the n newest reviews (n = 1..depth; column 0 is unused)."""
-        sums = np.cumsum(self.newest, axis=1)
-        n = np.arange(1, self.depth + 1)
-        means = np.zeros((self.newest.shape[0], self.depth + 1))
-        means[:, 1:] = sums / n
-        return means
+        return _newest_means(self.newest)
 
     def newest_read(self, answered_weight: float) -> tuple[np.ndarray, np.ndarray]:
         """[brand, n]: how many reviews the n newest count as for a reader, an answered one
@@ -139,3 +135,16 @@ def _newest_read(newest, answered, answered_weight):  # type: ignore[no-untyped-
             if weight > 0:
                 means[b, n + 1] = total / weight
     return weights, means
+
+
+@njit(cache=True)
+def _newest_means(newest):  # type: ignore[no-untyped-def]
+    """`ReviewPages.newest_means` in one call (running sums, left to right, as `np.cumsum`)."""
+    brands, depth = newest.shape
+    means = np.zeros((brands, depth + 1))
+    for b in range(brands):
+        total = 0.0
+        for n in range(depth):
+            total += newest[b, n]
+            means[b, n + 1] = total / (n + 1)
+    return means

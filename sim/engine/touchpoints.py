@@ -42,6 +42,7 @@ class Touchpoints:
     fade: np.ndarray  # what is left of a contact's trace after a step (1: never fades)
     active: np.ndarray  # bool: inside its schedule now
     who: np.ndarray = field(init=False)  # int: `audience` as its index in `AUDIENCES`
+    _live: dict = field(init=False, repr=False, default_factory=dict)  # `live`, kept
 
     def __post_init__(self) -> None:
         self.who = np.array([AUDIENCES.index(a) for a in self.audience], dtype=np.int64)
@@ -90,8 +91,14 @@ class Touchpoints:
         return next(i for i in range(len(self)) if self.brand[i] == brand and self.names[i] == name)
 
     def live(self, moment: Moment) -> np.ndarray:
-        """Indices of the touchpoints of a moment that are running now."""
-        return np.flatnonzero((self.moment == moment) & self.active)
+        """Indices of the touchpoints of a moment that are running now (read-only: kept, by
+        moment and which are running, for the next step)."""
+        key = (int(moment), self.active.tobytes())
+        live = self._live.get(key)
+        if live is None:
+            live = self._live[key] = np.flatnonzero((self.moment == moment) & self.active)
+            live.flags.writeable = False
+        return live
 
     def of_kind(self, kind: str) -> np.ndarray:
         """Indices of the running UMOT touchpoints of a kind (`review_request`, ...)."""
