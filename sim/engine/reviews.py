@@ -76,6 +76,9 @@ class ReviewPages:
         self._log.append(
             (step, brand.astype(np.int8), stars.astype(np.int8), author, answered, asked)
         )
+        if stars.dtype.kind in "iu":  # whole stars: their sum is exact in any order
+            _post(self.newest, self.answered, self.count, self.total, brand, stars, answered)
+            return
         for b in distinct(brand):
             mine = brand == b
             self._push(int(b), stars[mine][::-1].astype(float), answered[mine][::-1])
@@ -148,3 +151,30 @@ def _newest_means(newest):  # type: ignore[no-untyped-def]
             total += newest[b, n]
             means[b, n + 1] = total / (n + 1)
     return means
+
+
+@njit(cache=True)
+def _post(newest, answered, count, total, brand, stars, said):  # type: ignore[no-untyped-def]
+    """`ReviewPages.post` of whole stars onto the pages in one call: each brand's reviews go on
+    top of its page newest first (the last posted first), `said` beside them in `answered`."""
+    brands, depth = newest.shape
+    for b in range(brands):
+        m = 0
+        for r in range(brand.shape[0]):
+            m += brand[r] == b
+        if m == 0:
+            continue
+        for j in range(depth - 1, m - 1, -1):  # the older reviews move down the page
+            newest[b, j] = newest[b, j - m]
+            answered[b, j] = answered[b, j - m]
+        j = 0
+        added = 0.0
+        for r in range(brand.shape[0] - 1, -1, -1):
+            if brand[r] == b:
+                if j < depth:
+                    newest[b, j] = stars[r]
+                    answered[b, j] = said[r]
+                j += 1
+                added += stars[r]
+        count[b] += m
+        total[b] += added
