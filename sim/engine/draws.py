@@ -246,6 +246,8 @@ def _normals(base: np.uint64, counter: np.ndarray) -> np.ndarray:
 
 def _uniform(base: int, counter: np.ndarray) -> np.ndarray:
     """Uniforms in (0, 1), one per counter (non-negative integers), for the key `base`."""
+    if counter.ndim == 1:
+        return _uniforms(np.uint64(base), counter)
     return _uniforms(np.uint64(base), counter.reshape(-1)).reshape(counter.shape)
 
 
@@ -271,12 +273,12 @@ class Stream:
 
     def normal(self, idx: np.ndarray) -> np.ndarray:
         """A standard normal for each consumer in `idx` (by the inverse of the normal CDF)."""
+        if idx.ndim == 1:
+            return _normals(np.uint64(self.base), idx)
         return _normals(np.uint64(self.base), idx.reshape(-1)).reshape(idx.shape)
 
     def below(self, idx: np.ndarray, p: np.ndarray | float) -> np.ndarray:
         """Whether each consumer in `idx` is picked with its chance `p` (a mask)."""
-        if idx.ndim == 1:
-            return _uniforms(np.uint64(self.base), idx) < p
         return _uniform(self.base, idx) < p
 
     def indices(self, n: int, p: float) -> np.ndarray:
