@@ -66,10 +66,37 @@ def _hash(base: np.uint64, counter: np.int64) -> float:
 
 
 @njit(cache=True)
+def _mix(x: np.uint64) -> np.uint64:
+    """SplitMix64's finaliser on a uint64, as `mix64` on a Python integer (keys in kernels)."""
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True)
+def _base(key: np.uint64, step: np.int64) -> np.uint64:
+    """The base of the stream keyed `key` (`Draws.key_of`) at `step`, as `Draws.stream`: so a
+    kernel makes the streams of several touchpoints without a Python call for each."""
+    return _mix(key + np.uint64(step) * np.uint64(_GOLDEN))
+
+
+@njit(cache=True)
 def _uniforms(base: np.uint64, counter: np.ndarray) -> np.ndarray:
     out = np.empty(counter.shape[0])
     for i in range(counter.shape[0]):
         out[i] = _hash(base, np.int64(counter[i]))
+    return out
+
+
+@njit(cache=True)
+def _uniform_rows(base: np.uint64, idx: np.ndarray, columns: int) -> np.ndarray:
+    """`Stream.uniform_rows`: the uniform of counter `idx[r] * columns + c` at [r, c]."""
+    out = np.empty((idx.shape[0], columns))
+    for r in range(idx.shape[0]):
+        for c in range(columns):
+            out[r, c] = _hash(base, np.int64(idx[r]) * columns + c)
     return out
 
 
@@ -89,6 +116,64 @@ def _gap_picks(base: np.uint64, n: int, log_q: float, size: int) -> np.ndarray:
             out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
         out[k] = pos
         k += 1
+
+
+@njit(cache=True)
+def _indices(base: np.uint64, n: int, p: float) -> np.ndarray:
+    """`Stream.indices` of the stream `base` in one call: a uniform per consumer above
+    `_DENSE`, geometric gaps below (`math.log1p` is the C library's, as in Python)."""
+    if n <= 0 or p <= 0:
+        return np.empty(0, dtype=np.int64)
+    if p >= 1:
+        return np.arange(n)
+    if p > _DENSE:
+        out = np.empty(n, dtype=np.int64)
+        k = 0
+        for i in range(n):
+            out[k] = i
+            k += _hash(base, np.int64(i)) < p  # no branch on the draw
+        return out[:k]
+    mean = n * p
+    size = int(mean + 4 * math.sqrt(mean) + 16)
+    return _gap_picks(_mix(base), n, math.log1p(-p), size)
+
+
+@njit(cache=True)
+def _below_each(base: np.uint64, idx: np.ndarray, p: float) -> np.ndarray:
+    """Those of `idx` whose uniform is below `p`: `idx[_uniform(base, idx) < p]` in one call."""
+    out = np.empty_like(idx)
+    k = 0
+    for i in idx:
+        out[k] = i
+        k += _hash(base, np.int64(i)) < p
+    return out[:k]
+
+
+@njit(cache=True)
+def _kept(picks: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Those of `picks` found in `idx` (both increasing): a merge of the two, where
+    `np.searchsorted` looks each pick up."""
+    out = np.empty(picks.shape[0], dtype=picks.dtype)
+    k, j, m = 0, 0, idx.shape[0]
+    for pick in picks:
+        while j < m and idx[j] < pick:
+            j += 1
+        if j == m:
+            break
+        out[k] = pick
+        k += idx[j] == pick
+    return out[:k]
+
+
+@njit(cache=True)
+def _members(picks: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Those of `picks` with `member[pick]`: `picks[member[picks]]` in one call."""
+    out = np.empty_like(picks)
+    k = 0
+    for i in picks:
+        out[k] = i
+        k += member[i]
+    return out[:k]
 
 
 @njit(cache=True)
@@ -161,6 +246,8 @@ def _normals(base: np.uint64, counter: np.ndarray) -> np.ndarray:
 
 def _uniform(base: int, counter: np.ndarray) -> np.ndarray:
     """Uniforms in (0, 1), one per counter (non-negative integers), for the key `base`."""
+    if counter.ndim == 1:
+        return _uniforms(np.uint64(base), counter)
     return _uniforms(np.uint64(base), counter.reshape(-1)).reshape(counter.shape)
 
 
@@ -182,11 +269,12 @@ class Stream:
 
     def uniform_rows(self, idx: np.ndarray, columns: int) -> np.ndarray:
         """Uniforms [consumer, column] for each consumer in `idx`."""
-        counter = idx.astype(np.int64)[:, None] * columns + np.arange(columns)
-        return _uniform(self.base, counter)
+        return _uniform_rows(np.uint64(self.base), idx, columns)
 
     def normal(self, idx: np.ndarray) -> np.ndarray:
         """A standard normal for each consumer in `idx` (by the inverse of the normal CDF)."""
+        if idx.ndim == 1:
+            return _normals(np.uint64(self.base), idx)
         return _normals(np.uint64(self.base), idx.reshape(-1)).reshape(idx.shape)
 
     def below(self, idx: np.ndarray, p: np.ndarray | float) -> np.ndarray:
@@ -195,15 +283,7 @@ class Stream:
 
     def indices(self, n: int, p: float) -> np.ndarray:
         """Indices of range(n), each picked with chance p, in increasing order."""
-        if n <= 0 or p <= 0:
-            return np.empty(0, dtype=np.int64)
-        if p >= 1:
-            return np.arange(n, dtype=np.int64)
-        if p > _DENSE:
-            return np.flatnonzero(_uniform(self.base, np.arange(n)) < p)
-        mean = n * p
-        size = int(mean + 4 * math.sqrt(mean) + 16)
-        return _gap_picks(np.uint64(mix64(self.base)), n, math.log1p(-p), size)
+        return _indices(np.uint64(self.base), n, float(p))
 
     def among(self, member: np.ndarray, p: float, members: np.ndarray | None = None) -> np.ndarray:
         """Indices i with `member[i]` that `indices(member.size, p)` picks, the same ones, with
@@ -211,19 +291,16 @@ class Stream:
         `members`, if given, is `np.flatnonzero(member)`."""
         if _DENSE < p < 1:
             idx = np.flatnonzero(member) if members is None else members
-            return idx[_uniform(self.base, idx) < p]
-        idx = self.indices(member.size, p)
-        return idx[member[idx]]
+            return _below_each(np.uint64(self.base), idx, p)
+        return _members(self.indices(member.size, p), member)
 
     def pick(self, idx: np.ndarray, n: int, p: float) -> np.ndarray:
         """Those of `idx` (increasing, in range(n)) that `indices(n, p)` picks, the same ones:
         drawn for `idx` alone where `indices` would draw for everyone, else picked among
         everyone and kept if in `idx`."""
         if _DENSE < p < 1:
-            return idx[_uniform(self.base, idx) < p]
-        picks = self.indices(n, p)
-        at = np.minimum(np.searchsorted(idx, picks), max(idx.size - 1, 0))
-        return picks[idx[at] == picks] if idx.size else idx
+            return _below_each(np.uint64(self.base), idx, p)
+        return _kept(self.indices(n, p), idx) if idx.size else idx
 
     def thinned(self, p: np.ndarray, p_max: float) -> np.ndarray:
         """Indices i picked with their own chance p[i] <= p_max (candidates at p_max, thinned)."""
@@ -236,18 +313,36 @@ class Stream:
 class Draws:
     """The random numbers of one run, by stream name and step."""
 
-    __slots__ = ("_keys", "key")
+    __slots__ = ("_arrays", "_keys", "key")
 
     def __init__(self, key: int) -> None:
         self.key = key & _MASK
         self._keys: dict[str, int] = {}  # stream name -> its key in this run
+        self._arrays: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}  # `keys`
 
     def stream(self, name: str, step: int) -> Stream:
         """The stream `name` at `step`: the same numbers whatever else the run draws."""
         key = self._keys.get(name)
         if key is None:
-            key = self._keys[name] = mix64(self.key ^ _name_key(name))
+            key = self.key_of(name)
         return Stream(mix64(key + step * _GOLDEN))
+
+    def key_of(self, name: str) -> int:
+        """The key of the stream `name` in this run, before the step (`_base` adds it)."""
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = mix64(self.key ^ _name_key(name))
+        return key
+
+    def keys(self, names: list[str], prefix: str = "") -> np.ndarray:
+        """The keys of the streams `names` (with a prefix: `f"{prefix}:{name}"`), uint64, made
+        once, for kernels that make their bases (`_base`) without a Python call per stream."""
+        cached = self._arrays.get((prefix, tuple(names)))
+        if cached is None:
+            full = [f"{prefix}:{name}" if prefix else name for name in names]
+            keys = np.array([self.key_of(name) for name in full], dtype=np.uint64)
+            cached = self._arrays[prefix, tuple(names)] = keys
+        return cached
 
     def generator(self, name: str) -> np.random.Generator:
         """A sequential generator for draws made once, when the model is built (population,

@@ -6,10 +6,11 @@ Each touchpoint belongs to a brand and a moment. Its numbers live in arrays so t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.engine.draws import Draws
 from sim.engine.journey import Moment
 from sim.engine.kernels import vectorize
 from sim.engine.memory import fade_factor
@@ -18,6 +19,8 @@ from sim.scenario import EDITABLE_TOUCHPOINT, Scenario
 __all__ = ["Touchpoints", "disconfirmation", "encounter", "felt", "recovery_probability"]
 
 _MOMENT = {m.label: m for m in Moment}
+# audiences by their code in `Touchpoints.who`, as kernels test them (`transitions._aimed`)
+AUDIENCES = ("all", "prospects", "customers", "new_customers", "with_problem")
 
 
 @dataclass(eq=False)
@@ -38,6 +41,16 @@ class Touchpoints:
     stimulus_reach: np.ndarray  # FMOT touchpoints: chance per step of meeting a prospect
     fade: np.ndarray  # what is left of a contact's trace after a step (1: never fades)
     active: np.ndarray  # bool: inside its schedule now
+    who: np.ndarray = field(init=False)  # int: `audience` as its index in `AUDIENCES`
+    _live: dict = field(init=False, repr=False, default_factory=dict)  # `live`, kept
+
+    def __post_init__(self) -> None:
+        self.who = np.array([AUDIENCES.index(a) for a in self.audience], dtype=np.int64)
+
+    def stream_keys(self, draws: Draws, prefix: str) -> np.ndarray:
+        """The keys (`Draws.keys`) of the streams `f"{prefix}:{key}"` of every touchpoint:
+        kernels turn them into this step's bases (`sim.engine.draws._base`)."""
+        return draws.keys(self.keys, prefix)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Touchpoints:
@@ -78,8 +91,14 @@ class Touchpoints:
         return next(i for i in range(len(self)) if self.brand[i] == brand and self.names[i] == name)
 
     def live(self, moment: Moment) -> np.ndarray:
-        """Indices of the touchpoints of a moment that are running now."""
-        return np.flatnonzero((self.moment == moment) & self.active)
+        """Indices of the touchpoints of a moment that are running now (read-only: kept, by
+        moment and which are running, for the next step)."""
+        key = (int(moment), self.active.tobytes())
+        live = self._live.get(key)
+        if live is None:
+            live = self._live[key] = np.flatnonzero((self.moment == moment) & self.active)
+            live.flags.writeable = False
+        return live
 
     def of_kind(self, kind: str) -> np.ndarray:
         """Indices of the running UMOT touchpoints of a kind (`review_request`, ...)."""

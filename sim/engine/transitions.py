@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.engine import promotions
 from sim.engine.choice import choose, utilities
-from sim.engine.draws import _normal
+from sim.engine.draws import _base, _normal
 from sim.engine.journey import EDGE_INDEX, Moment
 from sim.engine.kernels import njit
 from sim.engine.memory import learn
@@ -186,21 +186,56 @@ def renew(model: JourneyModel, idx: np.ndarray) -> None:
 # --- touchpoints ----------------------------------------------------------------------------
 
 
+ALL, PROSPECTS, CUSTOMERS, NEW_CUSTOMERS, WITH_PROBLEM = range(5)  # `touchpoints.AUDIENCES`
+_SMOT = int(Moment.SMOT)
+
+
 def audience(model: JourneyModel, tp: int, idx: np.ndarray) -> np.ndarray:
     """The consumers in `idx` that touchpoint `tp` is aimed at."""
-    who = model.touchpoints.audience[tp]
-    if who == "all":
+    tps = model.touchpoints
+    who = int(tps.who[tp])
+    if who == ALL:
         return idx
     pop = model.population
-    mine = (pop.moment[idx] >= Moment.SMOT) & (pop.brand[idx] == model.touchpoints.brand[tp])
-    if who == "prospects":
-        return idx[~mine]
-    if who == "new_customers":
-        age = model.t - pop.acquired[idx]
-        mine &= (pop.acquired[idx] >= 1) & (age < model.spec.smot.onboarding_steps)
-    elif who == "with_problem":
-        mine &= pop.problem[idx]
-    return idx[mine]
+    return _audience(
+        idx,
+        who,
+        int(tps.brand[tp]),
+        pop.moment,
+        pop.brand,
+        pop.acquired,
+        pop.problem,
+        model.t,
+        model.spec.smot.onboarding_steps,
+    )
+
+
+@njit(cache=True)
+def _aimed(who, b, moment, brand, acquired, problem, t, onboarding):  # type: ignore[no-untyped-def]
+    """Whether a touchpoint of brand `b` with audience `who` (a code of `AUDIENCES`) is aimed
+    at a consumer in `moment` with `brand`, `acquired` and `problem`: `audience` for one."""
+    if who == ALL:
+        return True
+    mine = (moment >= _SMOT) & (brand == b)  # `&`, not `and`: no branch on the data
+    if who == PROSPECTS:
+        return not mine
+    if who == NEW_CUSTOMERS:
+        return mine & (acquired >= 1) & (t - acquired < onboarding)
+    if who == WITH_PROBLEM:
+        return mine & problem
+    return mine
+
+
+@njit(cache=True)
+def _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding):  # type: ignore[no-untyped-def]
+    """`audience` in one call where numpy needs about eight (`_aimed` takes scalars: a call
+    with arrays inside a loop costs their reference counts)."""
+    out = np.empty_like(idx)
+    k = 0
+    for i in idx:
+        out[k] = i
+        k += _aimed(who, b, moment[i], brand[i], acquired[i], problem[i], t, onboarding)
+    return out[:k]
 
 
 def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = True) -> np.ndarray:
@@ -219,13 +254,64 @@ def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = T
             idx,
             int(tps.brand[tp]),
             tps.fade[tp],
-            np.uint64(model.stream(f"contact:{tps.keys[tp]}").base),
+            np.uint64(_base(tps.stream_keys(model.draws, "contact")[tp], model.t)),
             tps.quality[tp],
             tps.quality_sd[tp],
             tps.weight[tp],
             model.spec.smot.negativity,
         )
     return idx
+
+
+def contact_arguments(model: JourneyModel) -> tuple:
+    """What `_touch` needs of the touchpoints, the ledger and the consumers, in one tuple for
+    the moments' kernels that reach and contact."""
+    pop, tps = model.population, model.touchpoints
+    return (
+        model.ledger.row,
+        model.cols.contacts,
+        model.cols.cost,
+        tps.cost,
+        tps.brand,
+        tps.fade,
+        tps.quality,
+        tps.quality_sd,
+        tps.weight,
+        tps.stream_keys(model.draws, "contact"),
+        pop.moment,
+        pop.brand,
+        pop.acquired,
+        pop.problem,
+        model.spec.smot.onboarding_steps,
+        pop.salience,
+        pop.fade,
+        pop.aware,
+        model.known,
+        pop.attitude,
+        model.spec.smot.negativity,
+    )
+
+
+@njit(cache=True)
+def _touch(tp, who, idx, t, contact):  # type: ignore[no-untyped-def]
+    """Touchpoint `tp` reaches the consumers `idx` (distinct): those it is aimed at (`who`, a
+    code of `AUDIENCES`) are contacted, `audience` then `contact` in a kernel; returns them.
+    `contact` is `contact_arguments(model)`."""
+    (
+        row, contacts_col, cost_col, cost, owner, tp_fade, quality, quality_sd, weight, keys,
+        moment, brand, acquired, problem, onboarding, salience, fade, aware, known, attitude,
+        negativity,
+    ) = contact  # fmt: skip
+    b = owner[tp]
+    met = _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding)
+    row[contacts_col[tp]] += met.shape[0]
+    row[cost_col[tp]] += met.shape[0] * cost[tp]
+    if met.shape[0]:
+        _impress(
+            salience, fade, aware, known, attitude, met, b, tp_fade[tp], _base(keys[tp], t),
+            quality[tp], quality_sd[tp], weight[tp], negativity,
+        )  # fmt: skip
+    return met
 
 
 @njit(cache=True)

@@ -129,3 +129,24 @@ def test_pick_takes_the_same_consumers_as_indices_among_those_listed() -> None:
         expected = np.intersect1d(stream.indices(5_000, p), idx)
         assert np.array_equal(stream.pick(idx, 5_000, p), expected), p
     assert stream.pick(idx[:0], 5_000, 0.1).size == 0
+
+
+def test_among_takes_the_same_consumers_as_indices_among_members() -> None:
+    stream = Draws(5).stream("x", 2)
+    member = np.random.default_rng(2).random(5_000) < 0.3
+    for p in (0.0, 0.01, 0.1, 0.2, 0.3, 0.9, 1.0):
+        expected = np.intersect1d(stream.indices(5_000, p), np.flatnonzero(member))
+        assert np.array_equal(stream.among(member, p), expected), p
+        assert np.array_equal(stream.among(member, p, np.flatnonzero(member)), expected), p
+
+
+def test_kernels_make_the_bases_of_the_streams_they_are_keyed_by() -> None:
+    from sim.engine.draws import _base
+
+    draws = Draws(7)
+    keys = draws.keys(["a/tv", "b/post"], "reach")
+    assert keys is draws.keys(["a/tv", "b/post"], "reach")  # made once
+    for step in (1, 2, 730):
+        for key, name in zip(keys, ["reach:a/tv", "reach:b/post"], strict=True):
+            assert _base(key, step) == draws.stream(name, step).base
+    assert draws.keys(["conversion"])[0] == draws.key_of("conversion")

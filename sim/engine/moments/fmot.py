@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import _hash, _normal
+from sim.engine.draws import _base, _hash, _normal
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, vectorize
 from sim.engine.touchpoints import _encounter
@@ -64,11 +64,7 @@ def _meet(
     if model.fmot_plan is None or model.fmot_plan[0] != key:
         model.fmot_plan = (key, *_encounter_plan(tps.brand, tps.reach, live, len(model.brands)))
     _, start, which, shares = model.fmot_plan
-    keys = np.array(
-        [model.stream(f"encounter:{name}").base for name in model.brands]
-        + [model.stream(f"quality:{tps.keys[tp]}").base for tp in which],
-        dtype=np.uint64,
-    )
+    draws = model.draws
     quality, weight, won, again, met = _first_encounters(
         idx,
         pop.brand,
@@ -83,10 +79,10 @@ def _meet(
         tps.quality,
         tps.quality_sd,
         tps.weight,
-        np.uint64(model.stream("product.first").base),
-        keys,
-        np.uint64(model.stream("conversion").base),
-        np.uint64(model.stream("retry").base),
+        model.t,
+        draws.keys(model.brands, "encounter"),
+        tps.stream_keys(draws, "quality"),
+        draws.keys(["product.first", "conversion", "retry"]),
         convert,
         s.smot.negativity,
         s.fmot.base,
@@ -116,19 +112,28 @@ def _encounter_plan(
 @njit(cache=True)
 def _first_encounters(  # type: ignore[no-untyped-def]
     idx, brand_of, attitude, expectation, product_mean, product_sd, usage_weight, start, which,
-    shares, tp_mean, tp_sd, tp_weight, product_key, keys, conversion_key, retry_key, convert,
-    negativity, base, slope, retry,
+    shares, tp_mean, tp_sd, tp_weight, t, brand_keys, quality_keys, keys, convert, negativity,
+    base, slope, retry,
 ):  # fmt: skip
     """`first_encounter` and, with `convert`, the conversion of each shopper in one pass where
-    numpy needs a few dozen calls. `keys` holds the streams picking each brand's touchpoint,
-    then those of each touchpoint's quality (in the order of `which`)."""
+    numpy needs a few dozen calls. The streams are keyed (`Draws.keys`) by brand
+    ("encounter:<brand>", picking its touchpoint), by touchpoint ("quality:<key>") and in
+    `keys`: "product.first", "conversion" and "retry"."""
     k = idx.shape[0]
-    brands = start.shape[0] - 1
     quality = np.empty(k)
     weight = np.empty(k)
     won = np.zeros(k, dtype=np.bool_)
     again = np.zeros(k, dtype=np.bool_)
     met = np.zeros(which.shape[0], dtype=np.int64)
+    pick_key = np.empty(brand_keys.shape[0], dtype=np.uint64)
+    for b in range(brand_keys.shape[0]):
+        pick_key[b] = _base(brand_keys[b], t)
+    quality_key = np.empty(which.shape[0], dtype=np.uint64)
+    for j in range(which.shape[0]):
+        quality_key[j] = _base(quality_keys[which[j]], t)
+    product_key = _base(keys[0], t)
+    conversion_key = _base(keys[1], t)
+    retry_key = _base(keys[2], t)
     for r in range(k):
         i = np.int64(idx[r])
         b = np.int64(brand_of[i])
@@ -136,14 +141,14 @@ def _first_encounters(  # type: ignore[no-untyped-def]
         w = usage_weight
         lo, hi = start[b], start[b + 1]
         if hi > lo:  # the brand runs first-encounter touchpoints: pick one by its share
-            u = _hash(keys[b], i)
+            u = _hash(pick_key[b], i)
             j = lo
             while j < hi and shares[j] < u:
                 j += 1
             if j < hi:
                 tp = which[j]
                 met[j] += 1
-                q = tp_mean[tp] + tp_sd[tp] * _normal(keys[brands + j], i)
+                q = tp_mean[tp] + tp_sd[tp] * _normal(quality_key[j], i)
                 w = tp_weight[tp]
         quality[r], weight[r] = q, w
         if convert:
@@ -159,9 +164,32 @@ def step(model: JourneyModel, start: np.ndarray) -> None:
     idx = np.flatnonzero(start == Moment.FMOT)
     if idx.size == 0:
         return
-    brand = pop.brand[idx].astype(np.int64)
     _, _, won, again = _meet(model, idx, convert=True)
-    transitions.acquire(model, idx[won], brand[won])
-    lost = ~won
-    transitions.leave(model, idx[lost & again], Moment.ZMOT)
-    transitions.leave(model, idx[lost & ~again], Moment.PRE_ZMOT)
+    buyers, brand, retry, quit = _outcomes(idx, pop.brand, won, again)
+    transitions.acquire(model, buyers, brand)
+    transitions.leave(model, retry, Moment.ZMOT)
+    transitions.leave(model, quit, Moment.PRE_ZMOT)
+
+
+@njit(cache=True)
+def _outcomes(idx, brand_of, won, again):  # type: ignore[no-untyped-def]
+    """The shoppers `idx` who buy and their brand, who try again and who give up: one call
+    where numpy needs nine."""
+    k = idx.shape[0]
+    buyers = np.empty(k, dtype=idx.dtype)
+    brand = np.empty(k, dtype=np.int64)
+    retry = np.empty(k, dtype=idx.dtype)
+    quit = np.empty(k, dtype=idx.dtype)
+    b = r = q = 0
+    for j in range(k):
+        i = idx[j]
+        if won[j]:
+            buyers[b], brand[b] = i, brand_of[i]
+            b += 1
+        elif again[j]:
+            retry[r] = i
+            r += 1
+        else:
+            quit[q] = i
+            q += 1
+    return buyers[:b], brand[:b], retry[:r], quit[:q]

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.arrays import distinct
+from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix
 from sim.engine.journey import Moment
+from sim.engine.kernels import njit
+from sim.engine.transitions import _touch
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -25,32 +27,110 @@ def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
     """Stimuli reach their audience; needs arise among those out of the market when the step
     began (`start`), from their need cycle, campaign triggers, and positive word of mouth heard
     this step (`heard`, from SMOT)."""
-    pop, n, tps = model.population, model.population.size, model.touchpoints
-    out_of_market = start == Moment.PRE_ZMOT
-    triggered = []
-
-    for tp, reach in tps.stimuli():
-        reached = model.stream(f"reach:{tps.keys[tp]}").indices(n, reach)
-        met = transitions.audience(model, tp, reached)
-        transitions.contact(model, tp, met)
-        trigger = tps.trigger[tp]
-        if trigger > 0:
-            met = met[out_of_market[met]]
-            sparked = met[model.stream(f"trigger:{tps.keys[tp]}").below(met, trigger)]
-            model.ledger.add(model.cols.needs["campaign"], sparked.size)
-            triggered.append(sparked)
-
-    own = model.stream("need").thinned(pop.need_rate, model.max_need_rate)
-    own = own[out_of_market[own]]
-    model.ledger.add(model.cols.needs["own"], own.size)
-    triggered.append(own)
-
-    if heard.size:
-        sparked = model.stream("wom.trigger").below(heard, model.spec.wom.trigger)
-        keep = out_of_market[heard] & sparked
-        model.ledger.add(model.cols.needs["word_of_mouth"], int(keep.sum()))
-        triggered.append(heard[keep])
-
-    needs = distinct(np.concatenate(triggered))
+    pop, tps, draws, cols = model.population, model.touchpoints, model.draws, model.cols
+    needs = _needs(
+        start,
+        heard,
+        model.t,
+        tps.moment,
+        tps.active,
+        tps.reach,
+        tps.stimulus_reach,
+        tps.trigger,
+        tps.who,
+        tps.stream_keys(draws, "reach"),
+        tps.stream_keys(draws, "trigger"),
+        transitions.contact_arguments(model),
+        model.ledger.row,
+        cols.needs["campaign"],
+        cols.needs["own"],
+        cols.needs["word_of_mouth"],
+        pop.need_rate,
+        model.max_need_rate,
+        np.uint64(draws.key_of("need")),
+        np.uint64(draws.key_of("wom.trigger")),
+        model.spec.wom.trigger,
+        pop.moment,
+    )
     # Still out of the market: a consumer contacted twice counts once, and none moved yet.
-    transitions.enter_market(model, needs[pop.moment[needs] == Moment.PRE_ZMOT])
+    transitions.enter_market(model, needs)
+
+
+_PRE_ZMOT, _FMOT = int(Moment.PRE_ZMOT), int(Moment.FMOT)
+
+
+@njit(cache=True)
+def _needs(  # type: ignore[no-untyped-def]
+    start, heard, t, tp_moment, active, reach, stimulus_reach, trigger, who, reach_keys,
+    trigger_keys, contact, row, campaign_col, own_col, wom_col, need_rate, max_need_rate,
+    need_key, wom_key, wom_trigger, moment,
+):  # fmt: skip
+    """The step's stimuli and needs in one pass where numpy needs about ten calls a touchpoint:
+    each running stimulus (the <ZMOT touchpoints, then the FMOT ones that stimulate) picks
+    consumers by its reach (`Stream.indices` of "reach:<key>"), contacts those it is aimed at
+    (`transitions._touch`) and sparks needs among those out of the market ("trigger:<key>");
+    needs arise on their own ("need", `Stream.thinned`) and from word of mouth heard
+    ("wom.trigger"). Returns the distinct consumers with a need, still <ZMOT."""
+    n = start.shape[0]
+    out = np.empty(64, dtype=np.int64)
+    k = 0
+    for stimulating in (False, True):
+        for tp in range(tp_moment.shape[0]):
+            if not active[tp]:
+                continue
+            if not stimulating and tp_moment[tp] == _PRE_ZMOT:
+                p = reach[tp]
+            elif stimulating and tp_moment[tp] == _FMOT and stimulus_reach[tp] > 0:
+                p = stimulus_reach[tp]
+            else:
+                continue
+            reached = _indices(_base(reach_keys[tp], t), n, p)
+            met = _touch(tp, who[tp], reached, t, contact)
+            if trigger[tp] > 0:
+                sparked = 0
+                trigger_base = _base(trigger_keys[tp], t)
+                for i in met:
+                    if start[i] == _PRE_ZMOT and _hash(trigger_base, i) < trigger[tp]:
+                        out = _put(out, k, i)
+                        k += 1
+                        sparked += 1
+                row[campaign_col] += sparked
+
+    need_base = _base(need_key, t)
+    thin = _mix(need_base + np.uint64(_GOLDEN))  # `Stream.part(0)` of "need"
+    own = 0
+    for i in _indices(need_base, n, max_need_rate):
+        if _hash(thin, i) * max_need_rate < need_rate[i] and start[i] == _PRE_ZMOT:
+            out = _put(out, k, i)
+            k += 1
+            own += 1
+    row[own_col] += own
+
+    if heard.shape[0]:
+        wom_base = _base(wom_key, t)
+        spread = 0
+        for i in heard:
+            if start[i] == _PRE_ZMOT and _hash(wom_base, np.int64(i)) < wom_trigger:
+                out = _put(out, k, i)
+                k += 1
+                spread += 1
+        row[wom_col] += spread
+
+    triggered = np.sort(out[:k])
+    needs = np.empty(k, dtype=np.int64)
+    m = 0
+    for j in range(k):
+        i = triggered[j]
+        if (j == 0 or i != triggered[j - 1]) and moment[i] == _PRE_ZMOT:
+            needs[m] = i
+            m += 1
+    return needs[:m]
+
+
+@njit(cache=True)
+def _put(out, k, i):  # type: ignore[no-untyped-def]
+    """`out` with `i` at `k`, doubled first if full."""
+    if k == out.shape[0]:
+        out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
+    out[k] = i
+    return out

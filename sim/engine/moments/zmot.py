@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.choice import choose, utilities
+from sim.engine.choice import choose
+from sim.engine.draws import _base, _hash
 from sim.engine.journey import Moment
-from sim.engine.reviews import blend_expectation
+from sim.engine.kernels import njit
+from sim.engine.reviews import _newest_read
+from sim.engine.transitions import _touch
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -31,44 +34,136 @@ __all__ = ["research", "step"]
 
 def research(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Expectation and centred review score [consumer, brand] for consumers in `idx`."""
-    pop, s = model.population, model.spec
-    attitude = pop.attitude[idx]
-    reads = model.stream("research").below(idx, pop.research[idx]) & s.zmot.reviews
-    n_read = np.minimum.outer(pop.reviews_read[idx] * reads, model.pages.count)
-    n_read = np.minimum(n_read, model.pages.depth)
-    weights, means = model.pages.newest_read(s.zmot.answered_weight)
-    brands = np.arange(means.shape[0])[None, :]
-    review_mean = means[brands, n_read]  # [consumer, brand]
-    counted = weights[brands, n_read]  # reviews read, answered complaints counting less
-    model.ledger.add(model.cols.researched, int(reads.sum()))
-    expectation = blend_expectation(attitude, review_mean, counted, s.zmot.prior_weight)
-    score = np.where(counted > 0, review_mean - 3.0, 0.0)
+    expectation, score, _ = _research_for(model, idx)
     return expectation, score
+
+
+def _research_for(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+    """`research` and the utilities [consumer, brand] of the brands (`choice.utilities`)."""
+    pop, s, pages = model.population, model.spec, model.pages
+    expectation, score, u, reads = _research(
+        idx,
+        pop.attitude,
+        pop.research,
+        pop.reviews_read,
+        np.uint64(model.stream("research").base),
+        s.zmot.reviews,
+        pages.newest,
+        pages.answered,
+        pages.count,
+        s.zmot.answered_weight,
+        s.zmot.prior_weight,
+        model.offer_prices(),
+        pop.price_sensitivity,
+        pop.aware,
+        s.choice.attitude,
+        s.choice.reviews,
+        s.choice.price,
+    )
+    model.ledger.add(model.cols.researched, reads)
+    return expectation, score, u
+
+
+@njit(cache=True)
+def _research(  # type: ignore[no-untyped-def]
+    idx, attitude, research, reviews_read, key, reviews, newest, answered, count,
+    answered_weight, prior_weight, price, price_sensitivity, aware, w_att, w_rev, w_price,
+):  # fmt: skip
+    """Research and utilities in one pass where numpy needs about twenty calls: who reads
+    (the stream `key`), the newest reviews each reads of every brand (`newest_read`), the
+    expectation they blend (`blend_expectation`), the centred review score and each brand's
+    utility (`choice.utilities`), with the same arithmetic in the same order."""
+    weights, means = _newest_read(newest, answered, answered_weight)
+    depth = newest.shape[1]
+    k, brands = idx.shape[0], newest.shape[0]
+    expectation = np.empty((k, brands))
+    score = np.empty((k, brands))
+    u = np.empty((k, brands))
+    reads = 0
+    for r in range(k):
+        i = idx[r]
+        read = reviews and _hash(key, np.int64(i)) < research[i]
+        reads += read
+        for b in range(brands):
+            n = min(reviews_read[i] * read, count[b], depth)
+            counted = weights[b, n]
+            mean = means[b, n] if counted > 0 else 0.0
+            expectation[r, b] = (prior_weight * attitude[i, b] + counted * mean) / max(
+                prior_weight + counted, 1e-12
+            )
+            score[r, b] = means[b, n] - 3.0 if counted > 0 else 0.0
+            utility = w_att * attitude[i, b] + w_rev * score[r, b]
+            utility -= w_price * price_sensitivity[i] * price[b]
+            u[r, b] = utility if aware[i, b] else -np.inf
+    return expectation, score, u, reads
 
 
 def step(model: JourneyModel, start: np.ndarray) -> None:
     """Shoppers who were at ZMOT when the step began (`start`) meet its touchpoints, research
     and choose a brand, or some give up."""
-    pop, s, tps = model.population, model.spec, model.touchpoints
-    idx = np.flatnonzero(start == Moment.ZMOT)
-    for tp in tps.live(Moment.ZMOT):
-        hit = idx[model.stream(f"reach:{tps.keys[tp]}").below(idx, tps.reach[tp])]
-        transitions.contact(model, tp, transitions.audience(model, tp, hit))
+    s, tps, draws = model.spec, model.touchpoints, model.draws
+    idx = _shoppers(
+        start,
+        model.t,
+        tps.moment,
+        tps.active,
+        tps.reach,
+        tps.who,
+        tps.stream_keys(draws, "reach"),
+        transitions.contact_arguments(model),
+    )
     if idx.size == 0:
         return
-    expectation, score = research(model, idx)
-    u = utilities(
-        pop.attitude[idx],
-        score,
-        model.offer_prices(),
-        pop.price_sensitivity[idx],
-        pop.aware[idx],
-        (s.choice.attitude, s.choice.reviews, s.choice.price),
-    )
+    expectation, _, u = _research_for(model, idx)
     brand = choose(model.stream("choice"), idx, u)
-    chose = brand >= 0
-    rows = np.flatnonzero(chose)
-    transitions.to_first_encounter(model, idx[chose], brand[chose], expectation[rows, brand[chose]])
-    waiting = idx[~chose]
-    gave_up = model.stream("give_up").below(waiting, s.zmot.give_up)
-    transitions.move(model, waiting[gave_up], Moment.PRE_ZMOT)
+    chose, chosen, expected, gave_up = _decided(
+        idx, brand, expectation, np.uint64(model.stream("give_up").base), s.zmot.give_up
+    )
+    transitions.to_first_encounter(model, chose, chosen, expected)
+    transitions.move(model, gave_up, Moment.PRE_ZMOT)
+
+
+@njit(cache=True)
+def _decided(idx, brand, expectation, key, give_up):  # type: ignore[no-untyped-def]
+    """Those of `idx` who chose a brand (`brand` >= 0), it, and what they expect of it; and of
+    the others those who give up (the stream `key`): one call where numpy needs ten."""
+    k = idx.shape[0]
+    chose = np.empty(k, dtype=idx.dtype)
+    chosen = np.empty(k, dtype=np.int64)
+    expected = np.empty(k)
+    gave_up = np.empty(k, dtype=idx.dtype)
+    m = g = 0
+    for r in range(k):
+        i = idx[r]
+        if brand[r] >= 0:
+            chose[m], chosen[m], expected[m] = i, brand[r], expectation[r, brand[r]]
+            m += 1
+        elif _hash(key, np.int64(i)) < give_up:
+            gave_up[g] = i
+            g += 1
+    return chose[:m], chosen[:m], expected[:m], gave_up[:g]
+
+
+@njit(cache=True)
+def _shoppers(  # type: ignore[no-untyped-def]
+    start, t, tp_moment, active, reach, who, reach_keys, contact
+):  # fmt: skip
+    """The shoppers at ZMOT when the step began (`start`), after each running ZMOT touchpoint
+    has reached each with its reach (the stream "reach:<key>") and contacted those it is aimed
+    at (`transitions._touch`): one call where numpy needs about ten a touchpoint."""
+    idx = np.flatnonzero(start == _ZMOT)
+    hit = np.empty_like(idx)
+    for tp in range(tp_moment.shape[0]):
+        if not active[tp] or tp_moment[tp] != _ZMOT:
+            continue
+        base = _base(reach_keys[tp], t)
+        k = 0
+        for i in idx:
+            if _hash(base, i) < reach[tp]:
+                hit[k] = i
+                k += 1
+        _touch(tp, who[tp], hit[:k], t, contact)
+    return idx
+
+
+_ZMOT = int(Moment.ZMOT)
