@@ -221,10 +221,6 @@ def _problems(  # type: ignore[no-untyped-def]
     return who[:m], brand[:m], quality[:m], surprise[:m]
 
 
-# Touchpoint audiences (`transitions.audience`) as kernels take them; any other: its customers.
-_AUDIENCE = {"all": 0, "prospects": 1, "new_customers": 2, "with_problem": 3}
-
-
 def meet(model: JourneyModel, tp: int, customer: np.ndarray, customers: np.ndarray) -> np.ndarray:
     """The customers touchpoint `tp` meets this step: its audience (`transitions.audience`)
     among `customers`, each reached with the touchpoint's reach, counted as its contacts."""
@@ -241,11 +237,10 @@ def meet(model: JourneyModel, tp: int, customer: np.ndarray, customers: np.ndarr
         dense,
         np.uint64(draws.base),
         tps.reach[tp],
-        _AUDIENCE.get(tps.audience[tp], 4),
+        int(tps.who[tp]),
         int(tps.brand[tp]),
         model.t,
         model.spec.smot.onboarding_steps,
-        int(Moment.SMOT),
     )
     transitions.contact(model, tp, met, attitude=False)
     return met
@@ -253,24 +248,19 @@ def meet(model: JourneyModel, tp: int, customer: np.ndarray, customers: np.ndarr
 
 @njit(cache=True)
 def _meet(  # type: ignore[no-untyped-def]
-    moment, brand_of, acquired, problem, customer, candidates, dense, key, reach, audience, b,
-    t, onboarding, smot,
+    moment, brand_of, acquired, problem, customer, candidates, dense, key, reach, who, b, t,
+    onboarding,
 ):  # fmt: skip
     """`meet` in one pass where `transitions.audience` and `Stream.pick` need about fifteen
-    numpy calls over the customers: each candidate customer in the audience, with its own draw
-    when `dense`."""
+    numpy calls over the customers: each candidate customer in the audience (`who`, a code of
+    `touchpoints.AUDIENCES`), with its own draw when `dense`."""
     met = np.empty(candidates.shape[0], dtype=np.int64)
     m = 0
     for i in candidates:
-        if not customer[i]:
+        if not customer[i] or not transitions._aimed(
+            who, b, moment[i], brand_of[i], acquired[i], problem[i], t, onboarding
+        ):
             continue
-        # the rare conditions first, for fewer mispredicted branches over all customers
-        if audience == 3 and not problem[i]:
-            continue
-        if audience == 2 and not (acquired[i] >= 1 and t - acquired[i] < onboarding):
-            continue
-        if audience != 0 and (moment[i] >= smot and brand_of[i] == b) == (audience == 1):
-            continue  # not a customer of the brand, or for prospects one
         if dense and not _hash(key, np.int64(i)) < reach:
             continue
         met[m] = i

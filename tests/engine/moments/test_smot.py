@@ -9,7 +9,7 @@ from sim import JourneyModel, Moment
 from sim.engine import transitions
 from sim.engine.moments import smot
 from sim.engine.moments.smot import talk_chance, who_talks
-from sim.engine.touchpoints import disconfirmation, encounter
+from sim.engine.touchpoints import AUDIENCES, disconfirmation, encounter
 from sim.scenario import load_scenario, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -114,6 +114,7 @@ def test_a_touchpoint_meets_whom_its_audience_and_reach_pick(who: str, reach: fl
     customers = np.flatnonzero(customer)
     tp = int(tps.live(Moment.SMOT)[0])
     tps.audience[tp], tps.reach[tp] = who, reach
+    tps.who[tp] = AUDIENCES.index(who)
     aimed = transitions.audience(model, tp, customers)
     want = model.stream(f"reach:{tps.keys[tp]}").pick(aimed, pop.size, reach)
     assert (smot.meet(model, tp, customer, customers) == want).all()
