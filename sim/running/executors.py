@@ -6,6 +6,7 @@ evaluators do. `run` sends replications through it, experiments send batches of 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -91,9 +92,12 @@ class LocalProcesses:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.description = f"{workers} local processes"
-        self.pool = ProcessPoolExecutor(
-            workers, mp_context=worker_context(), initializer=_worker_start
-        )
+        context = worker_context()
+        if context.get_start_method() == "forkserver":
+            # started now, it imports the engine while this process goes on (an estimate's
+            # probe, the plan) instead of after it, when the first task is submitted
+            multiprocessing.forkserver.ensure_running()
+        self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         return self.pool.submit(fn, *args)
