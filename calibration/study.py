@@ -38,6 +38,7 @@ from calibration import SAMPLERS, CalibrationError, StudyMismatch
 from calibration.objective import Problem, mean_curve
 from calibration.samplers import PerTrial, make_sampler
 from sim.running import replication_seeds
+from sim.running.executors import worker_context
 from sim.running.processes import (
     GRACE,
     Terminated,
@@ -51,6 +52,7 @@ from sim.scenario import dump_scenario
 
 __all__ = [
     "SAMPLERS",
+    "WORKER_MODULES",
     "completed",
     "fail_stale_trials",
     "make_sampler",
@@ -59,6 +61,10 @@ __all__ = [
     "search",
     "setup_of",
 ]
+
+WORKER_MODULES = ("calibration.study", "calibration.uncertainty")
+"""What the workers of a calibration import, besides the engine: their fork server imports it
+once, so each worker starts with it (a spawned worker took seconds to import it all)."""
 
 STOPPED = 143
 """Exit status of a worker stopped by its parent (128 + SIGTERM), its trial failed."""
@@ -420,7 +426,7 @@ def search(
             lock=queue_lock(url),
         )  # fmt: skip
         return
-    context = multiprocessing.get_context("spawn")
+    context = worker_context(WORKER_MODULES)
     procs = [
         context.Process(
             target=_work,

@@ -12,7 +12,6 @@ and, with a cohort of the observed size drawn from each, the forecast's predicti
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -34,7 +33,8 @@ from calibration.posterior import (
     trial_log_likelihood,
 )
 from calibration.sbg import SbgFit
-from calibration.study import completed
+from calibration.study import WORKER_MODULES, completed
+from sim.running.executors import worker_context
 from sim.running.processes import die_with_parent
 
 __all__ = [
@@ -128,9 +128,10 @@ def recheck(
         for job, a in zip(todo, args, strict=True):
             keep(job, _batch(*a))
     else:
-        context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
-            min(workers, len(args)), mp_context=context, initializer=die_with_parent
+            min(workers, len(args)),
+            mp_context=worker_context(WORKER_MODULES),
+            initializer=die_with_parent,
         ) as pool:
             results = pool.map(_batch, *zip(*args, strict=True))
             for job, result in zip(todo, results, strict=True):

@@ -9,7 +9,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_completed
 from typing import Any, Protocol
@@ -74,14 +74,15 @@ PRELOAD = ["sim.experiments.runner", "sim.running.replications", "sim.engine.mod
 loaded instead of importing Mesa, polars and the model again (seconds per worker)."""
 
 
-def worker_context() -> multiprocessing.context.BaseContext:
-    """Workers forked from a fork server that has imported the engine but run nothing (so no
-    thread pool, polars' included, is copied half-held into a worker); spawned where there is
-    no fork server (Windows)."""
+def worker_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that has imported the engine (and `preload`, the
+    caller's own modules) but run nothing, so no thread pool, polars' included, is copied
+    half-held into a worker; spawned where there is no fork server (Windows). A command's
+    fork server starts once: the `preload` of its first call holds."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context.set_forkserver_preload([*PRELOAD, *preload])
     return context
 
 
