@@ -2,6 +2,7 @@
 
     uv run python benchmarks/calibration_holdout.py                     # both cohorts, 3 windows
     uv run python benchmarks/calibration_holdout.py --cohorts regular --windows 1-4
+    uv run python benchmarks/calibration_holdout.py --seeds 1 2          # a study per seed
     uv run python benchmarks/calibration_holdout.py --variants tolerance propensity both \\
         --windows 1-4 --trials 120 --reps 4                             # which heterogeneity
 
