@@ -43,6 +43,7 @@ class Touchpoints:
     active: np.ndarray  # bool: inside its schedule now
     who: np.ndarray = field(init=False)  # int: `audience` as its index in `AUDIENCES`
     _live: dict = field(init=False, repr=False, default_factory=dict)  # `live`, kept
+    _kinds: dict = field(init=False, repr=False, default_factory=dict)  # `of_kind`, kept
 
     def __post_init__(self) -> None:
         self.who = np.array([AUDIENCES.index(a) for a in self.audience], dtype=np.int64)
@@ -100,19 +101,17 @@ class Touchpoints:
             live.flags.writeable = False
         return live
 
-    def of_kind(self, kind: str) -> np.ndarray:
-        """Indices of the running UMOT touchpoints of a kind (`review_request`, ...)."""
-        live = self.live(Moment.UMOT)
-        return live[np.array([self.kind[tp] == kind for tp in live], dtype=bool)]
-
-    def stimuli(self) -> list[tuple[int, float]]:
-        """(touchpoint, chance per step of meeting a consumer) for every running stimulus:
-        the <ZMOT touchpoints, and the FMOT ones that also stimulate (samples, demos)."""
-        return [(int(tp), float(self.reach[tp])) for tp in self.live(Moment.PRE_ZMOT)] + [
-            (int(tp), float(self.stimulus_reach[tp]))
-            for tp in self.live(Moment.FMOT)
-            if self.stimulus_reach[tp] > 0
-        ]
+    def of_kind(self, kind: str) -> list[int]:
+        """The running UMOT touchpoints of a kind (`review_request`, ...), in plain Python (a
+        touchpoint's moment and kind are fixed once built; only whether it runs changes)."""
+        kinds = self._kinds.get(kind)
+        if kinds is None:
+            kinds = self._kinds[kind] = [
+                tp
+                for tp in range(len(self))
+                if self.moment[tp] == Moment.UMOT and self.kind[tp] == kind
+            ]
+        return [tp for tp in kinds if self.active[tp]]
 
 
 # The formulas of one encounter are numba ufuncs (`_encounter`, ...): called on arrays they

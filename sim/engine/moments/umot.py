@@ -58,7 +58,6 @@ A touchpoint's asks and answers are its contacts, each costing its `cost`.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -71,7 +70,6 @@ from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
     from sim.engine.moments.smot import Experiences
-    from sim.engine.touchpoints import Touchpoints
 
 __all__ = [
     "answerable",
@@ -307,28 +305,13 @@ def _reviews(  # type: ignore[no-untyped-def]
     return chosen, given, asked
 
 
-def _requests(tps: Touchpoints, kind: str) -> list[int]:
-    """The running UMOT touchpoints of a `kind`, as `Touchpoints.of_kind`, in plain Python:
-    a touchpoint's moment and kind are fixed once built, only whether it runs changes."""
-    kinds = _KINDS.get(tps)
-    if kinds is None:
-        kinds = _KINDS[tps] = {
-            k: [tp for tp in range(len(tps)) if tps.moment[tp] == Moment.UMOT and tps.kind[tp] == k]
-            for k in ("review_request", "review_response")
-        }
-    return [tp for tp in kinds[kind] if tps.active[tp]]
-
-
-_KINDS: WeakKeyDictionary[Touchpoints, dict[str, list[int]]] = WeakKeyDictionary()
-
-
 def _asks(model: JourneyModel, askable: np.ndarray) -> None:
     """The review requests the customers `askable` (distinct) receive this step, counting
     each request's contacts and moving attitudes: each customer is asked at most once per
     request, and how many times it is asked is left in `model.tally` (in units of ASKED) for
     `_reviews`, which reads and clears it."""
     tps, asks = model.touchpoints, model.tally
-    for tp in _requests(tps, "review_request"):
+    for tp in tps.of_kind("review_request"):
         met = transitions.audience(model, tp, askable)
         met = met[model.stream(f"reach:{tps.keys[tp]}").below(met, tps.reach[tp])]
         transitions.contact(model, tp, met)
@@ -369,7 +352,7 @@ def _answers(
     brands answer; each answer is a contact and a service-recovery encounter for its author."""
     pop, s, tps = model.population, model.spec.smot, model.touchpoints
     answered = np.zeros(who.size, dtype=bool)
-    for tp in _requests(tps, "review_response"):
+    for tp in tps.of_kind("review_response"):
         authors = _answer(
             brand,
             given,
