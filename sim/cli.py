@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.exceptions import TyperException
 
 from calibration import LIMITS, SAMPLERS, CalibrationError
+from sim.engine.signals import ctrl_c_outside_numba
 from sim.report.text import printable
 from sim.running.seeds import MAX_REPLICATIONS, MAX_SEED
 from sim.scenario import (
@@ -768,7 +769,8 @@ def flag(setting: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input becomes one line on stderr and exit status 2."""
     try:
-        status = app(args=argv, standalone_mode=False)
+        with ctrl_c_outside_numba():
+            status = app(args=argv, standalone_mode=False)
     except CalibrationError as exc:
         _say(f"error: {exc.message(flag)}")
         return 2

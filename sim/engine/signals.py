@@ -1,4 +1,5 @@
-"""Holding Ctrl-C and SIGTERM over a few steps that must happen together.
+"""Holding Ctrl-C and SIGTERM over a few steps that must happen together, and Ctrl-C kept
+out of numba's code.
 
 Used where an ending must not fall between steps: numba compiling a kernel (`kernels`), a
 calibration creating a trial and naming its process. Signals only, no numba: the layers above
@@ -7,12 +8,14 @@ import it without loading the engine.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
-__all__ = ["uninterrupted"]
+__all__ = ["ctrl_c_outside_numba", "uninterrupted"]
 
 _DEFERRED = (signal.SIGINT, signal.SIGTERM)
 
@@ -40,3 +43,50 @@ def uninterrupted() -> Iterator[None]:
                 handler(signum, None)
             elif handler == signal.SIG_DFL:
                 signal.raise_signal(signum)
+
+
+# Inside numba's own Python code (a compile, a kernel calling back to unpickle a constant) an
+# exception raised by a signal handler is lost: the kernel returns with it pending (SystemError)
+# or is left half-built (RuntimeError). Files there are numba's or llvmlite's.
+_NUMBA = (f"{os.sep}numba{os.sep}", f"{os.sep}llvmlite{os.sep}")
+RETRY = 0.02
+"""Seconds after which a Ctrl-C that arrived inside numba is delivered again."""
+
+
+def _in_numba(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if any(part in frame.f_code.co_filename for part in _NUMBA):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _again(signum: int) -> None:
+    # to whoever handles it now (ours, or `uninterrupted` holding it), unless the block has
+    # ended and Python's own handler is back
+    if signal.getsignal(signum) is not signal.default_int_handler:
+        os.kill(os.getpid(), signum)
+
+
+def _ctrl_c(signum: int, frame: FrameType | None) -> None:
+    """KeyboardInterrupt where Python can carry it; inside numba, the same Ctrl-C again a
+    moment later, once the kernel or compile has returned."""
+    if _in_numba(frame):
+        threading.Timer(RETRY, _again, (signum,)).start()
+        return
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def ctrl_c_outside_numba() -> Iterator[None]:
+    """Within the block Ctrl-C raises KeyboardInterrupt only outside numba's code (see
+    `_ctrl_c`), so a command stopped mid-run ends cleanly. Does nothing outside the main
+    thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGINT, _ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, saved)

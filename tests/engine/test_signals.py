@@ -1,10 +1,13 @@
 """Ctrl-C held over steps that must happen together."""
 
+import os
 import signal
+import sys
+import time
 
 import pytest
 
-from sim.engine.signals import uninterrupted
+from sim.engine.signals import ctrl_c_outside_numba, uninterrupted
 
 
 def test_an_interrupt_inside_uninterrupted_comes_right_after_it() -> None:
@@ -15,4 +18,26 @@ def test_an_interrupt_inside_uninterrupted_comes_right_after_it() -> None:
             steps.append("after the signal, still inside")
         steps.append("never")
     assert steps == ["after the signal, still inside"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def _frame_in(path: str):  # type: ignore[no-untyped-def]
+    """A live frame of code whose file is `path`."""
+    ns: dict = {}
+    exec(compile("import sys\ndef here():\n    return sys._getframe()\n", path, "exec"), ns)
+    return ns["here"]()
+
+
+def test_ctrl_c_inside_numba_comes_again_once_outside() -> None:
+    numba_frame = _frame_in(os.path.join(os.sep, "venv", "numba", "core", "serialize.py"))
+    with ctrl_c_outside_numba():
+        handler = signal.getsignal(signal.SIGINT)
+        handler(signal.SIGINT, numba_frame)  # inside numba: nothing raised now
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            while time.monotonic() - started < 5:
+                time.sleep(0.001)
+        assert time.monotonic() - started < 2  # the same Ctrl-C, a moment later
+        with pytest.raises(KeyboardInterrupt):
+            handler(signal.SIGINT, sys._getframe())  # outside numba: at once
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
