@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arrays import first_seen
 from sim.engine.draws import _hash, _normal
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, vectorize
@@ -234,20 +235,13 @@ def _reviewable(who, start, moment, held, smot, seen):  # type: ignore[no-untype
     there, not `held` at a renewal; and those customers, once each, in order of first
     appearance (`seen` is scratch, zeros, left zeros)."""
     rows = np.empty(who.shape[0], dtype=np.int64)
-    askable = np.empty(who.shape[0], dtype=np.int64)
-    k = m = 0
+    k = 0
     for r in range(who.shape[0]):
         i = who[r]
         if start[i] == smot and moment[i] == smot and not held[r]:
             rows[k] = r
             k += 1
-            if seen[i] == 0:
-                seen[i] = 1
-                askable[m] = i
-                m += 1
-    for j in range(m):
-        seen[askable[j]] = 0
-    return rows[:k], askable[:m]
+    return rows[:k], first_seen(who[rows[:k]], seen)
 
 
 @njit(cache=True)
