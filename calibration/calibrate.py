@@ -29,7 +29,7 @@ from calibration.observed import cohort_size as size_in_data
 from calibration.posterior import LEVEL, Cohort, forecast_bands
 from calibration.refine import enqueue_draws, round_targets
 from calibration.sbg import SbgFit, fit_sbg
-from calibration.study import completed, open_study, redact, search, setup_of
+from calibration.study import completed, open_study, queue_lock, redact, search, setup_of
 from calibration.uncertainty import (
     Inference,
     accepted_set,
@@ -320,7 +320,9 @@ def calibrate(
                 continue
             rechecked = recheck(study, p.problem, p.reps, p.seed, p.workers, rechecked_one)
             draws = infer(completed(study), rechecked, p.problem, p.target, p.seed).draws
-            enqueue_draws(study, draws, p.problem, target, seed=p.seed + k)
+            enqueue_draws(
+                study, draws, p.problem, target, seed=p.seed + k, lock=queue_lock(p.storage)
+            )
             run_to(target)
     except (SQLAlchemyError, StorageInternalError) as exc:  # a full disk, a lost server
         cause = exc.__cause__ if isinstance(exc, StorageInternalError) and exc.__cause__ else exc

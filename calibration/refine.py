@@ -15,13 +15,15 @@ attribute `stage = "posterior"`), so an interrupted refinement resumes like the 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import optuna
 import polars as pl
 from optuna.trial import TrialState
 
 from calibration.objective import Problem
-from calibration.study import owner
+from calibration.study import owner, taking_turns
 
 __all__ = ["REFINE_ROUNDS", "REFINE_SHARE", "enqueue_draws", "round_targets"]
 
@@ -39,13 +41,26 @@ def round_targets(trials: int) -> list[int]:
 
 
 def enqueue_draws(
-    study: optuna.Study, draws: pl.DataFrame, problem: Problem, target: int, seed: int
+    study: optuna.Study,
+    draws: pl.DataFrame,
+    problem: Problem,
+    target: int,
+    seed: int,
+    lock: Path | None = None,
 ) -> int:
     """Enqueue posterior draws (rows of `draws`, one column per parameter) so that completed
     and waiting trials reach `target`; returns how many were enqueued.
 
     A draw already in the study (queued by another command on it at the same time, with the
-    same seed) is skipped: the search fills its place with a trial of the sampler."""
+    same seed) is skipped: the search fills its place with a trial of the sampler. Counting
+    and queuing are one turn of the study's `lock`, so two commands never queue one draw twice."""
+    with taking_turns(lock):
+        return _enqueue(study, draws, problem, target, seed)
+
+
+def _enqueue(
+    study: optuna.Study, draws: pl.DataFrame, problem: Problem, target: int, seed: int
+) -> int:
     waiting = (TrialState.COMPLETE, TrialState.WAITING)
     have = len(study.get_trials(deepcopy=False, states=waiting))
     n = max(0, target - have)

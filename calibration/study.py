@@ -60,6 +60,7 @@ __all__ = [
     "redact",
     "search",
     "setup_of",
+    "taking_turns",
 ]
 
 WORKER_MODULES = ("calibration.study", "calibration.uncertainty")
@@ -298,7 +299,7 @@ def _ask(study: optuna.Study, names: dict[str, Any], lock: Path | None) -> optun
     instead and renamed. Taking from Optuna's queue is not atomic on SQLite (two processes can
     both take one trial), so there processes take turns through a lock file beside the study.
     """
-    with _taking_turns(lock):
+    with taking_turns(lock):
         if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             study.enqueue_trial({}, user_attrs=names)
         trial = study.ask()
@@ -315,8 +316,10 @@ def queue_lock(url: str) -> Path | None:
 
 
 @contextlib.contextmanager
-def _taking_turns(lock: Path | None) -> Iterator[None]:
-    if lock is None:  # a server database locks the row it hands out
+def taking_turns(lock: Path | None) -> Iterator[None]:
+    """Processes on one SQLite study take turns through its `queue_lock` (a server database
+    locks the rows it hands out: no lock there)."""
+    if lock is None:
         yield
         return
     with lock.open("a") as handle:  # released by the system too if the process is killed
