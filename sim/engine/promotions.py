@@ -25,7 +25,7 @@ import numpy as np
 
 from sim.engine import transitions
 from sim.engine.journey import Moment
-from sim.engine.kernels import vectorize
+from sim.engine.kernels import njit, ufunc
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -125,10 +125,10 @@ def offers(p: Promotions, brands: int) -> tuple[np.ndarray, np.ndarray]:
 def due_price(list_price: np.ndarray, discount: np.ndarray, left: np.ndarray) -> np.ndarray:
     """What each customer pays for its next period: the list price, less its discount while
     discounted periods are left."""
-    return _due_price(list_price, discount, left)
+    return ufunc(_due_price)(list_price, discount, left)
 
 
-@vectorize(["float64(float64, float64, int64)"], cache=True)
+@njit(cache=True)
 def _due_price(list_price: float, discount: float, left: int) -> float:
     return list_price * (1.0 - (discount if left > 0 else 0.0))
 

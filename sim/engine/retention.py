@@ -35,7 +35,7 @@ import numpy as np
 
 from sim.engine import promotions, transitions
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit, vectorize
+from sim.engine.kernels import njit, ufunc
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -66,7 +66,7 @@ def churn_probability(
     plus how far the best known competitor is ahead in attitude, plus `unresolved` for a
     customer whose service problem is still open, plus one's own churn propensity as log-odds
     (logit theta; None: no such trait), plus the price term (`price_logit`; None: none)."""
-    logit = _logit(
+    logit = ufunc(_logit)(
         satisfaction,
         tolerance,
         competitor_lead,
@@ -95,12 +95,19 @@ def _positive(x: float) -> float:
     return x if x > 0.0 or np.isnan(x) else 0.0
 
 
-# The formulas are numba ufuncs behind the public functions: the same definitions serve arrays
-# and `_hazard`, the kernel that computes a step's churn log-odds.
-@vectorize(["float64(" + ", ".join(["float64"] * 8) + ")"], cache=True)
-def _logit(  # type: ignore[no-untyped-def]
-    satisfaction, tolerance, lead, base, slope, competition, problem, unresolved
-):  # fmt: skip
+# The formulas are scalar kernels: `_hazard`, the kernel that computes a step's churn log-odds,
+# calls them per customer, and the public functions over arrays through their `ufunc`.
+@njit(cache=True)
+def _logit(
+    satisfaction: float,
+    tolerance: float,
+    lead: float,
+    base: float,
+    slope: float,
+    competition: float,
+    problem: float,
+    unresolved: float,
+) -> float:
     ahead = _positive(lead)
     return base + slope * (-satisfaction - tolerance) + competition * ahead + unresolved * problem
 
@@ -117,13 +124,19 @@ def price_logit(
     """Churn log-odds from prices: `loss` per unit the price due is above the reference price,
     minus `gain` per unit it is below, plus `gap` per unit it is above the rival's price (NaN:
     no rival known), all times the price sensitivity."""
-    return _price_logit(due, reference, rival, sensitivity, loss, gain, gap)
+    return ufunc(_price_logit)(due, reference, rival, sensitivity, loss, gain, gap)
 
 
-@vectorize(["float64(" + ", ".join(["float64"] * 7) + ")"], cache=True)
-def _price_logit(  # type: ignore[no-untyped-def]
-    due, reference, rival, sensitivity, loss, gain, gap
-):  # fmt: skip
+@njit(cache=True)
+def _price_logit(
+    due: float,
+    reference: float,
+    rival: float,
+    sensitivity: float,
+    loss: float,
+    gain: float,
+    gap: float,
+) -> float:
     above_rival = 0.0 if np.isnan(rival) else _positive(due - rival)
     return sensitivity * (
         loss * _positive(due - reference) - gain * _positive(reference - due) + gap * above_rival

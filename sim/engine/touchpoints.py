@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.engine.draws import Draws
 from sim.engine.journey import Moment
-from sim.engine.kernels import vectorize
+from sim.engine.kernels import njit, ufunc
 from sim.engine.memory import fade_factor
 from sim.scenario import EDITABLE_TOUCHPOINT, Scenario
 
@@ -114,20 +114,17 @@ class Touchpoints:
         return [tp for tp in kinds if self.active[tp]]
 
 
-# The formulas of one encounter are numba ufuncs (`_encounter`, ...): called on arrays they
-# broadcast as numpy's would, and the moments' kernels call the same definitions on one consumer
-# at a time. The public functions take keyword arguments, which a ufunc does not.
-_F3 = ["float64(float64, float64, float64)"]
-_F4 = ["float64(float64, float64, float64, float64)"]
-_F5 = ["float64(float64, float64, float64, float64, float64)"]
+# The formulas of one encounter are scalar kernels (`_encounter`, ...): the moments' kernels
+# call them on one consumer at a time, and the public functions (which take keyword arguments,
+# as a ufunc does not) on arrays through their `ufunc`, broadcasting as numpy's would.
 
 
 def disconfirmation(quality: np.ndarray, expected: np.ndarray, negativity: float) -> np.ndarray:
     """Quality minus expectation, with shortfalls weighing `negativity` times more (Oliver 1980)."""
-    return _disconfirmation(quality, expected, negativity)
+    return ufunc(_disconfirmation)(quality, expected, negativity)
 
 
-@vectorize(_F3, cache=True)
+@njit(cache=True)
 def _disconfirmation(quality: float, expected: float, negativity: float) -> float:
     surprise = quality - expected
     return negativity * surprise if surprise < 0 else surprise
@@ -147,10 +144,10 @@ def felt(
     Satisfaction responds to both (Churchill & Surprenant 1982; Anderson & Sullivan 1993), so
     a better product satisfies more even once expectations have caught up with it.
     """
-    return _felt(quality, expected, neutral, performance_weight, negativity)
+    return ufunc(_felt)(quality, expected, neutral, performance_weight, negativity)
 
 
-@vectorize(_F5, cache=True)
+@njit(cache=True)
 def _felt(
     quality: float, expected: float, neutral: float, performance_weight: float, negativity: float
 ) -> float:
@@ -163,10 +160,10 @@ def _felt(
 def recovery_probability(quality: np.ndarray, neutral: float, slope: float) -> np.ndarray:
     """Chance that a service encounter of this quality solves the customer's problem:
     logistic in the quality above the `neutral` level (even odds at neutral)."""
-    return _recovery(quality, neutral, slope)
+    return ufunc(_recovery)(quality, neutral, slope)
 
 
-@vectorize(_F3, cache=True)
+@njit(cache=True)
 def _recovery(quality: float, neutral: float, slope: float) -> float:
     return 1.0 / (1.0 + np.exp(-slope * (quality - neutral)))
 
@@ -175,10 +172,10 @@ def encounter(
     attitude: np.ndarray, quality: np.ndarray, weight: np.ndarray | float, negativity: float
 ) -> np.ndarray:
     """Attitude after an encounter: moved toward its quality, further when it disappoints."""
-    return _encounter(attitude, quality, weight, negativity)
+    return ufunc(_encounter)(attitude, quality, weight, negativity)
 
 
-@vectorize(_F4, cache=True)
+@njit(cache=True)
 def _encounter(attitude: float, quality: float, weight: float, negativity: float) -> float:
     surprise = quality - attitude
     step = min(1.0, weight * (negativity if surprise < 0 else 1.0))

@@ -1,12 +1,18 @@
-"""A Ctrl-C while numba compiles a kernel waits for the compile: the kernel is whole after it."""
+"""A Ctrl-C while numba compiles a kernel waits for the compile: the kernel is whole after it.
+A formula's ufunc is typed from its annotations, computes what the scalar kernel does, and is
+built only when arrays first need it."""
 
 import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from numba.core import event
 
-from sim.engine.kernels import njit
+from sim.engine.kernels import njit, ufunc
+from sim.engine.promotions import _due_price
+from sim.engine.touchpoints import _encounter
 
 
 class _CtrlCAtCompile(event.Listener):
@@ -36,3 +42,24 @@ def test_ctrl_c_during_a_compile_comes_after_it() -> None:
     assert len(total.signatures) == 1
     assert total(np.ones(4)) == 4.0
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_formulas_ufunc_is_its_scalar_kernel_over_arrays() -> None:
+    rng = np.random.default_rng(5)
+    attitude, quality = rng.uniform(1, 5, 50), rng.uniform(1, 5, 50)
+    over = ufunc(_encounter)(attitude, quality, 0.3, 2.0)  # scalars broadcast
+    one_by_one = [_encounter(a, q, 0.3, 2.0) for a, q in zip(attitude, quality, strict=True)]
+    assert over.tobytes() == np.array(one_by_one).tobytes()
+    assert ufunc(_encounter) is ufunc(_encounter)  # built once
+
+
+def test_an_int_annotation_types_the_ufunc_int64() -> None:
+    f = ufunc(_due_price)
+    assert f.types == ["ddl->d"]
+    assert f(np.array([10.0, 10.0]), 0.25, np.array([2, 0])).tolist() == [7.5, 10.0]
+
+
+def test_importing_the_engine_builds_no_ufunc() -> None:
+    code = "import sim.engine.model, sim.engine.kernels as k;print(k.ufunc.cache_info().currsize)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"

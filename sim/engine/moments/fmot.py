@@ -14,7 +14,7 @@ import numpy as np
 from sim.engine import transitions
 from sim.engine.draws import _base, _hash, _normal
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit, vectorize
+from sim.engine.kernels import njit, ufunc
 from sim.engine.touchpoints import _encounter
 
 if TYPE_CHECKING:
@@ -27,10 +27,10 @@ def conversion_probability(
     quality: np.ndarray, expectation: np.ndarray, base: float, slope: float
 ) -> np.ndarray:
     """Logistic in the encounter's quality minus expectation; `base` is the log-odds at par."""
-    return _conversion(quality, expectation, base, slope)
+    return ufunc(_conversion)(quality, expectation, base, slope)
 
 
-@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+@njit(cache=True)
 def _conversion(quality: float, expectation: float, base: float, slope: float) -> float:
     return 1.0 / (1.0 + np.exp(-(base + slope * (quality - expectation))))
 

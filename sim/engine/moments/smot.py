@@ -23,7 +23,7 @@ import numpy as np
 from sim.engine import transitions
 from sim.engine.draws import _DENSE, Stream, _hash, _normal, rung
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit, vectorize
+from sim.engine.kernels import njit, ufunc
 from sim.engine.memory import _learn
 from sim.engine.network import _listener, tie_arrays
 from sim.engine.touchpoints import (
@@ -436,10 +436,10 @@ def talk_chance(
     word of mouth U-shaped in satisfaction: the very satisfied and, more so, the dissatisfied
     talk more than the indifferent. Satisfaction 0 is experience as expected.
     """
-    return _talk_chance(satisfaction, rate, intensity, negative_intensity)
+    return ufunc(_talk_chance)(satisfaction, rate, intensity, negative_intensity)
 
 
-@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+@njit(cache=True)
 def _talk_chance(satisfaction: float, rate: float, intensity: float, negative: float) -> float:
     chance = rate * (1.0 + (negative if satisfaction < 0 else intensity) * abs(satisfaction))
     return 1.0 if chance > 1.0 else chance

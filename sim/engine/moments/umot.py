@@ -65,7 +65,7 @@ from sim.engine import transitions
 from sim.engine.arrays import first_seen
 from sim.engine.draws import _hash, _normal
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit, vectorize
+from sim.engine.kernels import njit, ufunc
 from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
 
 if TYPE_CHECKING:
@@ -104,12 +104,12 @@ def evaluation(
 ) -> np.ndarray:
     """How good the reviewer finds an experience, in stars before rounding: its quality plus
     `weight` times the disconfirmation (shortfalls `negativity` times heavier) plus `noise`."""
-    return _evaluation(quality, expectation, noise, weight, negativity)
+    return ufunc(_evaluation)(quality, expectation, noise, weight, negativity)
 
 
-# The formulas below are numba ufuncs behind the public functions (which take keywords): the
-# same definitions serve arrays and `_reviews`, the kernel that decides who posts.
-@vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
+# The formulas below are scalar kernels: `_reviews`, the kernel that decides who posts, calls
+# them per experience, and the public functions (which take keywords) through their `ufunc`.
+@njit(cache=True)
 def _evaluation(
     quality: float, expectation: float, noise: float, weight: float, negativity: float
 ) -> float:
@@ -119,10 +119,10 @@ def _evaluation(
 def herd(own: np.ndarray, shown: np.ndarray, up: float, down: float) -> np.ndarray:
     """The evaluation pulled toward the mean `shown` on the page: by `up` of the gap when the
     page is higher, by `down` when it is lower; unchanged where nothing is shown (NaN)."""
-    return _herd(own, shown, up, down)
+    return ufunc(_herd)(own, shown, up, down)
 
 
-@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+@njit(cache=True)
 def _herd(own: float, shown: float, up: float, down: float) -> float:
     gap = 0.0 if np.isnan(shown) else shown - own
     return own + (up if gap > 0 else down) * gap
@@ -140,10 +140,10 @@ def posting_probability(
     is `moderate` for a neutral one."""
     if not self_selected:
         return propensity
-    return _posting(propensity, evaluation, scale, moderate)
+    return ufunc(_posting)(propensity, evaluation, scale, moderate)
 
 
-@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+@njit(cache=True)
 def _posting(propensity: float, evaluation: float, scale: float, moderate: float) -> float:
     extremity = min(1.0, ((evaluation - NEUTRAL) / scale) ** 2)
     return propensity * (moderate + (1.0 - moderate) * extremity)
@@ -152,10 +152,10 @@ def _posting(propensity: float, evaluation: float, scale: float, moderate: float
 def obliging(evaluation: np.ndarray) -> np.ndarray:
     """How readily a customer grants a request for a review, by how good it found the
     experience: from nothing at 1 star to fully at 5, in proportion to the stars (assumed)."""
-    return _obliging(evaluation)
+    return ufunc(_obliging)(evaluation)
 
 
-@vectorize(["float64(float64)"], cache=True)
+@njit(cache=True)
 def _obliging(evaluation: float) -> float:
     return min(max((evaluation - 1.0) / 4.0, 0.0), 1.0)
 
@@ -173,10 +173,10 @@ def asked_posting_probability(
 
     Not asked (or not obliging at all), the own chance to the bit: asking only adds posts.
     """
-    return _asked(own, propensity, evaluation, solicited, asks)
+    return ufunc(_asked)(own, propensity, evaluation, solicited, asks)
 
 
-@vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
+@njit(cache=True)
 def _asked(
     own: float, propensity: float, evaluation: float, solicited: float, asks: float
 ) -> float:
