@@ -97,3 +97,13 @@ def test_a_layer_above_the_engine_loads_without_mesa(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_command_line_loads_without_polars() -> None:
+    """`journey --help` and `journey validate` read no data: polars (~0.4 s) waits for a command
+    that writes or reads a frame."""
+    code = "import sys, sim.cli; print('polars' in sys.modules, 'mesa' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.split() == ["False", "False"]
