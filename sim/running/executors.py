@@ -16,7 +16,14 @@ from typing import Any, Protocol
 
 from sim.running.processes import die_with_parent
 
-__all__ = ["DaskCluster", "Executor", "InProcess", "LocalProcesses", "executor_for"]
+__all__ = [
+    "DaskCluster",
+    "Executor",
+    "InProcess",
+    "LocalProcesses",
+    "executor_for",
+    "start_workers",
+]
 
 
 class Executor(Protocol):
@@ -69,9 +76,10 @@ def _worker_start() -> None:
     die_with_parent()
 
 
-PRELOAD = ["sim.experiments.runner", "sim.running.replications", "sim.engine.model"]
+PRELOAD = ["sim.experiments.runner", "sim.running.replications", "sim.running.warmup"]
 """What a fork server imports once, so that each worker it forks starts with the engine
-loaded instead of importing Mesa, polars and the model again (seconds per worker)."""
+loaded and its kernels ready (`warmup`) instead of importing Mesa, polars and the model and
+loading every kernel again (seconds per worker)."""
 
 
 def worker_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
@@ -86,6 +94,17 @@ def worker_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseC
     return context
 
 
+def start_workers(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
+    """The context of `worker_context`, its fork server started now if not yet: it imports and
+    warms the engine while this process goes on (its own imports, an estimate's probe, the
+    plan), not after it, when the first task is submitted. A command that will run local
+    workers calls it as soon as its arguments are checked."""
+    context = worker_context(preload)
+    if context.get_start_method() == "forkserver":
+        multiprocessing.forkserver.ensure_running()
+    return context
+
+
 class LocalProcesses:
     """Tasks run in `workers` local processes (forked from a clean fork server, or spawned:
     no state shared with this one)."""
@@ -93,11 +112,7 @@ class LocalProcesses:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.description = f"{workers} local processes"
-        context = worker_context()
-        if context.get_start_method() == "forkserver":
-            # started now, it imports the engine while this process goes on (an estimate's
-            # probe, the plan) instead of after it, when the first task is submitted
-            multiprocessing.forkserver.ensure_running()
+        context = start_workers()
         self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
