@@ -162,6 +162,7 @@ def run_command(
             raise Refused(f"--out: {out_dir} already exists and is not empty")
     target = out_dir or default_run_dir(Path("results"), spec.name)
     with claim(target):  # refused now, not after the run, if it cannot be written
+        _start_local_workers(workers, None)
         _run_and_write(spec, target, reps, seed, consumers, steps, workers, no_report)
 
 
@@ -499,6 +500,7 @@ def experiment_command(
             f"{file}: name: {e.name!r} cannot name a folder inside results; rename it or give --out"
         ) from None
     with claim(target):  # refused now, not after the runs, if it cannot be written
+        _start_local_workers(workers, scheduler)
         try:
             p = plan(e, target)
         except FolderError as exc:
@@ -677,6 +679,7 @@ def moments_command(
         raise Refused(f"--brand: no brand {name!r} in {path} (brands: {', '.join(s.brand_names)})")
     target = out_dir or default_run_dir(Path("results"), f"moments-{s.name}")
     with claim(target):  # refused now, not after the runs, if it cannot be written
+        _start_local_workers(workers, scheduler)
         try:
             p = plan_moments(s, name, reps, seed, target)
         except FolderError as exc:
@@ -737,6 +740,15 @@ def validate_command(
     if explain:
         for line in explanation(scenario, s):
             _say(f"  {line}", out)
+
+
+def _start_local_workers(workers: int | None, scheduler: str | None) -> None:
+    """Start the fork server of the local workers a checked command will run (`executor_for`'s),
+    so it warms the engine while the command imports and plans."""
+    from sim.running.executors import start_workers
+
+    if scheduler is None and (workers or os.cpu_count() or 1) > 1:
+        start_workers()
 
 
 def _fits(path: Path, s: Scenario, workers: int) -> None:
