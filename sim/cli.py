@@ -396,6 +396,7 @@ def calibrate_command(
     """
     from calibration.calibrate import plan
     from calibration.report import render
+    from calibration.study import WORKER_MODULES
 
     cohorts = list(dict.fromkeys(cohort)) if cohort else [None]
     if study is not None and len(cohorts) > 1:
@@ -423,6 +424,7 @@ def calibrate_command(
     ]
     for p in plans:
         _fits(scenario, p.problem.scenario, p.workers)
+    _start_local_workers(max(p.workers for p in plans), None, WORKER_MODULES)
     for p in plans:
         render(_calibrate_one(p), out)
 
@@ -742,13 +744,16 @@ def validate_command(
             _say(f"  {line}", out)
 
 
-def _start_local_workers(workers: int | None, scheduler: str | None) -> None:
-    """Start the fork server of the local workers a checked command will run (`executor_for`'s),
-    so it warms the engine while the command imports and plans."""
+def _start_local_workers(
+    workers: int | None, scheduler: str | None, preload: tuple[str, ...] = ()
+) -> None:
+    """Start the fork server of the local workers a checked command will run (`executor_for`'s,
+    with the command's own `preload`), so it warms the engine while the command imports and
+    plans."""
     from sim.running.executors import start_workers
 
     if scheduler is None and (workers or os.cpu_count() or 1) > 1:
-        start_workers()
+        start_workers(preload)
 
 
 def _fits(path: Path, s: Scenario, workers: int) -> None:
