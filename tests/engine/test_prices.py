@@ -17,16 +17,19 @@ from sim.running.result import RunResult
 ROOT = Path(__file__).resolve().parents[2]
 ZERO = {"retention": {"reference_loss": 0.0, "reference_gain": 0.0, "price_gap": 0.0}}
 
-# sha256 of every output frame, computed with the engine before promotions and price terms
-# existed (the numba engine of branch `speed`, commit 3250061, whose normals differ from
-# 01cbc3b's in the last bits): (file, consumers, steps) -> digest of 2 replications, seed 11.
+# sha256 of every output frame with the price terms at zero: (file, consumers, steps) -> digest
+# of 2 replications, seed 11. Until commit ee0bdda they were those of the engine before
+# promotions and price terms existed (the numba engine of branch `speed`, commit 3250061), so
+# the terms at zero changed nothing; from branch `spd-draws` on they are recomputed with the
+# terms at zero on that branch's engine, which draws different consumers on purpose: own needs
+# by the rung of each need rate (`draws.Rungs`).
 BEFORE = {
-    ("baseline.toml", 800, 400): "4bebe92894f8f1e493669cfac5e084e1ccdc6125a7aef53303aadecb046c9426",
+    ("baseline.toml", 800, 400): "51559e81abfe3d804717f6fab7512fc8680337a76c4a49afc195953736c832e2",
     ("annual_subscription.toml", 800, 60): (
-        "a93b8a0f93520d986d8a5bac32c1307c448a980fa5626373a11feb7800ed379d"
+        "bb1d0bb63b73867938cfb6e210850fcb3eee2605cf143f52da2bae99037320c7"
     ),
     ("whatif_better_onboarding.toml", 500, 200): (
-        "3e6e4e015a7d793d34a58fc4906aaf346af945f10e0a50fc3c08a2fc9a7c7453"
+        "b66d2d44f2e4812201857be404ca772e44a6a55e23a8be7575a04d6d26c2992a"
     ),
 }
 
