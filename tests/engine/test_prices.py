@@ -22,14 +22,15 @@ ZERO = {"retention": {"reference_loss": 0.0, "reference_gain": 0.0, "price_gap":
 # promotions and price terms existed (the numba engine of branch `speed`, commit 3250061), so
 # the terms at zero changed nothing; from branch `spd-draws` on they are recomputed with the
 # terms at zero on that branch's engine, which draws different consumers on purpose: own needs
-# by the rung of each need rate (`draws.Rungs`).
+# by the rung of each need rate (`draws.Rungs`), and SMOT's touchpoints above a reach of 0.04
+# by a uniform per customer (`smot._MEMBERWISE`).
 BEFORE = {
-    ("baseline.toml", 800, 400): "51559e81abfe3d804717f6fab7512fc8680337a76c4a49afc195953736c832e2",
+    ("baseline.toml", 800, 400): "029266d7c39226954c62541d4aed610547b7564e182ad61a4f989e6f1adeeebd",
     ("annual_subscription.toml", 800, 60): (
-        "bb1d0bb63b73867938cfb6e210850fcb3eee2605cf143f52da2bae99037320c7"
+        "b71c6c8ad1f268fcb3262a0c705dfa3c5c1d29b3dc9fa776710fce2a2bcbd841"
     ),
     ("whatif_better_onboarding.toml", 500, 200): (
-        "b66d2d44f2e4812201857be404ca772e44a6a55e23a8be7575a04d6d26c2992a"
+        "cbcd901631d5a9450c012f720cbe7c1ac8a6d3821989f481c8de64edd5642d66"
     ),
 }
 
