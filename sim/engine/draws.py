@@ -14,7 +14,11 @@ constant plus a key hashed from the run, the stream's name and the step.
 
 Picking each of n consumers with chance p costs in proportion to the picks, not to n: gaps
 between successes of independent Bernoulli(p) trials are geometric, so the picks are a
-cumulative sum of geometric gaps, each from its own counter.
+cumulative sum of geometric gaps, each from its own counter. Consumers with chances of their
+own are grouped by the rung of their chance on a fixed ladder (`Rungs`, made once from a fixed
+trait), each rung's members picked at the rung's chance in a stream of that rung and thinned to
+their own chance: about 1.1 candidates a pick, where candidates at the largest chance of anyone
+can be many times the picks.
 
 The hash, the gaps and the normals (Wichura's AS241 quantile of a uniform) are small numba
 kernels (compiled once, cached on disk): a step makes about fifty draws, mostly of a few dozen
@@ -26,13 +30,14 @@ from __future__ import annotations
 
 import math
 import zlib
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from sim.engine.kernels import njit
 
-__all__ = ["Draws", "Stream", "mix64", "occurrence", "rung"]
+__all__ = ["Draws", "Rungs", "Stream", "mix64", "occurrence", "rung", "rung_exponents"]
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -375,3 +380,74 @@ def rung(p: float) -> float:
     k = np.ceil(np.log2(p) * 4 - 1e-9)  # a rung itself maps to itself despite rounding
     r = 2.0 ** (k / 4)
     return min(1.0, r if r >= p else 2.0 ** ((k + 1) / 4))
+
+
+def rung_exponents(p: np.ndarray) -> np.ndarray:
+    """For each chance (positive), the exponent k of its rung 2**(k/4) (`rung`), at most 0: the
+    rung of a chance of 1 or more is 1."""
+    k = np.ceil(np.log2(p) * 4 - 1e-9)
+    k = np.where(2.0 ** (k / 4) >= p, k, k + 1)
+    return np.minimum(k, 0).astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class Rungs:
+    """Consumers grouped by the rung of a fixed chance of theirs (a trait such as the need
+    rate), made once: each step draws a rung's members at the rung's chance and thins them to
+    their own (`_rung_picks`), about 1.1 candidates a pick whatever the spread of chances."""
+
+    members: np.ndarray  # int64 consumers with a positive chance, by rung, increasing within
+    starts: np.ndarray  # int64: rung g's members are members[starts[g]:starts[g + 1]]
+    exponents: np.ndarray  # int64: rung g's chance is 2 ** (exponents[g] / 4), increasing
+
+    @classmethod
+    def of(cls, p: np.ndarray) -> Rungs:
+        """The rungs of the chances `p` (one a consumer); those of chance 0 are in none."""
+        idx = np.flatnonzero(p > 0)
+        k = rung_exponents(p[idx])
+        order = np.argsort(k, kind="stable")  # stable: increasing consumers within a rung
+        exponents, first = np.unique(k[order], return_index=True)
+        starts = np.append(first, idx.size).astype(np.int64)
+        return cls(idx[order].astype(np.int64), starts, exponents.astype(np.int64))
+
+    @cached_property
+    def names(self) -> list[str]:
+        """The rungs' stream names (under the mechanism's prefix): named by exponent, so a
+        rung's draws do not depend on which other rungs the population has."""
+        return [f"rung{k}" for k in self.exponents]
+
+    def picks(self, draws: Draws, name: str, step: int, p: np.ndarray) -> np.ndarray:
+        """Consumers picked at `step` with their own chance `p[i]` (the chances the rungs were
+        made of), in no particular order: candidates from the streams "<name>:rung<k>", thinned
+        by the uniform of each in `draws.stream(name, step).part(0)`."""
+        return _rung_picks(
+            draws.keys(self.names, name),
+            step,
+            self.members,
+            self.starts,
+            self.exponents,
+            np.uint64(draws.stream(name, step).part(0).base),
+            p,
+        )
+
+
+@njit(cache=True)
+def _rung_picks(  # type: ignore[no-untyped-def]
+    keys, step, members, starts, exponents, thin, p
+):  # fmt: skip
+    """`Rungs.picks`: rung g's members picked at its chance r (`_indices` over its member list
+    in the stream `keys[g]` at `step`), each kept if its uniform in `thin` is below p[i] / r.
+    Rung by rung, so in increasing order within a rung only."""
+    out = np.empty(64, dtype=np.int64)
+    k = 0
+    for g in range(exponents.shape[0]):
+        lo = starts[g]
+        r = 2.0 ** (exponents[g] / 4)
+        for pos in _indices(_base(keys[g], step), starts[g + 1] - lo, r):
+            i = members[lo + pos]
+            if _hash(thin, i) * r < p[i]:
+                if k == out.shape[0]:
+                    out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
+                out[k] = i
+                k += 1
+    return out[:k]

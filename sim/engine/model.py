@@ -184,7 +184,6 @@ class JourneyModel(mesa.Model):
         self.cols = self.ledger.cols
         self.flow_cols = transitions.flow_columns(self.cols.flow)  # [from, to] -> column
         self.fmot_plan: tuple | None = None  # FMOT touchpoints by brand, while they stay so
-        self.max_need_rate = float(pop.need_rate.max(initial=0))
         # whether churn odds carry each consumer's own propensity (a segment declares one)
         self.has_propensity = any(
             seg.churn_propensity is not None for seg in spec.population.segments.values()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.draws import Rungs
 from sim.engine.journey import Moment
 from sim.scenario import Scenario
 
@@ -56,6 +57,8 @@ class Population:
     paid: np.ndarray  # price paid for the current period (0 for non-customers)
     discount: np.ndarray  # share off the price of its discounted periods
     discount_left: np.ndarray  # int32: discounted renewal periods still to pay
+    # Consumers by the rung of their need rate, a fixed trait: own needs are drawn by rung.
+    need_rungs: Rungs
 
     @property
     def size(self) -> int:
@@ -150,4 +153,5 @@ def draw_population(
         paid=np.where(brand >= 0, np.array([b.price for b in brands])[np.maximum(brand, 0)], 0.0),
         discount=np.zeros(n),
         discount_left=np.zeros(n, dtype=np.int32),
+        need_rungs=Rungs.of(traits["need_rate"]),
     )

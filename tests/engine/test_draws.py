@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.engine.draws import Draws, occurrence, rung
+from sim.engine.draws import Draws, Rungs, occurrence, rung, rung_exponents
 
 
 def _streams(count: int, name: str = "test") -> list:
@@ -150,3 +152,84 @@ def test_kernels_make_the_bases_of_the_streams_they_are_keyed_by() -> None:
         for key, name in zip(keys, ["reach:a/tv", "reach:b/post"], strict=True):
             assert _base(key, step) == draws.stream(name, step).base
     assert draws.keys(["conversion"])[0] == draws.key_of("conversion")
+
+
+# --- rungs: picks at each one's own chance, candidates by the rung of it ----------------------
+
+
+def _rates(n: int, seed: int = 1) -> np.ndarray:
+    """Need rates as the baseline draws them (Beta(1, 199): the largest ~15 times the mean),
+    with some never (0) and some always (1)."""
+    p = np.random.default_rng(seed).beta(1, 199, n)
+    p[::50], p[1::97] = 0.0, 1.0
+    return p
+
+
+@settings(max_examples=200, deadline=None)
+@given(p=st.floats(1e-300, 2.0))
+def test_rung_exponents_name_the_rungs(p: float) -> None:
+    k = rung_exponents(np.array([p]))[0]
+    assert k <= 0
+    assert 2.0 ** (k / 4) == rung(p)
+
+
+def test_rungs_hold_each_consumer_with_a_chance_once_under_its_rung() -> None:
+    p = _rates(20_000)
+    r = Rungs.of(p)
+    assert np.array_equal(np.sort(r.members), np.flatnonzero(p > 0))
+    assert (np.diff(r.exponents) > 0).all() and r.starts[0] == 0
+    assert r.starts[-1] == r.members.size and (np.diff(r.starts) > 0).all()
+    for g, k in enumerate(r.exponents):
+        group = r.members[r.starts[g] : r.starts[g + 1]]
+        assert (np.diff(group) > 0).all()  # increasing within a rung
+        chance = 2.0 ** (k / 4)
+        assert (chance >= p[group]).all()
+        assert ((chance < p[group] * 2**0.25 * (1 + 1e-12)) | (chance == 1.0)).all()
+    empty = Rungs.of(np.zeros(5))
+    assert empty.members.size == 0 and empty.exponents.size == 0
+    assert Rungs.of(np.zeros(5)).picks(Draws(1), "need", 1, np.zeros(5)).size == 0
+
+
+def test_rung_picks_follow_each_own_chance() -> None:
+    """Over 300 steps, each class of consumers is picked as often as its own chance says,
+    within four binomial standard errors; never at 0, always at 1."""
+    n, steps = 20_000, 300
+    p = _rates(n)
+    r, draws = Rungs.of(p), Draws(99)
+    hits = np.zeros(n)
+    for step in range(1, steps + 1):
+        picks = r.picks(draws, "need", step, p)
+        assert np.unique(picks).size == picks.size
+        hits[picks] += 1
+    assert hits[p == 0].sum() == 0 and (hits[p == 1] == steps).all()
+    some = (p > 0) & (p < 1)
+    # by quintile of the chance: small, typical and outlying rates alike
+    edges = np.quantile(p[some], [0, 0.2, 0.4, 0.6, 0.8, 0.95, 1])
+    for lo, hi in itertools.pairwise(edges):
+        sel = some & (p >= lo) & (p <= hi)
+        expected = steps * p[sel].sum()
+        sd = np.sqrt(steps * (p[sel] * (1 - p[sel])).sum())
+        assert abs(hits[sel].sum() - expected) < 4 * sd, (lo, hi)
+
+
+def test_rung_picks_are_the_same_for_the_same_key_and_step_only() -> None:
+    p = _rates(5_000)
+    r = Rungs.of(p)
+    a = r.picks(Draws(3), "need", 7, p)
+    assert np.array_equal(a, Rungs.of(p).picks(Draws(3), "need", 7, p))
+    assert not np.array_equal(a, r.picks(Draws(3), "need", 8, p))
+    assert not np.array_equal(a, r.picks(Draws(4), "need", 7, p))
+    assert not np.array_equal(a, r.picks(Draws(3), "other", 7, p))
+
+
+def test_a_rungs_draws_do_not_depend_on_which_other_rungs_there_are() -> None:
+    """Streams are named by the rung's exponent, not its place among the rungs present: a
+    consumer whose chance opens a new rung leaves everyone else's picks as they were."""
+    p = np.full(4_000, 0.01)
+    p[::2] = 0.002
+    more = np.append(p, 1e-4)  # a rung of its own, below both: the first of three
+    fewer = Rungs.of(p)
+    for step in range(1, 20):
+        before = np.sort(fewer.picks(Draws(5), "need", step, p))
+        after = np.sort(Rungs.of(more).picks(Draws(5), "need", step, more))
+        assert np.array_equal(after[after < p.size], before)

@@ -17,16 +17,20 @@ from sim.running.result import RunResult
 ROOT = Path(__file__).resolve().parents[2]
 ZERO = {"retention": {"reference_loss": 0.0, "reference_gain": 0.0, "price_gap": 0.0}}
 
-# sha256 of every output frame, computed with the engine before promotions and price terms
-# existed (the numba engine of branch `speed`, commit 3250061, whose normals differ from
-# 01cbc3b's in the last bits): (file, consumers, steps) -> digest of 2 replications, seed 11.
+# sha256 of every output frame with the price terms at zero: (file, consumers, steps) -> digest
+# of 2 replications, seed 11. Until commit ee0bdda they were those of the engine before
+# promotions and price terms existed (the numba engine of branch `speed`, commit 3250061), so
+# the terms at zero changed nothing; from branch `spd-draws` on they are recomputed with the
+# terms at zero on that branch's engine, which draws different consumers on purpose: own needs
+# by the rung of each need rate (`draws.Rungs`), and SMOT's touchpoints above a reach of 0.04
+# by a uniform per customer (`smot._MEMBERWISE`).
 BEFORE = {
-    ("baseline.toml", 800, 400): "4bebe92894f8f1e493669cfac5e084e1ccdc6125a7aef53303aadecb046c9426",
+    ("baseline.toml", 800, 400): "029266d7c39226954c62541d4aed610547b7564e182ad61a4f989e6f1adeeebd",
     ("annual_subscription.toml", 800, 60): (
-        "a93b8a0f93520d986d8a5bac32c1307c448a980fa5626373a11feb7800ed379d"
+        "b71c6c8ad1f268fcb3262a0c705dfa3c5c1d29b3dc9fa776710fce2a2bcbd841"
     ),
     ("whatif_better_onboarding.toml", 500, 200): (
-        "3e6e4e015a7d793d34a58fc4906aaf346af945f10e0a50fc3c08a2fc9a7c7453"
+        "cbcd901631d5a9450c012f720cbe7c1ac8a6d3821989f481c8de64edd5642d66"
     ),
 }
 

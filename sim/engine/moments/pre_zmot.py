@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix
+from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix, _rung_picks
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit
 from sim.engine.transitions import _touch
@@ -46,7 +46,10 @@ def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
         cols.needs["own"],
         cols.needs["word_of_mouth"],
         pop.need_rate,
-        model.max_need_rate,
+        draws.keys(pop.need_rungs.names, "need"),
+        pop.need_rungs.members,
+        pop.need_rungs.starts,
+        pop.need_rungs.exponents,
         np.uint64(draws.key_of("need")),
         np.uint64(draws.key_of("wom.trigger")),
         model.spec.wom.trigger,
@@ -62,15 +65,16 @@ _PRE_ZMOT, _FMOT = int(Moment.PRE_ZMOT), int(Moment.FMOT)
 @njit(cache=True)
 def _needs(  # type: ignore[no-untyped-def]
     start, heard, t, tp_moment, active, reach, stimulus_reach, trigger, who, reach_keys,
-    trigger_keys, contact, row, campaign_col, own_col, wom_col, need_rate, max_need_rate,
-    need_key, wom_key, wom_trigger, moment,
+    trigger_keys, contact, row, campaign_col, own_col, wom_col, need_rate, rung_keys,
+    rung_members, rung_starts, rung_exponents, need_key, wom_key, wom_trigger, moment,
 ):  # fmt: skip
     """The step's stimuli and needs in one pass where numpy needs about ten calls a touchpoint:
     each running stimulus (the <ZMOT touchpoints, then the FMOT ones that stimulate) picks
     consumers by its reach (`Stream.indices` of "reach:<key>"), contacts those it is aimed at
     (`transitions._touch`) and sparks needs among those out of the market ("trigger:<key>");
-    needs arise on their own ("need", `Stream.thinned`) and from word of mouth heard
-    ("wom.trigger"). Returns the distinct consumers with a need, still <ZMOT."""
+    needs arise on their own (by the rung of each one's need rate, `Rungs.picks` of "need")
+    and from word of mouth heard ("wom.trigger"). Returns the distinct consumers with a need,
+    still <ZMOT, in increasing order."""
     n = start.shape[0]
     out = np.empty(64, dtype=np.int64)
     k = 0
@@ -96,11 +100,10 @@ def _needs(  # type: ignore[no-untyped-def]
                         sparked += 1
                 row[campaign_col] += sparked
 
-    need_base = _base(need_key, t)
-    thin = _mix(need_base + np.uint64(_GOLDEN))  # `Stream.part(0)` of "need"
+    thin = _mix(_base(need_key, t) + np.uint64(_GOLDEN))  # `Stream.part(0)` of "need"
     own = 0
-    for i in _indices(need_base, n, max_need_rate):
-        if _hash(thin, i) * max_need_rate < need_rate[i] and start[i] == _PRE_ZMOT:
+    for i in _rung_picks(rung_keys, t, rung_members, rung_starts, rung_exponents, thin, need_rate):
+        if start[i] == _PRE_ZMOT:
             out = _put(out, k, i)
             k += 1
             own += 1

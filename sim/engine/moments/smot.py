@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import _DENSE, Stream, _hash, _normal, rung
+from sim.engine.draws import Stream, _hash, _normal, rung
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, ufunc
 from sim.engine.memory import _learn
@@ -58,11 +58,20 @@ class Handoff:
     heard: np.ndarray
 
 
+# Above this chance each customer draws its own uniform (about 1 ns, where the test of its
+# audience costs another) instead of being picked by geometric gaps over everyone (about 13 ns
+# a pick, a log and a scattered read): cheaper from about 0.08 times the customers' share of
+# the population, so from 0.04 at shares up to a half (`_candidates`; a fixed constant, so the
+# method depends on the chance alone, never on how many customers there are).
+_MEMBERWISE = 0.04
+
+
 def _candidates(draws: Stream, n: int, p: float, members: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Who of range(n) may be picked with chance `p` among `members` (increasing), as
-    `Stream.pick` and `Stream.among` pick: the members, each still to draw its uniform from
-    `draws` (True), where those draw per member; else `draws.indices(n, p)`, drawn (False)."""
-    if _DENSE < p < 1:
+    """Who of range(n) may be picked with chance `p` among `members` (increasing): above
+    `_MEMBERWISE` the members, each still to draw its uniform from `draws` (True); else
+    `draws.indices(n, p)`, drawn over everyone by gaps (False). Either way a member's draw
+    depends on nothing but itself and the step."""
+    if _MEMBERWISE < p < 1:
         return members, True
     return draws.indices(n, p), False
 
@@ -251,9 +260,9 @@ def _meet(  # type: ignore[no-untyped-def]
     moment, brand_of, acquired, problem, customer, candidates, dense, key, reach, who, b, t,
     onboarding,
 ):  # fmt: skip
-    """`meet` in one pass where `transitions.audience` and `Stream.pick` need about fifteen
-    numpy calls over the customers: each candidate customer in the audience (`who`, a code of
-    `touchpoints.AUDIENCES`), with its own draw when `dense`."""
+    """`meet` in one pass where `transitions.audience` and a draw need about fifteen numpy
+    calls over the customers: each candidate customer in the audience (`who`, a code of
+    `touchpoints.AUDIENCES`), with its own draw when `dense` (made for the audience only)."""
     met = np.empty(candidates.shape[0], dtype=np.int64)
     m = 0
     for i in candidates:

@@ -104,8 +104,10 @@ def test_dissatisfied_customers_talk_more_and_the_ledger_counts_ex_customers() -
 
 
 @pytest.mark.parametrize("who", ["all", "prospects", "customers", "new_customers", "with_problem"])
-@pytest.mark.parametrize("reach", [0.05, 0.2, 0.5, 1.0])
+@pytest.mark.parametrize("reach", [0.01, 0.05, 0.1, 0.2, 0.5, 1.0])
 def test_a_touchpoint_meets_whom_its_audience_and_reach_pick(who: str, reach: float) -> None:
+    """Those of its audience its reach picks: by their own uniform above `_MEMBERWISE`, below
+    it those of the audience that gaps over everyone pick (`Stream.indices`)."""
     model = JourneyModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), consumers=3000, rng=4)
     model.run_for(40)
     pop, tps = model.population, model.touchpoints
@@ -116,5 +118,32 @@ def test_a_touchpoint_meets_whom_its_audience_and_reach_pick(who: str, reach: fl
     tps.audience[tp], tps.reach[tp] = who, reach
     tps.who[tp] = AUDIENCES.index(who)
     aimed = transitions.audience(model, tp, customers)
-    want = model.stream(f"reach:{tps.keys[tp]}").pick(aimed, pop.size, reach)
+    stream = model.stream(f"reach:{tps.keys[tp]}")
+    if smot._MEMBERWISE < reach < 1:
+        want = aimed[stream.uniform(aimed) < reach]
+    else:
+        want = np.intersect1d(stream.indices(pop.size, reach), aimed)
     assert (smot.meet(model, tp, customer, customers) == want).all()
+
+
+@pytest.mark.parametrize("reach", [0.02, 0.1, 0.3])
+def test_whether_a_touchpoint_meets_a_customer_does_not_depend_on_the_rest_of_its_audience(
+    reach: float,
+) -> None:
+    """More customers with a problem leave support's draw for each of the others as it was,
+    whether its reach draws by gaps over everyone or per member."""
+    model = JourneyModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), consumers=3000, rng=4)
+    model.run_for(40)
+    pop, tps = model.population, model.touchpoints
+    customer = pop.moment >= Moment.SMOT
+    customers = np.flatnonzero(customer)
+    tp = int(tps.live(Moment.SMOT)[0])
+    tps.audience[tp], tps.reach[tp] = "with_problem", reach
+    tps.who[tp] = AUDIENCES.index("with_problem")
+    pop.problem[:] = False
+    pop.problem[customers[::3]] = True
+    few = smot.meet(model, tp, customer, customers)
+    pop.problem[customers[1::3]] = True
+    more = smot.meet(model, tp, customer, customers)
+    assert few.size > 0
+    assert np.array_equal(np.intersect1d(more, customers[::3]), few)
