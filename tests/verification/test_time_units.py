@@ -8,7 +8,11 @@ consequence of the coarser step, not of converting rates; with problems on, 12-m
 retention came out 3 points lower at weekly steps (z = -2.9 at this size). The journey's one
 move per step (a need, research, the first encounter) also delays acquisition by a step, a
 week rather than a day, which leaves customers at the end a few per cent lower at weekly
-steps (about 2 standard errors at this size).
+steps (about 2 standard errors at this size), and revenue and margin, which add up over the
+run, lower too. The comparison allows that much (`COARSER`, a share of the daily value) on
+top of the sampling error: left to the z limit alone, a gap of 2 standard errors fails it by
+chance about one engine in six. Converting rates wrongly moves these KPIs by half (the last
+check), so the allowance leaves the test its power.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ WEEKS = {
 }
 KPIS = ("customers", "retention_12", "rating", "acquisition_cost", "revenue", "margin")
 Z = 3.0  # two-sided 0.27 % per KPI
+COARSER = 0.05  # the weekly step's own delay of acquisition, as a share of the daily value
 
 
 def _merge(a: dict, b: dict) -> dict:
@@ -69,9 +74,10 @@ def test_daily_and_weekly_steps_give_the_same_market() -> None:
         a = daily.filter(pl.col("kpi") == kpi)["value"].drop_nulls().to_numpy()
         b = weekly.filter(pl.col("kpi") == kpi)["value"].drop_nulls().to_numpy()
         se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
-        assert abs(b.mean() - a.mean()) < Z * se, (kpi, a.mean(), b.mean(), se)
+        assert abs(b.mean() - a.mean()) < Z * se + COARSER * abs(a.mean()), (kpi, a, b, se)
     # and the test could fail: the daily numbers taken as weekly ones make another market
     wrong = focal_kpis(apply_overrides(daily_spec, WEEKS))
     a = daily.filter(pl.col("kpi") == "customers")["value"].to_numpy()
     b = wrong.filter(pl.col("kpi") == "customers")["value"].to_numpy()
-    assert abs(b.mean() - a.mean()) > Z * np.sqrt(a.var(ddof=1) / 8 + b.var(ddof=1) / 8)
+    se = np.sqrt(a.var(ddof=1) / 8 + b.var(ddof=1) / 8)
+    assert abs(b.mean() - a.mean()) > Z * se + COARSER * abs(a.mean())
