@@ -21,8 +21,9 @@ from sim.engine import promotions, retention, transitions
 from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
 from sim.engine.journey import Moment
+from sim.engine.kernels import njit
 from sim.engine.memory import fade_factor
-from sim.engine.metrics import Ledger, satisfaction_sums
+from sim.engine.metrics import Ledger, measure
 from sim.engine.network import build_ties
 from sim.engine.population import NO_BRAND, TRAITS, draw_population
 from sim.engine.reviews import ReviewPages
@@ -312,27 +313,25 @@ class JourneyModel(mesa.Model):
         idx = np.concatenate(self._calendar.pop(due))
         pop = self.population
         retention.renewals(
-            self, idx[(pop.next_renewal[idx] == due) & (pop.moment[idx] >= Moment.SMOT)]
+            self, _still_due(idx, pop.next_renewal, pop.moment, due, int(Moment.SMOT))
         )
 
     # --- measurement ------------------------------------------------------------------------
 
     def _record(self) -> None:
-        pop, c, ledger = self.population, self.cols, self.ledger
-        ledger.set(c.consumers, self.counts)
-        ledger.set(c.customers, self.customer_counts)
-        total = self.customer_counts.sum()
-        ledger.set(c.share, self.customer_counts / total if total else 0.0)
-        ledger.set(c.rating, self.pages.average())
-        ledger.set(c.awareness, self.known / pop.size)
-        sums = satisfaction_sums(pop.moment, pop.brand, pop.satisfaction, len(self.brands))
-        # NaN for a brand without customers (np.errstate costs more than the step's division)
-        counts = self.customer_counts
-        ledger.set(
-            c.satisfaction,
-            np.divide(sums, counts, out=np.full(sums.size, np.nan), where=counts > 0),
+        pop = self.population
+        measure(
+            self.ledger,
+            self.counts,
+            self.customer_counts,
+            self.pages.count,
+            self.pages.total,
+            self.known,
+            pop.moment,
+            pop.brand,
+            pop.satisfaction,
         )
-        ledger.close(self.t)
+        self.ledger.close(self.t)
 
     def metrics(self) -> pl.DataFrame:
         """Tidy time series of the steps run so far."""
@@ -379,3 +378,15 @@ class JourneyModel(mesa.Model):
         """Every review posted so far: step, brand, stars, author (a Consumer's unique_id)."""
         frame = self.pages.frame(self.brands)
         return frame.with_columns(pl.col("author") + (self.first_id - 1))
+
+
+@njit(cache=True)
+def _still_due(idx, next_renewal, moment, due, smot):  # type: ignore[no-untyped-def]
+    """Those of `idx` still due to renew at `due` and still customers (at `smot` or after):
+    one call where numpy needs six."""
+    out = np.empty_like(idx)
+    k = 0
+    for i in idx:
+        out[k] = i
+        k += (next_renewal[i] == due) & (moment[i] >= smot)
+    return out[:k]
