@@ -139,7 +139,7 @@ class Ledger:
     def close(self, step: int) -> None:
         """Store the step's row (steps count from 1) and start an empty one."""
         self.values[step - 1] = self.row
-        self.row = np.zeros_like(self.row)
+        self.row = np.zeros(self.row.shape[0])  # (`zeros_like` is a Python function)
 
     def frame(self, steps: int | None = None) -> pl.DataFrame:
         """Tidy table of the first `steps` steps: step, metric, brand, detail, value."""

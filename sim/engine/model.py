@@ -307,6 +307,13 @@ class JourneyModel(mesa.Model):
             return np.zeros(idx.size, dtype=bool)
         return self.population.next_renewal[idx] == self.t
 
+    def held(self) -> int:
+        """The renewal day whose customers `deciding` holds still this step: this step in a
+        subscription market, else -1, no one's (a renewal day is never negative). For the
+        moments' kernels, which compare it with `population.next_renewal` themselves."""
+        r = self.spec.retention
+        return int(self._time) if r.enabled and r.mode == "subscription" else -1
+
     def _renewal_day(self, due: int) -> None:
         # A consumer enters a day's list at most once (acquisition and renewal never fall in
         # the same step for one consumer); those who churned since are filtered out.

@@ -217,28 +217,28 @@ def _shown(newest, count, window):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _staying(start, moment, at):  # type: ignore[no-untyped-def]
-    """Consumers at moment `at` when the step began (`start`) and still there, in one pass
-    where numpy needs four."""
+def _staying(start, moment, at, next_renewal, held):  # type: ignore[no-untyped-def]
+    """Consumers at moment `at` when the step began (`start`) and still there, but for those
+    renewing on the day `held` (`JourneyModel.held`), in one pass where numpy needs eight."""
     out = np.empty(moment.shape[0], dtype=np.int64)
     k = 0
     for i in range(moment.shape[0]):
-        if start[i] == at and moment[i] == at:
+        if start[i] == at and moment[i] == at and next_renewal[i] != held:
             out[k] = i
             k += 1
     return out[:k]
 
 
 @njit(cache=True)
-def _reviewable(who, start, moment, held, smot, seen):  # type: ignore[no-untyped-def]
+def _reviewable(who, start, moment, next_renewal, held, smot, seen):  # type: ignore[no-untyped-def]
     """The experiences (rows of `who`) of customers at SMOT when the step began and still
-    there, not `held` at a renewal; and those customers, once each, in order of first
-    appearance (`seen` is scratch, zeros, left zeros)."""
+    there, not renewing on the day `held` (`JourneyModel.held`); and those customers, once
+    each, in order of first appearance (`seen` is scratch, zeros, left zeros)."""
     rows = np.empty(who.shape[0], dtype=np.int64)
     k = 0
     for r in range(who.shape[0]):
         i = who[r]
-        if start[i] == smot and moment[i] == smot and not held[r]:
+        if start[i] == smot and moment[i] == smot and next_renewal[i] != held:
             rows[k] = r
             k += 1
     return rows[:k], first_seen(who[rows[:k]], seen)
@@ -380,13 +380,14 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     (`JourneyModel.deciding`): a consumer moves at most one edge per step.
     """
     pop, u = model.population, model.spec.umot
-    back = _staying(start, pop.moment, int(Moment.UMOT))
-    transitions.move(model, back[~model.deciding(back)], Moment.SMOT)
+    held = model.held()  # customers renewing today hold still (`JourneyModel.deciding`)
+    back = _staying(start, pop.moment, int(Moment.UMOT), pop.next_renewal, held)
+    transitions.move(model, back, Moment.SMOT)
     e = experiences
     if not u.enabled or e.who.size == 0:
         return
     rows, askable = _reviewable(
-        e.who, start, pop.moment, model.deciding(e.who), int(Moment.SMOT), model.tally
+        e.who, start, pop.moment, pop.next_renewal, held, int(Moment.SMOT), model.tally
     )
     _asks(model, askable)
     draws = model.stream("review")
