@@ -302,10 +302,7 @@ class JourneyModel(mesa.Model):
         customers where they are this step (no review, no return from UMOT): the renewal is
         their one move. Repurchase renewals only take payment and never hold anyone.
         """
-        r = self.spec.retention
-        if not (r.enabled and r.mode == "subscription"):
-            return np.zeros(idx.size, dtype=bool)
-        return self.population.next_renewal[idx] == self.t
+        return self.population.next_renewal[idx] == self.held()
 
     def held(self) -> int:
         """The renewal day whose customers `deciding` holds still this step: this step in a

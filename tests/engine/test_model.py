@@ -183,3 +183,16 @@ def test_t_is_mesa_time_at_every_event_of_a_step() -> None:
     assert seen and all(t == int(time) for t, time in seen)
     assert [t for t, _ in seen] == [1, 2, 3, 3, 4]
     assert model.t == 4 and model.stream("usage").base == model.draws.stream("usage", 4).base
+
+
+def test_held_is_the_renewal_day_deciding_holds_still_and_none_without_subscriptions() -> None:
+    """The moments' kernels compare `held()` with each consumer's next renewal themselves:
+    the same customers `deciding` names, and nobody in a repurchase market."""
+    idx = np.arange(300)
+    for mode, held in (("subscription", 3), ("repurchase", -1)):
+        spec = validate_scenario(small(retention={"enabled": True, "mode": mode}))
+        model = JourneyModel(spec, consumers=300, rng=2)
+        model.run_for(3)
+        assert model.held() == held
+        expected = model.population.next_renewal == 3 if held > 0 else np.zeros(300, bool)
+        assert (model.deciding(idx) == expected).all()
