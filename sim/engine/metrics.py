@@ -15,7 +15,7 @@ import polars as pl
 from sim.engine.journey import EDGES, Moment, edge_name
 from sim.engine.kernels import njit
 
-__all__ = ["Columns", "Ledger", "satisfaction_sums"]
+__all__ = ["Columns", "Ledger", "measure", "satisfaction_sums"]
 
 SCHEMA = {
     "step": pl.Int32,
@@ -139,7 +139,7 @@ class Ledger:
     def close(self, step: int) -> None:
         """Store the step's row (steps count from 1) and start an empty one."""
         self.values[step - 1] = self.row
-        self.row = np.zeros_like(self.row)
+        self.row = np.zeros(self.row.shape[0])  # (`zeros_like` is a Python function)
 
     def frame(self, steps: int | None = None) -> pl.DataFrame:
         """Tidy table of the first `steps` steps: step, metric, brand, detail, value."""
@@ -192,3 +192,56 @@ def _satisfaction_sums(moment, brand, satisfaction, brands, smot):  # type: igno
         i = customers[j]
         sums[brand[i]] += satisfaction[i]
     return sums
+
+
+def measure(
+    ledger: Ledger,
+    counts: np.ndarray,
+    customers: np.ndarray,
+    page_count: np.ndarray,
+    page_total: np.ndarray,
+    known: np.ndarray,
+    moment: np.ndarray,
+    brand: np.ndarray,
+    satisfaction: np.ndarray,
+) -> None:
+    """The levels of the step into the ledger's row: consumers by moment, customers, share
+    and mean satisfaction by brand, the average rating on each review page (`page_count`,
+    `page_total`) and awareness (`known`); one kernel where numpy needs about twenty calls."""
+    c = ledger.cols
+    _measure(
+        ledger.row,
+        (c.consumers, c.customers, c.share, c.rating, c.awareness, c.satisfaction),
+        counts,
+        customers,
+        page_count,
+        page_total,
+        known,
+        moment,
+        brand,
+        satisfaction,
+        int(Moment.SMOT),
+    )
+
+
+@njit(cache=True)
+def _measure(  # type: ignore[no-untyped-def]
+    row, cols, counts, customers, page_count, page_total, known, moment, brand, satisfaction,
+    smot,
+):  # fmt: skip
+    """`measure`, with numpy's arithmetic: integers divided as doubles, NaN for a page
+    without reviews and for a brand without customers."""
+    consumers, customer_cols, share, rating, awareness, mean_satisfaction = cols
+    for m in range(counts.shape[0]):
+        row[consumers[m]] = counts[m]
+    total = 0
+    for b in range(customers.shape[0]):
+        row[customer_cols[b]] = customers[b]
+        total += customers[b]
+    for b in range(customers.shape[0]):
+        row[share[b]] = customers[b] / total if total else 0.0
+        row[rating[b]] = page_total[b] / max(page_count[b], 1) if page_count[b] > 0 else np.nan
+        row[awareness[b]] = known[b] / moment.shape[0]
+    sums = _satisfaction_sums(moment, brand, satisfaction, customers.shape[0], smot)
+    for b in range(customers.shape[0]):
+        row[mean_satisfaction[b]] = sums[b] / customers[b] if customers[b] > 0 else np.nan

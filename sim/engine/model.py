@@ -21,8 +21,9 @@ from sim.engine import promotions, retention, transitions
 from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
 from sim.engine.journey import Moment
+from sim.engine.kernels import njit
 from sim.engine.memory import fade_factor
-from sim.engine.metrics import Ledger, satisfaction_sums
+from sim.engine.metrics import Ledger, measure
 from sim.engine.network import build_ties
 from sim.engine.population import NO_BRAND, TRAITS, draw_population
 from sim.engine.reviews import ReviewPages
@@ -208,12 +209,16 @@ class JourneyModel(mesa.Model):
 
     @property
     def t(self) -> int:
-        """The current step, counting from 1."""
-        return int(self.time)
+        """The current step, counting from 1.
+
+        Read where Mesa's signal descriptor `time` keeps it (`_time`, as a test checks) rather
+        than through the descriptor, a Python call of its own: a step reads it some forty times.
+        """
+        return int(self._time)
 
     def stream(self, name: str) -> Stream:
         """This step's random numbers for the mechanism `name` (see `sim.engine.draws`)."""
-        return self.draws.stream(name, self.t)
+        return self.draws.stream(name, int(self._time))  # `t`, without its call
 
     def step(self) -> None:
         """One step, in the order `sim.engine.step.advance` writes down. Renewals falling on this
@@ -296,10 +301,14 @@ class JourneyModel(mesa.Model):
         customers where they are this step (no review, no return from UMOT): the renewal is
         their one move. Repurchase renewals only take payment and never hold anyone.
         """
+        return self.population.next_renewal[idx] == self.held()
+
+    def held(self) -> int:
+        """The renewal day whose customers `deciding` holds still this step: this step in a
+        subscription market, else -1, no one's (a renewal day is never negative). For the
+        moments' kernels, which compare it with `population.next_renewal` themselves."""
         r = self.spec.retention
-        if not (r.enabled and r.mode == "subscription"):
-            return np.zeros(idx.size, dtype=bool)
-        return self.population.next_renewal[idx] == self.t
+        return int(self._time) if r.enabled and r.mode == "subscription" else -1
 
     def _renewal_day(self, due: int) -> None:
         # A consumer enters a day's list at most once (acquisition and renewal never fall in
@@ -307,27 +316,25 @@ class JourneyModel(mesa.Model):
         idx = np.concatenate(self._calendar.pop(due))
         pop = self.population
         retention.renewals(
-            self, idx[(pop.next_renewal[idx] == due) & (pop.moment[idx] >= Moment.SMOT)]
+            self, _still_due(idx, pop.next_renewal, pop.moment, due, int(Moment.SMOT))
         )
 
     # --- measurement ------------------------------------------------------------------------
 
     def _record(self) -> None:
-        pop, c, ledger = self.population, self.cols, self.ledger
-        ledger.set(c.consumers, self.counts)
-        ledger.set(c.customers, self.customer_counts)
-        total = self.customer_counts.sum()
-        ledger.set(c.share, self.customer_counts / total if total else 0.0)
-        ledger.set(c.rating, self.pages.average())
-        ledger.set(c.awareness, self.known / pop.size)
-        sums = satisfaction_sums(pop.moment, pop.brand, pop.satisfaction, len(self.brands))
-        # NaN for a brand without customers (np.errstate costs more than the step's division)
-        counts = self.customer_counts
-        ledger.set(
-            c.satisfaction,
-            np.divide(sums, counts, out=np.full(sums.size, np.nan), where=counts > 0),
+        pop = self.population
+        measure(
+            self.ledger,
+            self.counts,
+            self.customer_counts,
+            self.pages.count,
+            self.pages.total,
+            self.known,
+            pop.moment,
+            pop.brand,
+            pop.satisfaction,
         )
-        ledger.close(self.t)
+        self.ledger.close(self.t)
 
     def metrics(self) -> pl.DataFrame:
         """Tidy time series of the steps run so far."""
@@ -374,3 +381,15 @@ class JourneyModel(mesa.Model):
         """Every review posted so far: step, brand, stars, author (a Consumer's unique_id)."""
         frame = self.pages.frame(self.brands)
         return frame.with_columns(pl.col("author") + (self.first_id - 1))
+
+
+@njit(cache=True)
+def _still_due(idx, next_renewal, moment, due, smot):  # type: ignore[no-untyped-def]
+    """Those of `idx` still due to renew at `due` and still customers (at `smot` or after):
+    one call where numpy needs six."""
+    out = np.empty_like(idx)
+    k = 0
+    for i in idx:
+        out[k] = i
+        k += (next_renewal[i] == due) & (moment[i] >= smot)
+    return out[:k]

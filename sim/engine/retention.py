@@ -234,6 +234,7 @@ def _churn_chance(model: JourneyModel, who: np.ndarray) -> np.ndarray:
     """The churn chance of the customers `who` deciding now: `churn_probability` of their
     state, `competitor_lead` and `_price_term`, in one kernel."""
     s, pop = model.spec.retention, model.population
+    priced = not (s.reference_loss == 0 and s.reference_gain == 0 and s.price_gap == 0)
     return _logistic(
         _hazard(
             who,
@@ -249,9 +250,9 @@ def _churn_chance(model: JourneyModel, who: np.ndarray) -> np.ndarray:
             s.slope,
             s.competition,
             s.unresolved,
-            not (s.reference_loss == 0 and s.reference_gain == 0 and s.price_gap == 0),
+            priced,
             model.prices,
-            model.offer_prices(),
+            model.offer_prices() if priced else model.prices,  # read only when priced
             pop.discount,
             pop.discount_left,
             pop.paid,

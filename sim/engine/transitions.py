@@ -13,10 +13,11 @@ import numpy as np
 
 from sim.engine import promotions
 from sim.engine.choice import choose, utilities
-from sim.engine.draws import _base, _normal
+from sim.engine.draws import _base, _hash, _normal
 from sim.engine.journey import EDGE_INDEX, Moment
 from sim.engine.kernels import njit
-from sim.engine.memory import learn
+from sim.engine.memory import _learn
+from sim.engine.metrics import _add_by_brand
 from sim.engine.population import NO_BRAND
 from sim.engine.touchpoints import _encounter
 
@@ -108,45 +109,123 @@ def to_first_encounter(
 
 def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     """Shoppers buy `brand`: they pay, start a spell as customers and book their first renewal."""
-    pop, t = model.population, model.t
-    pop.brand[idx] = brand
-    learn(pop.salience, pop.fade, pop.aware, model.known, idx, brand, model.fade)
-    pop.acquired[idx] = t
-    pop.satisfaction[idx] = 0.0
-    pop.problem[idx] = False
+    pop, t, cols = model.population, model.t, model.cols
+    _acquire(
+        idx,
+        brand,
+        t,
+        pop.brand,
+        pop.salience,
+        pop.fade,
+        pop.aware,
+        model.known,
+        np.float32(model.fade),
+        pop.acquired,
+        pop.satisfaction,
+        pop.problem,
+        pop.former,
+        model.offer,
+        model.offer_periods,
+        model.customer_counts,
+        cols.acquisitions,
+        cols.adoptions,
+        _payment(model),
+    )
     model.book_renewals(idx, t + model.spec.retention.period)
-    model.ledger.add_by_brand(model.cols.acquisitions, brand)
-    first = pop.former[idx] == NO_BRAND  # never a customer before: adopts the category
-    model.ledger.add_by_brand(model.cols.adoptions, brand[first])
-    # a running new-customer promotion: the first `periods` periods at its discount
-    share_off = model.offer[brand]
-    pop.discount[idx] = share_off
-    pop.discount_left[idx] = model.offer_periods[brand]
-    pay(model, idx, brand)
-    model.customer_counts += np.bincount(brand, minlength=len(model.brands))
-    if model.cols.takeup is not None:
-        taking = share_off > 0
-        model.ledger.add_by_brand(model.cols.takeup[0::2], brand[taking])
+    if cols.takeup is not None:
+        taking = model.offer[brand] > 0
+        model.ledger.add_by_brand(cols.takeup[0::2], brand[taking])
         running = model.promotions.running & model.promotions.for_new
         for k in np.flatnonzero(running):  # new customers do not hear of it as existing ones
             model.promotion_heard[idx[brand == model.promotions.brand[k]], k] = True
     move(model, idx, Moment.SMOT)
 
 
+@njit(cache=True)
+def _acquire(  # type: ignore[no-untyped-def]
+    idx, brand, t, brand_of, salience, fade, aware, known, factor, acquired, satisfaction,
+    problem, former, offer, offer_periods, customer_counts, acquisitions, adoptions, payment,
+):  # fmt: skip
+    """`acquire` but for the renewal booked, the promotion take-up and the move: one call
+    where numpy needs about twenty. A running new-customer promotion gives its first
+    `offer_periods` periods at its discount; `payment` is `_payment(model)`."""
+    row, brands = payment[0], payment[-1]
+    for r in range(idx.shape[0]):
+        brand_of[idx[r]] = brand[r]
+    _learn(salience, fade, aware, known, idx, brand, factor)
+    first = np.empty_like(brand)  # never a customer before: adopts the category
+    k = 0
+    for r in range(idx.shape[0]):
+        i = idx[r]
+        acquired[i] = t
+        satisfaction[i] = 0.0
+        problem[i] = False
+        first[k] = brand[r]
+        k += former[i] == NO_BRAND
+    _add_by_brand(row, acquisitions, brand, None, brands)
+    _add_by_brand(row, adoptions, first[:k], None, brands)
+    discount, left = payment[4], payment[5]
+    for r in range(idx.shape[0]):
+        discount[idx[r]] = offer[brand[r]]
+        left[idx[r]] = offer_periods[brand[r]]
+    _pay(idx, brand, payment)
+    for r in range(idx.shape[0]):
+        customer_counts[brand[r]] += 1
+
+
+_NO_COLUMNS = np.empty(0, dtype=np.int64)  # a series the ledger does not keep
+
+
 def pay(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     """Customers pay for a period: the list price, less their discount while discounted
     periods are left (one fewer after this). What they pay becomes their reference price."""
-    pop = model.population
-    list_price = model.prices[brand]
-    price = promotions.due_price(list_price, pop.discount[idx], pop.discount_left[idx])
-    model.ledger.add_by_brand(model.cols.revenue, brand, price)
-    if model.cols.forgone is not None:
-        model.ledger.add_by_brand(model.cols.forgone, brand, list_price - price)
-    left = pop.discount_left[idx]
-    pop.paid[idx] = price
+    _pay(idx, brand, _payment(model))
+
+
+def _payment(model: JourneyModel) -> tuple:
+    """What `_pay` needs of the model, in one tuple: the ledger's row (a new one each step),
+    its revenue and forgone-revenue columns (none without promotions), the list prices, the
+    consumers' discount, discounted periods left and price paid, and the number of brands."""
+    pop, cols = model.population, model.cols
+    return (
+        model.ledger.row,
+        cols.revenue,
+        _NO_COLUMNS if cols.forgone is None else cols.forgone,
+        model.prices,
+        pop.discount,
+        pop.discount_left,
+        pop.paid,
+        len(model.brands),
+    )
+
+
+@njit(cache=True)
+def _pay(idx, brand, payment):  # type: ignore[no-untyped-def]
+    """`pay` in one call where numpy needs about fifteen, with the same arithmetic: the prices
+    are all read before anything is written, as numpy's indexing does."""
+    row, revenue, forgone, prices, discount, left, paid, brands = payment
+    k = idx.shape[0]
+    list_price = np.empty(k)
+    price = np.empty(k)
+    for r in range(k):
+        i = idx[r]
+        list_price[r] = prices[brand[r]]
+        price[r] = promotions._due_price(list_price[r], discount[i], left[i])
+    _add_by_brand(row, revenue, brand, price, brands)
+    if forgone.shape[0]:
+        _add_by_brand(row, forgone, brand, list_price - price, brands)
     # a discount stays on record until the first full price is paid (its roll-off renewal)
-    pop.discount[idx] = np.where(left > 0, pop.discount[idx], 0.0)
-    pop.discount_left[idx] = np.maximum(left - 1, 0)
+    kept = np.empty(k)
+    fewer = np.empty(k, dtype=np.int64)
+    for r in range(k):
+        i = idx[r]
+        kept[r] = discount[i] if left[i] > 0 else 0.0
+        fewer[r] = max(left[i] - 1, 0)
+    for r in range(k):
+        i = idx[r]
+        paid[i] = price[r]
+        discount[i] = kept[r]
+        left[i] = fewer[r]
 
 
 def leave(model: JourneyModel, idx: np.ndarray, to: Moment) -> None:
@@ -159,21 +238,63 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
     """Customers leave their brand, ending their spell for the cohorts; some shop again at once."""
     if idx.size == 0:
         return
-    pop = model.population
-    brand = pop.brand[idx].astype(np.int64)
-    model.spells.append((brand, pop.acquired[idx].copy(), np.full(idx.size, model.t)))
-    model.ledger.add_by_brand(model.cols.churn, brand)
-    model.customer_counts -= np.bincount(brand, minlength=len(model.brands))
-    pop.former[idx], pop.left[idx] = brand, model.t  # ex-customers talk of it for a while
-    pop.brand[idx] = NO_BRAND
-    pop.acquired[idx] = -1
-    pop.problem[idx] = False
-    pop.paid[idx], pop.discount[idx], pop.discount_left[idx] = 0.0, 0.0, 0
-    shop = model.stream("reenter").below(idx, model.spec.retention.reenter)
-    if not model.spec.zmot.enabled:
-        shop[:] = False
-    move(model, idx[shop], Moment.ZMOT)
-    move(model, idx[~shop], Moment.PRE_ZMOT)
+    pop, t = model.population, model.t
+    brand, acquired, shop, rest = _churn(
+        idx,
+        t,
+        pop.brand,
+        pop.acquired,
+        pop.former,
+        pop.left,
+        pop.problem,
+        pop.paid,
+        pop.discount,
+        pop.discount_left,
+        model.customer_counts,
+        model.ledger.row,
+        model.cols.churn,
+        len(model.brands),
+        np.uint64(model.stream("reenter").base),
+        model.spec.retention.reenter if model.spec.zmot.enabled else 0.0,
+    )
+    model.spells.append((brand, acquired, np.full(idx.size, t)))
+    move(model, shop, Moment.ZMOT)
+    move(model, rest, Moment.PRE_ZMOT)
+
+
+@njit(cache=True)
+def _churn(  # type: ignore[no-untyped-def]
+    idx, t, brand_of, acquired, former, left, problem, paid, discount, discount_left,
+    customer_counts, row, churn_col, brands, reenter_key, reenter,
+):  # fmt: skip
+    """`churn` but for the spell kept and the moves, in one call where numpy needs about
+    twenty: returns the brands left and when they were acquired, and of `idx` those who shop
+    again at once (each with chance `reenter`, the stream `reenter_key`) and the others."""
+    k = idx.shape[0]
+    brand = np.empty(k, dtype=np.int64)
+    for r in range(k):
+        brand[r] = brand_of[idx[r]]
+    since = acquired[idx]
+    _add_by_brand(row, churn_col, brand, None, brands)
+    for r in range(k):
+        i = idx[r]
+        customer_counts[brand[r]] -= 1
+        former[i], left[i] = brand[r], t  # ex-customers talk of it for a while
+        brand_of[i] = NO_BRAND
+        acquired[i] = -1
+        problem[i] = False
+        paid[i], discount[i], discount_left[i] = 0.0, 0.0, 0
+    shop = np.empty_like(idx)
+    rest = np.empty_like(idx)
+    s = n = 0
+    for i in idx:
+        if _hash(reenter_key, np.int64(i)) < reenter:
+            shop[s] = i
+            s += 1
+        else:
+            rest[n] = i
+            n += 1
+    return brand, since, shop[:s], rest[:n]
 
 
 def renew(model: JourneyModel, idx: np.ndarray) -> None:
@@ -240,27 +361,35 @@ def _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding):  # 
 
 def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = True) -> np.ndarray:
     """Count contacts and their cost; with `attitude`, make the brand known and move attitude."""
-    tps = model.touchpoints
-    model.ledger.add(model.cols.contacts[tp], idx.size)
-    model.ledger.add(model.cols.cost[tp], idx.size * tps.cost[tp])
-    if attitude and idx.size:
-        pop = model.population
-        _impress(
-            pop.salience,
-            pop.fade,
-            pop.aware,
-            model.known,
-            pop.attitude,
-            idx,
-            int(tps.brand[tp]),
-            tps.fade[tp],
-            np.uint64(_base(tps.stream_keys(model.draws, "contact")[tp], model.t)),
-            tps.quality[tp],
-            tps.quality_sd[tp],
-            tps.weight[tp],
-            model.spec.smot.negativity,
-        )
+    _contact(tp, idx, attitude, model.t, contact_arguments(model))
     return idx
+
+
+@njit(cache=True)
+def _contact(tp, idx, attitude, t, contact):  # type: ignore[no-untyped-def]
+    """`contact` in one call where it took some ten, with what `_touch` does once its
+    audience is met; `contact` is `contact_arguments(model)`."""
+    (
+        row, contacts_col, cost_col, cost, owner, tp_fade, quality, quality_sd, weight, keys,
+        _, _, _, _, _, salience, fade, aware, known, attitudes, negativity,
+    ) = contact  # fmt: skip
+    row[contacts_col[tp]] += idx.shape[0]
+    row[cost_col[tp]] += idx.shape[0] * cost[tp]
+    if attitude and idx.shape[0]:
+        _impress(
+            salience, fade, aware, known, attitudes, idx, owner[tp], tp_fade[tp],
+            _base(keys[tp], t), quality[tp], quality_sd[tp], weight[tp], negativity,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _count_contacts(row, contacts_col, cost_col, cost, tps, met):  # type: ignore[no-untyped-def]
+    """The contacts `met[k]` of each touchpoint `tps[k]` and their cost into the ledger's
+    `row`, as `contact` counts them: one call for several touchpoints."""
+    for k in range(tps.shape[0]):
+        tp = tps[k]
+        row[contacts_col[tp]] += met[k]
+        row[cost_col[tp]] += met[k] * cost[tp]
 
 
 def contact_arguments(model: JourneyModel) -> tuple:

@@ -6,6 +6,7 @@ import mesa
 import numpy as np
 import polars as pl
 import pytest
+from mesa.time import Priority, Schedule
 
 from sim import Consumer, JourneyModel, Moment
 from sim.scenario import EDITABLE_BRAND, validate_scenario
@@ -164,3 +165,34 @@ def test_every_subscriber_renews_and_pays_once_per_period() -> None:
     revenue = model.metrics().filter(pl.col("metric") == "revenue").sort("step")["value"]
     per_period = revenue.to_numpy().reshape(3, 10).sum(axis=1)
     assert per_period.tolist() == [800.0, 800.0, 800.0]
+
+
+def test_t_is_mesa_time_at_every_event_of_a_step() -> None:
+    """`t` reads Mesa's time where its descriptor keeps it (`_time`), not through it: the same
+    number in the step, at a renewal and when the step is measured."""
+    assert vars(mesa.Model)["time"].private_name == "_time"
+    model = JourneyModel(validate_scenario(small()), rng=1)
+    seen: list[tuple[int, float]] = []
+
+    def look() -> None:  # Mesa holds events by weak reference: kept alive here
+        seen.append((model.t, model.time))
+
+    model.schedule_event(look, at=3)
+    model.schedule_recurring(look, Schedule(interval=1, start=1), Priority.LOW)
+    model.run_for(4)
+    assert seen and all(t == int(time) for t, time in seen)
+    assert [t for t, _ in seen] == [1, 2, 3, 3, 4]
+    assert model.t == 4 and model.stream("usage").base == model.draws.stream("usage", 4).base
+
+
+def test_held_is_the_renewal_day_deciding_holds_still_and_none_without_subscriptions() -> None:
+    """The moments' kernels compare `held()` with each consumer's next renewal themselves:
+    the same customers `deciding` names, and nobody in a repurchase market."""
+    idx = np.arange(300)
+    for mode, held in (("subscription", 3), ("repurchase", -1)):
+        spec = validate_scenario(small(retention={"enabled": True, "mode": mode}))
+        model = JourneyModel(spec, consumers=300, rng=2)
+        model.run_for(3)
+        assert model.held() == held
+        expected = model.population.next_renewal == 3 if held > 0 else np.zeros(300, bool)
+        assert (model.deciding(idx) == expected).all()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arrays import where_equal
 from sim.engine.draws import _base, _hash, _normal
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, ufunc
@@ -89,9 +90,8 @@ def _meet(
         s.fmot.slope,
         s.fmot.retry,
     )
-    for k, tp in enumerate(which):
-        model.ledger.add(model.cols.contacts[tp], met[k])
-        model.ledger.add(model.cols.cost[tp], met[k] * tps.cost[tp])
+    c = model.cols
+    transitions._count_contacts(model.ledger.row, c.contacts, c.cost, tps.cost, which, met)
     return quality, weight, won, again
 
 
@@ -161,7 +161,7 @@ def _first_encounters(  # type: ignore[no-untyped-def]
 def step(model: JourneyModel, start: np.ndarray) -> None:
     """Shoppers who were at FMOT when the step began (`start`) meet their brand and buy or not."""
     pop = model.population
-    idx = np.flatnonzero(start == Moment.FMOT)
+    idx = where_equal(start, int(Moment.FMOT))
     if idx.size == 0:
         return
     _, _, won, again = _meet(model, idx, convert=True)

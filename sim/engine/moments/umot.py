@@ -63,10 +63,11 @@ import numpy as np
 
 from sim.engine import transitions
 from sim.engine.arrays import first_seen
-from sim.engine.draws import _hash, _normal
+from sim.engine.draws import _base, _hash, _normal
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, ufunc
 from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
+from sim.engine.transitions import _touch
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -217,28 +218,28 @@ def _shown(newest, count, window):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _staying(start, moment, at):  # type: ignore[no-untyped-def]
-    """Consumers at moment `at` when the step began (`start`) and still there, in one pass
-    where numpy needs four."""
+def _staying(start, moment, at, next_renewal, held):  # type: ignore[no-untyped-def]
+    """Consumers at moment `at` when the step began (`start`) and still there, but for those
+    renewing on the day `held` (`JourneyModel.held`), in one pass where numpy needs eight."""
     out = np.empty(moment.shape[0], dtype=np.int64)
     k = 0
     for i in range(moment.shape[0]):
-        if start[i] == at and moment[i] == at:
+        if start[i] == at and moment[i] == at and next_renewal[i] != held:
             out[k] = i
             k += 1
     return out[:k]
 
 
 @njit(cache=True)
-def _reviewable(who, start, moment, held, smot, seen):  # type: ignore[no-untyped-def]
+def _reviewable(who, start, moment, next_renewal, held, smot, seen):  # type: ignore[no-untyped-def]
     """The experiences (rows of `who`) of customers at SMOT when the step began and still
-    there, not `held` at a renewal; and those customers, once each, in order of first
-    appearance (`seen` is scratch, zeros, left zeros)."""
+    there, not renewing on the day `held` (`JourneyModel.held`); and those customers, once
+    each, in order of first appearance (`seen` is scratch, zeros, left zeros)."""
     rows = np.empty(who.shape[0], dtype=np.int64)
     k = 0
     for r in range(who.shape[0]):
         i = who[r]
-        if start[i] == smot and moment[i] == smot and not held[r]:
+        if start[i] == smot and moment[i] == smot and next_renewal[i] != held:
             rows[k] = r
             k += 1
     return rows[:k], first_seen(who[rows[:k]], seen)
@@ -304,12 +305,30 @@ def _asks(model: JourneyModel, askable: np.ndarray) -> None:
     each request's contacts and moving attitudes: each customer is asked at most once per
     request, and how many times it is asked is left in `model.tally` (in units of ASKED) for
     `_reviews`, which reads and clears it."""
-    tps, asks = model.touchpoints, model.tally
-    for tp in tps.of_kind("review_request"):
-        met = transitions.audience(model, tp, askable)
-        met = met[model.stream(f"reach:{tps.keys[tp]}").below(met, tps.reach[tp])]
-        transitions.contact(model, tp, met)
-        asks[met] += ASKED
+    tps = model.touchpoints
+    requests = tps.of_kind("review_request")
+    if not requests:
+        return
+    contact = transitions.contact_arguments(model)
+    keys = tps.stream_keys(model.draws, "reach")
+    for tp in requests:
+        _ask(tp, askable, model.t, tps.reach, tps.who, keys, model.tally, contact)
+
+
+@njit(cache=True)
+def _ask(tp, askable, t, reach, who, reach_keys, tally, contact):  # type: ignore[no-untyped-def]
+    """Review request `tp` reaches each of `askable` with its reach (the stream
+    "reach:<key>"), contacts those it is aimed at (`transitions._touch`) and counts the ask
+    in `tally`: one call where numpy needs about ten. The draws are the consumers' own, so
+    drawing before the audience is met picks whom drawing after it would."""
+    base = _base(reach_keys[tp], t)
+    hit = np.empty_like(askable)
+    k = 0
+    for i in askable:
+        hit[k] = i
+        k += _hash(base, np.int64(i)) < reach[tp]
+    for i in _touch(tp, who[tp], hit[:k], t, contact):
+        tally[i] += ASKED
 
 
 @njit(cache=True)
@@ -380,13 +399,14 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     (`JourneyModel.deciding`): a consumer moves at most one edge per step.
     """
     pop, u = model.population, model.spec.umot
-    back = _staying(start, pop.moment, int(Moment.UMOT))
-    transitions.move(model, back[~model.deciding(back)], Moment.SMOT)
+    held = model.held()  # customers renewing today hold still (`JourneyModel.deciding`)
+    back = _staying(start, pop.moment, int(Moment.UMOT), pop.next_renewal, held)
+    transitions.move(model, back, Moment.SMOT)
     e = experiences
     if not u.enabled or e.who.size == 0:
         return
     rows, askable = _reviewable(
-        e.who, start, pop.moment, model.deciding(e.who), int(Moment.SMOT), model.tally
+        e.who, start, pop.moment, pop.next_renewal, held, int(Moment.SMOT), model.tally
     )
     _asks(model, askable)
     draws = model.stream("review")
