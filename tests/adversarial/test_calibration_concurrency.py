@@ -244,6 +244,14 @@ def worker_pids(cwd: Path, proc: subprocess.Popen) -> set[int]:
     return pids
 
 
+def under_way(cwd: Path) -> list[int]:
+    """The study's trials under way now (none before it exists)."""
+    study = load(cwd)
+    return (
+        [] if study is None else [t.number for t in study.get_trials(states=(TrialState.RUNNING,))]
+    )
+
+
 def finished_study_is_whole(cwd: Path, args: list[str]) -> list[TrialState]:
     """Run the same command again (as the interruption advises): the study ends with exactly
     the trials asked for, none of them running, and trials.parquet says so."""
@@ -304,6 +312,9 @@ def test_trials_of_workers_killed_with_their_parent_are_failed_by_the_next_comma
     )
     try:
         worker_pids(tmp_path, proc)
+        # killed while a trial runs: two workers that start together also finish their trials
+        # together, and a kill between one trial and the next leaves nothing running to check
+        wait_for(lambda: under_way(tmp_path), timeout=300, what="a trial under way")
         os.killpg(proc.pid, signal.SIGKILL)
     finally:
         proc.kill()
