@@ -245,7 +245,9 @@ def worker_pids(cwd: Path, proc: subprocess.Popen) -> set[int]:
 
 
 def under_way(cwd: Path) -> list[int]:
-    """The study's trials under way now (none before it exists)."""
+    """The study's trials under way now (none before it exists). A test that stops a search to
+    see what becomes of a running trial waits for one: two workers that start together also
+    finish their trials together, and a stop between one trial and the next leaves none."""
     study = load(cwd)
     return (
         [] if study is None else [t.number for t in study.get_trials(states=(TrialState.RUNNING,))]
@@ -290,10 +292,10 @@ def test_kill_9_of_calibrate_with_two_workers_takes_the_workers_with_it(
     study = load(tmp_path)
     assert study is not None
     assert len(completed(study)) < TRIALS
-    under_way = [t.number for t in study.get_trials() if t.state != TrialState.COMPLETE]
+    unfinished = [t.number for t in study.get_trials() if t.state != TrialState.COMPLETE]
     # the same command again, on one worker: quicker, and the count is the study's either way
     states = finished_study_is_whole(tmp_path, args[: args.index("--workers")])
-    assert all(states[n] == TrialState.FAIL for n in under_way)
+    assert all(states[n] == TrialState.FAIL for n in unfinished)
 
 
 @pytest.mark.slow
@@ -312,8 +314,7 @@ def test_trials_of_workers_killed_with_their_parent_are_failed_by_the_next_comma
     )
     try:
         worker_pids(tmp_path, proc)
-        # killed while a trial runs: two workers that start together also finish their trials
-        # together, and a kill between one trial and the next leaves nothing running to check
+        # killed while a trial runs (`under_way`)
         wait_for(lambda: under_way(tmp_path), timeout=300, what="a trial under way")
         os.killpg(proc.pid, signal.SIGKILL)
     finally:
@@ -341,6 +342,7 @@ def test_ctrl_c_of_calibrate_with_two_workers_leaves_no_trial_running(
     proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         workers = worker_pids(tmp_path, proc)
+        wait_for(lambda: under_way(tmp_path), timeout=300, what="a trial under way")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
     finally:
