@@ -745,15 +745,15 @@ def validate_command(
 
 
 def _start_local_workers(
-    workers: int | None, scheduler: str | None, preload: tuple[str, ...] = ()
+    workers: int | None, scheduler: str | None, preload: tuple[str, ...] | None = None
 ) -> None:
     """Start the fork server of the local workers a checked command will run (`executor_for`'s,
-    with the command's own `preload`), so it warms the engine while the command imports and
-    plans."""
-    from sim.running.executors import start_workers
+    warmed, or with the command's own `preload`), so it imports the engine while the command
+    imports and plans."""
+    from sim.running.executors import WARMED, start_workers
 
     if scheduler is None and (workers or os.cpu_count() or 1) > 1:
-        start_workers(preload)
+        start_workers(WARMED if preload is None else preload)
 
 
 def _fits(path: Path, s: Scenario, workers: int) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sim.running.processes import die_with_parent
 
 __all__ = [
+    "WARMED",
     "DaskCluster",
     "Executor",
     "InProcess",
@@ -76,10 +77,15 @@ def _worker_start() -> None:
     die_with_parent()
 
 
-PRELOAD = ["sim.experiments.runner", "sim.running.replications", "sim.running.warmup"]
+PRELOAD = ["sim.experiments.runner", "sim.running.replications", "sim.engine.model"]
 """What a fork server imports once, so that each worker it forks starts with the engine
-loaded and its kernels ready (`warmup`) instead of importing Mesa, polars and the model and
-loading every kernel again (seconds per worker)."""
+loaded instead of importing Mesa, polars and the model again (seconds per worker)."""
+
+WARMED = ("sim.running.warmup",)
+"""Added to `PRELOAD` for runs and experiments (`LocalProcesses`): every kernel loaded once, in
+the fork server, instead of in each worker. Calibration's workers are not warmed: started
+together, warmed workers finish their trials together, which moves when a stop finds a trial
+under way (its tests stop searches mid-trial); loading kernels themselves, they drift apart."""
 
 
 def worker_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
@@ -112,7 +118,7 @@ class LocalProcesses:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.description = f"{workers} local processes"
-        context = start_workers()
+        context = start_workers(WARMED)
         self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:

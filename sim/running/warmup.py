@@ -2,7 +2,7 @@
 numba's cache (or compiled) once, before workers are forked, instead of in every worker (about
 a second each, more while the cache is cold).
 
-Imported by a fork server (`executors.PRELOAD`), never by a command: importing it runs the
+Imported by a fork server (`executors.WARMED`), never by a command: importing it runs the
 market. The engine starts no thread, so none is copied half-held into a worker.
 """
 
