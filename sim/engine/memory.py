@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.engine.kernels import njit
 
-__all__ = ["fade_factor", "forget", "learn", "remember"]
+__all__ = ["fade_factor", "forget", "remember"]
 
 FORGOTTEN = 0.5  # a brand is forgotten once its trace has halved since the last contact
 
@@ -31,24 +31,11 @@ def remember(
     fade[idx, brand] = factor
 
 
-def learn(
-    salience: np.ndarray,
-    fade: np.ndarray,
-    aware: np.ndarray,
-    known: np.ndarray,
-    idx: np.ndarray,
-    brand: np.ndarray | int,
-    factor: float,
-) -> None:
-    """Contacts: each consumer in `idx` knows its `brand` (one, or one each), whose trace is
-    renewed in full and fades from now at `factor`; `known` [brand] counts the newly aware, so
-    awareness is measured without a pass over everyone."""
-    brands = np.full(idx.size, brand, dtype=np.int64) if np.ndim(brand) == 0 else brand
-    _learn(salience, fade, aware, known, idx, brands, np.float32(factor))
-
-
 @njit(cache=True)
 def _learn(salience, fade, aware, known, idx, brand, factor) -> None:  # type: ignore[no-untyped-def]
+    """Contacts: each consumer in `idx` knows its `brand` (one each), whose trace is renewed in
+    full and fades from now at `factor`; `known` [brand] counts the newly aware, so awareness
+    is measured without a pass over everyone."""
     # in order, so a consumer listed twice is counted once
     for k in range(idx.shape[0]):
         i, b = idx[k], brand[k]

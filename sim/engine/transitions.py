@@ -447,9 +447,10 @@ def _touch(tp, who, idx, t, contact):  # type: ignore[no-untyped-def]
 def _impress(  # type: ignore[no-untyped-def]
     salience, fade, aware, known, attitude, idx, b, factor, key, quality, sd, weight, negativity
 ):
-    """A contact of the distinct consumers `idx` with brand `b`: `learn` it (its trace fading
-    at `factor`), and attitude moved by an encounter of quality `quality + sd * noise`, the
-    noise drawn from the stream `key`. One call where numpy needs about eight."""
+    """A contact of the distinct consumers `idx` with brand `b`: learnt (`memory._learn`, its
+    trace fading at `factor`), and attitude moved by an encounter of quality
+    `quality + sd * noise`, the noise drawn from the stream `key`. One call where numpy needs
+    about eight."""
     for k in range(idx.shape[0]):
         i = idx[k]
         if not aware[i, b]:
