@@ -55,6 +55,7 @@ OUT = ROOT / "benchmarks" / "out"
 MEMBERS = "population.segments.members"
 TOLERANCE = {"dist": "lognormal", "median": 1.0, "sigma": 0.5}
 PROPENSITY = {"dist": "beta", "a": 1.0, "b": 3.0}
+GAMMA = {"dist": "gamma", "mean": 1.0, "shape": 2.0}
 FREE = {
     "retention.base": {"low": -3.0, "high": 3.0},
     f"{MEMBERS}.tolerance.median": {"low": 0.2, "high": 5.0, "log": True},
@@ -62,11 +63,14 @@ FREE = {
     f"{MEMBERS}.churn_propensity.a": {"low": 0.05, "high": 20.0, "log": True},
     f"{MEMBERS}.churn_propensity.b": {"low": 0.05, "high": 50.0, "log": True},
     "brands.meridian.quality": {"low": 3.0, "high": 5.0},
+    f"{MEMBERS}.tolerance.mean": {"low": 0.2, "high": 5.0, "log": True},
+    f"{MEMBERS}.tolerance.shape": {"low": 0.2, "high": 20.0, "log": True},
 }
 VARIANTS = {
     "tolerance": (TOLERANCE, None, [0, 1, 2, 5]),
     "propensity": (1.0, PROPENSITY, [3, 4, 5]),
     "both": (TOLERANCE, PROPENSITY, [1, 2, 3, 4, 5]),
+    "gamma": (GAMMA, None, [0, 6, 7, 5]),
 }
 
 

@@ -5,7 +5,7 @@
 The journey model churns a member at renewal with log-odds `base - slope * tolerance` (and
 terms for satisfaction and rivals). With those other terms held still, retention after t
 renewals is E[(1 - p)^t] over the spread of tolerance. This script fits that mixture, for a
-normal and for log-normal tolerances of several skews, to years 1-4 of Fader & Hardie's
+normal, log-normal and gamma tolerances of several skews, to years 1-4 of Fader & Hardie's
 regular cohort (least squares in points, as `journey calibrate` does) and reports the error on
 the held-out years 5-7, beside the sBG model fitted by maximum likelihood on the same years.
 """
@@ -16,14 +16,15 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.stats import norm
+from scipy.stats import gamma, norm
 
 from calibration.observed import cohort_curve, read_observed
 from calibration.sbg import fit_sbg
 
 DATA = Path(__file__).resolve().parent.parent / "calibration" / "data" / "fader_hardie_2007.csv"
 FIT, HOLD = np.arange(1, 5), np.arange(5, 8)
-Z = norm.ppf((np.arange(4_000) + 0.5) / 4_000)  # standard normal quantiles: the quadrature
+Q = (np.arange(4_000) + 0.5) / 4_000
+Z = norm.ppf(Q)  # standard normal quantiles: the quadrature
 
 
 def mixture(tolerance: np.ndarray, params: np.ndarray, periods: np.ndarray) -> np.ndarray:
@@ -51,6 +52,7 @@ def main() -> None:
     print(f"{'tolerance':<26}{'fit RMSE':>10}{'hold-out MAE':>14}  (points)")
     shapes = {"normal (logit-normal odds)": Z}
     shapes |= {f"log-normal, sigma {s:.2f}": np.exp(s * Z) for s in (0.25, 0.5, 0.75, 1.0)}
+    shapes |= {f"gamma, shape {k:g}": gamma.ppf(Q, k) for k in (0.5, 1.0, 2.0, 4.0)}
     for name, tolerance in shapes.items():
         rmse, mae = fit(tolerance, observed)
         print(f"{name:<26}{rmse:>10.2f}{mae:>14.2f}")

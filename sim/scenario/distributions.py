@@ -16,6 +16,7 @@ __all__ = [
     "Beta",
     "Constant",
     "Distribution",
+    "Gamma",
     "LogNormal",
     "Normal",
     "Poisson",
@@ -110,6 +111,21 @@ class LogNormal(_Dist):
         return rng.lognormal(np.log(self.median), self.sigma, n)
 
 
+class Gamma(_Dist):
+    """Positive and right-skewed with an exponential right tail (lighter than the log-normal's):
+    given by its mean and shape (1: exponential; large: close to normal)."""
+
+    dist: Literal["gamma"]
+    mean: float = Field(gt=0)
+    shape: float = Field(gt=0)
+
+    def bounds(self) -> tuple[float, float]:
+        return (0.0, np.inf)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.gamma(self.shape, self.mean / self.shape, n)
+
+
 class Poisson(_Dist):
     """A count, such as the number of reviews a consumer reads."""
 
@@ -130,7 +146,7 @@ def _number_is_constant(value: object) -> object:
 
 
 Distribution = Annotated[
-    Constant | Beta | Uniform | Normal | LogNormal | Poisson,
+    Constant | Beta | Uniform | Normal | LogNormal | Gamma | Poisson,
     Field(discriminator="dist"),
     BeforeValidator(_number_is_constant),
 ]
@@ -140,6 +156,7 @@ DISTRIBUTIONS: dict[str, type[_Dist]] = {
     "uniform": Uniform,
     "normal": Normal,
     "lognormal": LogNormal,
+    "gamma": Gamma,
     "poisson": Poisson,
 }
 """Each distribution by the `dist` tag that names it in a scenario file."""

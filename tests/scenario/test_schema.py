@@ -154,9 +154,9 @@ BAD = {
         "must be greater than 0",
     ),
     "unknown distribution": (
-        '[population.segments.regular]\nneed_rate = { dist = "gamma", a = 1 }',
+        '[population.segments.regular]\nneed_rate = { dist = "weibull", a = 1 }',
         "population.segments.regular.need_rate",
-        "unknown distribution 'gamma'; known: beta, constant, lognormal, normal, poisson",
+        "unknown distribution 'weibull'; known: beta, constant, gamma, lognormal, normal, poisson",
     ),
     "distribution without dist": (
         "[population.segments.regular]\nshare = 0.4\n"
