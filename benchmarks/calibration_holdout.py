@@ -3,7 +3,7 @@
     uv run python benchmarks/calibration_holdout.py                     # both cohorts, 3 windows
     uv run python benchmarks/calibration_holdout.py --cohorts regular --windows 1-4
     uv run python benchmarks/calibration_holdout.py --seeds 1 2          # a study per seed
-    uv run python benchmarks/calibration_holdout.py --variants tolerance propensity both \\
+    uv run python benchmarks/calibration_holdout.py --variants gamma tolerance propensity both \\
         --windows 1-4 --trials 120 --reps 4                             # which heterogeneity
 
 For each variant of `scenarios/annual_subscription.toml`, cohort of Fader & Hardie's (2007) data
@@ -23,6 +23,8 @@ Variants, for the choice between tolerance- and propensity-driven heterogeneity:
 * `tolerance` (what the scenario ships, used as it is): log-normal tolerance of
   disappointment, no churn propensity; free: the churn log-odds, tolerance's median and sigma,
   the product's quality.
+* `gamma`: gamma tolerance instead, no churn propensity; free: the churn log-odds, tolerance's
+  mean and shape, the product's quality.
 * `propensity`: the same tolerance for everyone (1.0), a Beta churn propensity, base log-odds 0;
   free: the propensity's a and b, the product's quality.
 * `both`: log-normal tolerance and a Beta propensity, base log-odds 0; free: tolerance's median
@@ -72,17 +74,18 @@ VARIANTS = {
     "both": (TOLERANCE, PROPENSITY, [1, 2, 3, 4, 5]),
     "gamma": (GAMMA, None, [0, 6, 7, 5]),
 }
+SHIPPED = "tolerance"
 
 
 def variant_file(name: str, folder: Path) -> Path:
-    """The scenario for a variant: `tolerance` is the shipped file as it is (checked), the
+    """The scenario for a variant: `SHIPPED` is the shipped file as it is (checked), the
     others are written as standalone files."""
     tolerance, propensity, free = VARIANTS[name]
-    if name == "tolerance":
+    if name == SHIPPED:
         shipped = tomllib.loads(SCENARIO.read_text(encoding="utf-8"))
         keys = list(FREE)
         if list(shipped["calibration"]) != [keys[i] for i in free]:
-            raise SystemExit(f"{SCENARIO} no longer frees the tolerance variant's parameters")
+            raise SystemExit(f"{SCENARIO} no longer frees the {name} variant's parameters")
         return SCENARIO
     data: dict[str, Any] = tomllib.loads(SCENARIO.read_text(encoding="utf-8"))
     members = data["population"]["segments"]["members"]
@@ -157,7 +160,7 @@ def pooled(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variants", nargs="+", default=["tolerance"], choices=list(VARIANTS))
+    parser.add_argument("--variants", nargs="+", default=[SHIPPED], choices=list(VARIANTS))
     parser.add_argument("--cohorts", nargs="+", default=["regular", "high_end"])
     parser.add_argument("--windows", nargs="+", default=["1-4", "1-5", "1-6"])
     parser.add_argument("--trials", type=int, default=200)
