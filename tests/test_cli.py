@@ -322,12 +322,14 @@ def test_real_process_refuses_bad_file_with_one_line(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
 @pytest.mark.parametrize("kernels", ["cached", "compiling"])
 def test_ctrl_c_during_a_run_leaves_no_results_folder(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, kernels: str
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, kernels: str, workers: str
 ) -> None:
     """SIGINT mid-run: exit status 130, a one-line notice, and no folder (not even a partial);
-    also while numba is still compiling the kernels (an empty cache, as on a fresh clone)."""
+    also while numba is still compiling the kernels (an empty cache, as on a fresh clone), and
+    with two workers (compiling: while the fork server warms up, and no worker starts after)."""
     import os
     import signal
     import time
@@ -336,7 +338,10 @@ def test_ctrl_c_during_a_run_leaves_no_results_folder(
     if kernels == "compiling":
         env["NUMBA_CACHE_DIR"] = str(tmp_path_factory.mktemp("numba"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "run", str(SCENARIOS / "baseline.toml"), "--reps", "50"],
+        [
+            *(sys.executable, "-m", "sim.cli", "run", str(SCENARIOS / "baseline.toml")),
+            *("--reps", "50", "--workers", workers),
+        ],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -346,7 +351,9 @@ def test_ctrl_c_during_a_run_leaves_no_results_folder(
     time.sleep(6)  # past the imports (a few seconds); a cold compile takes longer still
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
+    interrupted = time.monotonic()
     _, stderr = proc.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 10, "the command went on after Ctrl-C"
     assert proc.returncode == 130
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1] == "interrupted: nothing was written"

@@ -5,10 +5,12 @@ evaluators do. `run` sends replications through it, experiments send batches of 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_completed
@@ -111,6 +113,10 @@ def start_workers(preload: Sequence[str] = ()) -> multiprocessing.context.BaseCo
     return context
 
 
+POLL = 0.05
+"""Seconds between looks at the fork server's first fork (`_until_ready`)."""
+
+
 class LocalProcesses:
     """Tasks run in `workers` local processes (forked from a clean fork server, or spawned:
     no state shared with this one)."""
@@ -119,6 +125,7 @@ class LocalProcesses:
         self.workers = workers
         self.description = f"{workers} local processes"
         context = start_workers(WARMED)
+        _until_ready(context)
         self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
@@ -129,9 +136,62 @@ class LocalProcesses:
 
     def close(self, cancel: bool) -> None:
         if cancel:  # stop the runs under way: their parts were never written
+            _end_fork_server()
             for process in list(getattr(self.pool, "_processes", {}).values()):
                 process.terminate()
+            # A worker ended while sending its result leaves the message half-written, and the
+            # pool's reader waits for the rest as long as any write end is open, this process's
+            # own included: closing it lets the reader see the end once the workers are gone.
+            writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+            if writer is not None:
+                writer.close()
         self.pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+def _nothing() -> None:
+    """A process that does nothing (`_until_ready`'s)."""
+
+
+def _until_ready(context: multiprocessing.context.BaseContext) -> None:
+    """Wait until the fork server forks (it imports and warms the engine first: a second or
+    two, more with a cold cache) where Ctrl-C can end the wait: a thread starts a process that
+    does nothing, this one polls. Blocked on the fork server's pipe instead, this process
+    missed a Ctrl-C that the kernel handed to another of its threads until the warm-up was
+    over, and the worker then forked started after the pool was gone (a traceback)."""
+    if context.get_start_method() != "forkserver":
+        return
+    forked = threading.Event()
+
+    def fork() -> None:
+        with contextlib.suppress(Exception):  # the server ended: nothing to wait for
+            process = context.Process(target=_nothing)
+            process.start()
+            process.join()
+        forked.set()
+
+    threading.Thread(target=fork, name="fork-server-ready", daemon=True).start()
+    try:
+        while not forked.wait(POLL):
+            pass
+    except BaseException:
+        _end_fork_server()
+        raise
+
+
+def _end_fork_server() -> None:
+    """End this process's fork server now (it is started again when next needed). Workers it
+    has forked live on until terminated; a worker asked for while it was still importing or
+    warming up is never forked, where it would be forked after the pool is gone and fail with a
+    traceback, and keep the command waiting for the warm-up (seconds; more with a cold cache).
+    Python offers no public call for this: `_forkserver_pid` and `_stop` are its own."""
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    stop = getattr(server, "_stop", None)
+    if pid is None or stop is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    stop()  # reaps it and forgets its address
 
 
 class DaskCluster:
