@@ -444,7 +444,11 @@ def search(
         while any(p.is_alive() for p in procs):
             time.sleep(0.5)
             if on_progress is not None:
-                on_progress(len(completed(study)), _best(study))
+                # Ctrl-C waits for the reads: one landing inside the storage's transaction
+                # could leave it open, and the failing of the trials under way then waits on it
+                with uninterrupted():
+                    done, best = len(completed(study)), _best(study)
+                on_progress(done, best)
     finally:
         _stop(procs)
         fail_stale_trials(study)
