@@ -97,21 +97,25 @@ class Normal(_Dist):
         return np.clip(rng.normal(self.mean, self.sd, n), self.low, self.high)
 
 
-class LogNormal(_Dist):
+class _Positive(_Dist):
+    """A distribution of values in [0, inf)."""
+
+    def bounds(self) -> tuple[float, float]:
+        return (0.0, np.inf)
+
+
+class LogNormal(_Positive):
     """Positive and right-skewed: given by its median and the sd of its logarithm."""
 
     dist: Literal["lognormal"]
     median: float = Field(gt=0)
     sigma: float = Field(ge=0)
 
-    def bounds(self) -> tuple[float, float]:
-        return (0.0, np.inf)
-
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.lognormal(np.log(self.median), self.sigma, n)
 
 
-class Gamma(_Dist):
+class Gamma(_Positive):
     """Positive and right-skewed with an exponential right tail (lighter than the log-normal's):
     given by its mean and shape (1: exponential; large: close to normal)."""
 
@@ -119,21 +123,15 @@ class Gamma(_Dist):
     mean: float = Field(gt=0)
     shape: float = Field(gt=0)
 
-    def bounds(self) -> tuple[float, float]:
-        return (0.0, np.inf)
-
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(self.shape, self.mean / self.shape, n)
 
 
-class Poisson(_Dist):
+class Poisson(_Positive):
     """A count, such as the number of reviews a consumer reads."""
 
     dist: Literal["poisson"]
     mean: float = Field(ge=0, le=1e6)
-
-    def bounds(self) -> tuple[float, float]:
-        return (0.0, np.inf)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.poisson(self.mean, n).astype(np.float64)

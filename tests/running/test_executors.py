@@ -16,7 +16,7 @@ def test_a_cancel_ends_even_with_a_result_half_sent() -> None:
     """A worker ended while sending its result leaves the pool's reader waiting for the rest of
     the message: `close(cancel=True)` must still return (it once waited for ever)."""
     pool = LocalProcesses(2)
-    assert pool.pool.submit(_square, 3).result(timeout=60) == 9
+    assert pool.submit(_square, 3).result(timeout=60) == 9
     # what a worker ended mid-send leaves behind: a header announcing more than ever comes
     writer = pool.pool._result_queue._writer
     os.write(writer.fileno(), struct.pack("!i", 1_000_000) + b"partial")
