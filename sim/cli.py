@@ -321,7 +321,8 @@ def report_command(
 
 @app.command("calibrate")
 def calibrate_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario with a [calibration] table.")],
+    # help is rich markup: an unescaped "[calibration]" would be taken for a tag and vanish
+    scenario: Annotated[Path, typer.Argument(help="Scenario with a \\[calibration] table.")],
     data: Annotated[
         Path, typer.Option("--data", help="Observed retention: CSV or Parquet (see README).")
     ],

@@ -650,3 +650,23 @@ def test_validate_explain_shows_units_and_dates(
     out = capsys.readouterr().out
     assert f"{TV}.reach: 0.3 per week -> 0.0496" in out
     assert f"{TV}.start: 2026-02-14 -> step 45" in out
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
+
+
+@pytest.mark.parametrize("command", sorted(typer.main.get_command(app).commands))
+def test_help_shows_every_parameter_help_whole(command: str) -> None:
+    """Help is rich markup: a bracketed word such as "[calibration]" left unescaped is taken
+    for a tag and vanishes from the help a user reads."""
+    from typer.testing import CliRunner
+
+    shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0, shown.output
+    page = _words(shown.output)
+    params = typer.main.get_command(app).commands[command].params
+    for param in params:
+        written = getattr(param, "help", None)
+        if written:
+            assert _words(written.replace("\\[", "[")) in page, (param.name, written)
