@@ -38,7 +38,7 @@ from calibration import SAMPLERS, CalibrationError, StudyMismatch
 from calibration.objective import Problem, mean_curve
 from calibration.samplers import PerTrial, make_sampler
 from sim.running import replication_seeds
-from sim.running.executors import worker_context
+from sim.running.executors import ready_workers
 from sim.running.processes import (
     GRACE,
     Terminated,
@@ -429,7 +429,7 @@ def search(
             lock=queue_lock(url),
         )  # fmt: skip
         return
-    context = worker_context(WORKER_MODULES)
+    context = ready_workers(WORKER_MODULES)  # Ctrl-C ends a wait for its warm-up
     procs = [
         context.Process(
             target=_work,

@@ -13,7 +13,6 @@ and, with a cohort of the observed size drawn from each, the forecast's predicti
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,8 +33,7 @@ from calibration.posterior import (
 )
 from calibration.sbg import SbgFit
 from calibration.study import WORKER_MODULES, completed
-from sim.running.executors import worker_context
-from sim.running.processes import die_with_parent
+from sim.running.executors import LocalProcesses
 
 __all__ = [
     "RECHECK_BATCHES",
@@ -128,14 +126,17 @@ def recheck(
         for job, a in zip(todo, args, strict=True):
             keep(job, _batch(*a))
     else:
-        with ProcessPoolExecutor(
-            min(workers, len(args)),
-            mp_context=worker_context(WORKER_MODULES),
-            initializer=die_with_parent,
-        ) as pool:
-            results = pool.map(_batch, *zip(*args, strict=True))
-            for job, result in zip(todo, results, strict=True):
-                keep(job, result)
+        # Ctrl-C ends the workers at once (a pool's own exit would first run every batch
+        # submitted); the batches kept so far stay stored
+        pool = LocalProcesses(min(workers, len(args)), preload=WORKER_MODULES)
+        cancel = True
+        try:
+            futures = [pool.submit(_batch, *a) for a in args]
+            for job, future in zip(todo, futures, strict=True):
+                keep(job, future.result())
+            cancel = False
+        finally:
+            pool.close(cancel)
     rows = [stored[f"{n}:{b}"] for n, b in jobs]
     return pl.DataFrame(
         {

@@ -25,6 +25,7 @@ __all__ = [
     "InProcess",
     "LocalProcesses",
     "executor_for",
+    "ready_workers",
     "start_workers",
 ]
 
@@ -114,18 +115,17 @@ def start_workers(preload: Sequence[str] = ()) -> multiprocessing.context.BaseCo
 
 
 POLL = 0.05
-"""Seconds between looks at the fork server's first fork (`_until_ready`)."""
+"""Seconds between looks at the fork server's first fork (`ready_workers`)."""
 
 
 class LocalProcesses:
     """Tasks run in `workers` local processes (forked from a clean fork server, or spawned:
-    no state shared with this one)."""
+    no state shared with this one); the fork server imports `preload` (`start_workers`)."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, preload: Sequence[str] = WARMED) -> None:
         self.workers = workers
         self.description = f"{workers} local processes"
-        context = start_workers(WARMED)
-        _until_ready(context)
+        context = ready_workers(preload)
         self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
@@ -149,17 +149,19 @@ class LocalProcesses:
 
 
 def _nothing() -> None:
-    """A process that does nothing (`_until_ready`'s)."""
+    """A process that does nothing (`ready_workers`'s)."""
 
 
-def _until_ready(context: multiprocessing.context.BaseContext) -> None:
-    """Wait until the fork server forks (it imports and warms the engine first: a second or
-    two, more with a cold cache) where Ctrl-C can end the wait: a thread starts a process that
-    does nothing, this one polls. Blocked on the fork server's pipe instead, this process
-    missed a Ctrl-C that the kernel handed to another of its threads until the warm-up was
-    over, and the worker then forked started after the pool was gone (a traceback)."""
+def ready_workers(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
+    """The context of `start_workers`, once its fork server forks (it imports and warms the
+    engine first: a second or two, more with a cold cache), waited for where Ctrl-C can end
+    the wait: a thread starts a process that does nothing, this one polls. Blocked on the fork
+    server's pipe instead, a command missed a Ctrl-C that the kernel handed to another of its
+    threads until the warm-up was over, and the worker then forked started after the pool was
+    gone (a traceback)."""
+    context = start_workers(preload)
     if context.get_start_method() != "forkserver":
-        return
+        return context
     forked = threading.Event()
 
     def fork() -> None:
@@ -176,6 +178,7 @@ def _until_ready(context: multiprocessing.context.BaseContext) -> None:
     except BaseException:
         _end_fork_server()
         raise
+    return context
 
 
 def _end_fork_server() -> None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import numpy as np
+import optuna
 import polars as pl
 import pytest
+from optuna.distributions import FloatDistribution
+from optuna.trial import create_trial
 
+from calibration.objective import Problem
 from calibration.sbg import SbgFit
 from calibration.uncertainty import (
     accepted_set,
@@ -14,7 +21,9 @@ from calibration.uncertainty import (
     holdout,
     intervals,
     noise_floor,
+    recheck,
 )
+from sim.scenario import load_scenario
 
 
 def trials(losses: list[float], xs: list[float], ys: list[float]) -> pl.DataFrame:
@@ -90,3 +99,31 @@ def test_holdout_compares_later_periods_with_both_forecasts_and_the_band() -> No
     assert frame["journey_error"].to_list() == pytest.approx([-5.0, 10.0])
     assert frame["sbg_error"].to_list() == pytest.approx([100 / 3 - 50, 25 - 30])
     assert frame["inside"].to_list() == [True, False]
+
+
+class _Stop(Exception):
+    """Ctrl-C, raised where the first batch is stored."""
+
+
+def test_a_recheck_with_workers_stopped_midway_ends_at_once_and_keeps_what_it_stored(
+    small: Path, tmp_path: Path
+) -> None:
+    """The batches in the workers are ended, not run to the end first (as a pool's own exit
+    did: Ctrl-C then waited for every batch submitted); the batch stored stays stored."""
+    problem = Problem.build(load_scenario(small), {0: 1.0, 1: 0.8, 2: 0.7}, [1, 2], 6)
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 's.db'}", study_name="s")
+    space = {"retention.base": FloatDistribution(-1.0, 3.0)}
+    for k, x in enumerate([0.8, 1.0, 1.2, 1.4, 1.6]):
+        study.add_trial(create_trial(params={"retention.base": x}, distributions=space, value=k))
+    times: list[float] = [time.perf_counter()]
+
+    def first_stored() -> None:
+        times.append(time.perf_counter())
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        recheck(study, problem, reps=16, seed=0, workers=2, on_done=first_stored)
+    took, ending = times[1] - times[0], time.perf_counter() - times[1]
+    # the 19 batches left would take over four times as long as the first one did
+    assert ending < took, (ending, took)
+    assert list(study.user_attrs["recheck"]) == ["0:0"]  # the best trial's first batch
