@@ -274,12 +274,20 @@ def _reviews(  # type: ignore[no-untyped-def]
         tally[i] = held + (seen < EXPERIENCES - 1)
         counter = np.int64(i) * EXPERIENCES + seen
         asks[r] = held // ASKED
+        u = _hash(post_key, counter)
+        # Most experiences cannot move their customer to post, however they are evaluated:
+        # the chance is at most the propensity, raised by asks fully granted (`_asked` grows
+        # with its own chance and the grant). Their evaluation is not needed (nor its normal,
+        # the costly part of this loop); the margin is far above rounding, so who posts is
+        # the same to the bit.
+        if u > _asked(propensity[i], propensity[i], 5.0, solicited, asks[r]) + 1e-9:
+            continue
         noise = rating_noise * _normal(noise_key, counter)
         own = _evaluation(quality[rows[r]], expectation[i], noise, weight, negativity)
         h = _herd(own, shown[brand[rows[r]]], up, down)
         p = _posting(propensity[i], h, scale, moderate) if self_selected else propensity[i]
-        herded[r] = h
-        if _hash(post_key, counter) < _asked(p, propensity[i], h, solicited, asks[r]):
+        herded[r] = h  # read for those who post only
+        if u < _asked(p, propensity[i], h, solicited, asks[r]):
             tally[i] += POSTED
             first[k] = r
             k += 1
