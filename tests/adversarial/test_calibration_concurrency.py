@@ -214,6 +214,15 @@ def calibrate_args(inputs: Path, *extra: str) -> list[str]:
     return journey(*args, *extra)
 
 
+def long_trials(args: list[str]) -> list[str]:
+    """`args` with trials of several replications: a stop then lands inside a trial. With one
+    replication a trial is over in tens of milliseconds, and a stop that found both workers
+    between two trials left none to fail (or killed, none running)."""
+    args = list(args)
+    args[args.index("--reps") + 1] = "8"
+    return args
+
+
 def storage(cwd: Path) -> str:
     return f"sqlite:///{cwd / 'results' / 'calibration' / 's.db'}"
 
@@ -304,7 +313,7 @@ def test_trials_of_workers_killed_with_their_parent_are_failed_by_the_next_comma
 ) -> None:
     """All of them killed at once (no chance to tidy up): their trials stay running until the
     next command opens the study."""
-    args = calibrate_args(inputs, "--workers", "2")
+    args = long_trials(calibrate_args(inputs, "--workers", "2"))
     proc = subprocess.Popen(
         args,
         cwd=tmp_path,
@@ -325,7 +334,7 @@ def test_trials_of_workers_killed_with_their_parent_are_failed_by_the_next_comma
     left = [t.number for t in study.get_trials(states=(TrialState.RUNNING,))]
     assert 1 <= len(left) <= 2
     p = plan(
-        inputs / "small.toml", inputs / "data.csv", fit_periods="1-3", trials=TRIALS, reps=1,
+        inputs / "small.toml", inputs / "data.csv", fit_periods="1-3", trials=TRIALS, reps=8,
         study="s", root=tmp_path / "results" / "calibration",
     )  # fmt: skip
     setup = setup_of(p.problem, p.reps, p.seed, str(p.data_file), p.cohort)
@@ -338,7 +347,7 @@ def test_trials_of_workers_killed_with_their_parent_are_failed_by_the_next_comma
 def test_ctrl_c_of_calibrate_with_two_workers_leaves_no_trial_running(
     inputs: Path, tmp_path: Path
 ) -> None:
-    args = calibrate_args(inputs, "--workers", "2")
+    args = long_trials(calibrate_args(inputs, "--workers", "2"))
     proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         workers = worker_pids(tmp_path, proc)
