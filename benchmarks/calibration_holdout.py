@@ -15,7 +15,8 @@ was observed: the mean absolute error of
 the journey model's forecast and of the sBG model fitted by maximum likelihood on the same
 years, and whether each held-out year fell inside the 90 % prediction band. Studies are kept in
 benchmarks/out/holdout/ (the same command again only re-analyses them); results accumulate in
-benchmarks/out/calibration_holdout.json. Goal (issue 9): MAE no worse than sBG's, and at least
+benchmarks/out/calibration_holdout.json, each study's as it ends (two benchmarks at once keep
+each other's). Goal (issue 9): MAE no worse than sBG's, and at least
 80 % of held-out years inside the band.
 
 Variants, for the choice between tolerance- and propensity-driven heterogeneity:
@@ -37,7 +38,9 @@ under the variant's prior and kernel) compares variants on the fitted years alon
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import os
 import time
 import tomllib
 from datetime import UTC, datetime
@@ -158,6 +161,32 @@ def pooled(rows: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
+STORE = OUT / "calibration_holdout.json"
+KEY = ("variant", "cohort", "fit_periods", "trials", "reps", "seed")
+"""What names a study's run in the store: a run with the same key replaces it."""
+
+
+def record(runs: list[dict[str, Any]], summary: dict[str, Any] | None = None) -> None:
+    """Merge `runs` (and, given, this invocation's `summary`) into the store: read and written
+    under a lock, the file replaced whole, so two benchmarks at once keep each other's runs
+    and a benchmark stopped midway keeps those it finished."""
+    STORE.parent.mkdir(parents=True, exist_ok=True)
+    with open(STORE.with_name(STORE.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process ends
+        old = json.loads(STORE.read_text()) if STORE.exists() else {}
+        fresh = {tuple(r[k] for k in KEY) for r in runs}
+        kept = [r for r in old.get("runs", []) if tuple(r.get(k, 0) for k in KEY) not in fresh]
+        document = {
+            "when_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "git_commit": git_commit(),
+            "last_summary": summary if summary is not None else old.get("last_summary"),
+            "runs": kept + runs,
+        }
+        partial = STORE.with_name(STORE.name + ".partial")
+        partial.write_text(json.dumps(document, indent=2) + "\n")
+        os.replace(partial, STORE)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=[SHIPPED], choices=list(VARIANTS))
@@ -170,8 +199,6 @@ def main() -> None:
         "--seeds", nargs="+", type=int, default=[0], help="one study per seed (0: the command's)"
     )
     a = parser.parse_args()
-    store = OUT / "calibration_holdout.json"
-    kept = json.loads(store.read_text())["runs"] if store.exists() else []
     runs = []
     for variant in a.variants:
         for cohort in a.cohorts:
@@ -179,6 +206,7 @@ def main() -> None:
                 for seed in a.seeds:
                     r = one(variant, cohort, window, a.trials, a.reps, a.workers, seed)
                     runs.append(r)
+                    record([r])
                     inside = sum(y["inside"] for y in r["held_out"])
                     print(
                         f"{variant:<10} {cohort:<8} fit {window} seed {seed}: "
@@ -187,25 +215,10 @@ def main() -> None:
                         f"in the band, log evidence {r['log_evidence']:.2f} ({r['seconds']:.0f} s)",
                         flush=True,
                     )
-    key = ("variant", "cohort", "fit_periods", "trials", "reps", "seed")
-    fresh = {tuple(r[k] for k in key) for r in runs}
-    kept = [r for r in kept if tuple(r.get(k, 0) for k in key) not in fresh] + runs
     summary = {
         variant: pooled([r for r in runs if r["variant"] == variant]) for variant in a.variants
     }
-    store.parent.mkdir(exist_ok=True)
-    store.write_text(
-        json.dumps(
-            {
-                "when_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-                "git_commit": git_commit(),
-                "last_summary": {"settings": vars(a), "by_variant": summary},
-                "runs": kept,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    record([], {"settings": vars(a), "by_variant": summary})
     for variant, s in summary.items():
         print(
             f"{variant}: {s['held_out_years']} held-out years, MAE {s['mae_journey']:.2f} points "
