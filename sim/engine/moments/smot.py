@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import Stream, _hash, _normal, rung
+from sim.engine.draws import Stream, _base, _hash, _indices, _normal, rung
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, ufunc
 from sim.engine.memory import _learn
@@ -233,26 +233,111 @@ def _problems(  # type: ignore[no-untyped-def]
 def meet(model: JourneyModel, tp: int, customer: np.ndarray, customers: np.ndarray) -> np.ndarray:
     """The customers touchpoint `tp` meets this step: its audience (`transitions.audience`)
     among `customers`, each reached with the touchpoint's reach, counted as its contacts."""
-    pop, tps = model.population, model.touchpoints
-    draws = model.stream(f"reach:{tps.keys[tp]}")
-    candidates, dense = _candidates(draws, pop.size, tps.reach[tp], customers)
+    return _reached(tp, model.t, customer, customers, *_meeting_arguments(model))
+
+
+def _meeting_arguments(model: JourneyModel) -> tuple:
+    """What `_reached` needs of the touchpoints, the consumers and the ledger."""
+    pop, tps, cols = model.population, model.touchpoints, model.cols
+    return (
+        tps.stream_keys(model.draws, "reach"), tps.reach, tps.who, tps.brand, tps.cost,
+        pop.moment, pop.brand, pop.acquired, pop.problem, model.spec.smot.onboarding_steps,
+        model.ledger.row, cols.contacts, cols.cost,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _reached(  # type: ignore[no-untyped-def]
+    tp, t, customer, customers, reach_keys, reach, who, owner, cost, moment, brand_of,
+    acquired, problem, onboarding, row, contacts_col, cost_col,
+):  # fmt: skip
+    """`meet` in one call: the candidates (`_candidates`: the customers above `_MEMBERWISE`,
+    each with its own draw, else gaps over everyone), those of the audience picked (`_meet`),
+    counted as contacts with their cost, as `transitions.contact` counts them."""
+    base = _base(reach_keys[tp], t)
+    p = reach[tp]
+    dense = _MEMBERWISE < p < 1
+    candidates = customers if dense else _indices(base, moment.shape[0], p)
     met = _meet(
-        pop.moment,
-        pop.brand,
-        pop.acquired,
-        pop.problem,
-        customer,
-        candidates,
-        dense,
-        np.uint64(draws.base),
-        tps.reach[tp],
-        int(tps.who[tp]),
-        int(tps.brand[tp]),
-        model.t,
-        model.spec.smot.onboarding_steps,
-    )
-    transitions.contact(model, tp, met, attitude=False)
+        moment, brand_of, acquired, problem, customer, candidates, dense, base, p, who[tp],
+        owner[tp], t, onboarding,
+    )  # fmt: skip
+    row[contacts_col[tp]] += met.shape[0]
+    row[cost_col[tp]] += met.shape[0] * cost[tp]
     return met
+
+
+def meetings(
+    model: JourneyModel, live: np.ndarray, customer: np.ndarray, customers: np.ndarray
+) -> Experiences:
+    """The running SMOT touchpoints `live`, in order, meet their customers (`meet`), who
+    experience them: support (audience `with_problem`) as a `service` encounter, the others
+    (onboarding, delivery) as a `touch`. One call for all of them."""
+    pop, s, tps = model.population, model.spec.smot, model.touchpoints
+    return Experiences(
+        *_meetings(
+            live,
+            model.t,
+            customer,
+            customers,
+            _meeting_arguments(model),
+            tps.stream_keys(model.draws, "quality"),
+            tps.stream_keys(model.draws, "recovery"),
+            tps.quality,
+            tps.quality_sd,
+            tps.weight,
+            pop.satisfaction,
+            pop.attitude,
+            pop.expectation,
+            (s.negativity, s.neutral, s.performance_weight, s.expectation_learning),
+            (s.recovery_slope, s.recovery_paradox, s.problem_severity),
+            model.cols.recovered,
+        )
+    )
+
+
+@njit(cache=True)
+def _meetings(  # type: ignore[no-untyped-def]
+    live, t, customer, customers, meeting, quality_keys, recovery_keys, quality, quality_sd,
+    weight, satisfaction, attitude, expectation, felt, recovery, recovered_cols,
+):  # fmt: skip
+    """`meetings`: for each touchpoint in turn (support recovering a problem changes who the
+    next one with that audience meets), `_reached`, then `_serve` or `_touch`. Returns the
+    experiences of all of them, in order: who, brand, quality, surprise."""
+    (
+        reach_keys, reach, who, owner, cost, moment, brand_of, acquired, problem, onboarding,
+        row, contacts_col, cost_col,
+    ) = meeting  # fmt: skip
+    negativity, neutral, performance_weight, learning = felt
+    slope, paradox, severity = recovery
+    out_who = np.empty(0, dtype=np.int64)
+    out_brand = np.empty(0, dtype=np.int64)
+    out_quality = np.empty(0)
+    out_surprise = np.empty(0)
+    for tp in live:
+        met = _reached(
+            tp, t, customer, customers, reach_keys, reach, who, owner, cost, moment, brand_of,
+            acquired, problem, onboarding, row, contacts_col, cost_col,
+        )  # fmt: skip
+        if met.shape[0] == 0:
+            continue
+        quality_key = _base(quality_keys[tp], t)
+        if who[tp] == transitions.WITH_PROBLEM:
+            w, b, q, surprise = _serve(
+                attitude, satisfaction, problem, expectation, brand_of, met, owner[tp],
+                quality_key, _base(recovery_keys[tp], t), quality[tp], quality_sd[tp],
+                weight[tp], neutral, slope, paradox, negativity, severity, row, recovered_cols,
+            )  # fmt: skip
+        else:
+            w, b, q, surprise = _touch(
+                satisfaction, attitude, expectation, brand_of, met, quality_key, quality[tp],
+                quality_sd[tp], weight[tp], negativity, neutral, performance_weight, learning,
+            )  # fmt: skip
+        out_who = np.concatenate((out_who, w))
+        out_brand = np.concatenate((out_brand, b))
+        out_quality = np.concatenate((out_quality, q))
+        out_surprise = np.concatenate((out_surprise, surprise))
+    return out_who, out_brand, out_quality, out_surprise
 
 
 @njit(cache=True)
@@ -277,34 +362,13 @@ def _meet(  # type: ignore[no-untyped-def]
     return met[:m]
 
 
-def touch(model: JourneyModel, tp: int, met: np.ndarray) -> Experiences:
-    """The customers `met` experience touchpoint `tp` (onboarding, delivery): its quality."""
-    pop, s, tps = model.population, model.spec.smot, model.touchpoints
-    return Experiences(
-        *_touch(
-            pop.satisfaction,
-            pop.attitude,
-            pop.expectation,
-            pop.brand,
-            met,
-            np.uint64(model.stream(f"quality:{tps.keys[tp]}").base),
-            tps.quality[tp],
-            tps.quality_sd[tp],
-            tps.weight[tp],
-            s.negativity,
-            s.neutral,
-            s.performance_weight,
-            s.expectation_learning,
-        )
-    )
-
-
 @njit(cache=True)
 def _touch(  # type: ignore[no-untyped-def]
     satisfaction, attitude, expectation, brand_of, met, quality_key, mean, sd, w, negativity,
     neutral, performance_weight, learning,
 ):  # fmt: skip
-    """`touch` in one pass where numpy needs about fifteen calls. Returns who, brand,
+    """The customers `met` experience a touchpoint (onboarding, delivery) of quality `mean`
+    (spread `sd`), in one pass where numpy needs about fifteen calls. Returns who, brand,
     quality, surprise."""
     k = met.shape[0]
     brand = np.empty(k, dtype=np.int64)
@@ -322,43 +386,16 @@ def _touch(  # type: ignore[no-untyped-def]
     return met, brand, quality, surprise
 
 
-def service(model: JourneyModel, tp: int, met: np.ndarray) -> Experiences:
-    """Customers with a problem reach support: the encounter's quality decides whether the
-    problem is recovered (felt as a small gain, the recovery paradox) or fails again."""
-    pop, s, tps = model.population, model.spec.smot, model.touchpoints
-    return Experiences(
-        *_serve(
-            pop.attitude,
-            pop.satisfaction,
-            pop.problem,
-            pop.expectation,
-            pop.brand,
-            met,
-            int(tps.brand[tp]),
-            np.uint64(model.stream(f"quality:{tps.keys[tp]}").base),
-            np.uint64(model.stream(f"recovery:{tps.keys[tp]}").base),
-            tps.quality[tp],
-            tps.quality_sd[tp],
-            tps.weight[tp],
-            s.neutral,
-            s.recovery_slope,
-            s.recovery_paradox,
-            s.negativity,
-            s.problem_severity,
-            model.ledger.row,
-            model.cols.recovered,
-        )
-    )
-
-
 @njit(cache=True)
 def _serve(  # type: ignore[no-untyped-def]
     attitude, satisfaction, problem, expectation, brand_of, met, b, quality_key, recovery_key,
     mean, sd, weight, neutral, slope, paradox, negativity, severity, row, cols,
 ):  # fmt: skip
-    """`service` for the customers `met` (distinct) in one pass where numpy needs about twenty
-    calls. Returns their experiences, the recovered first (counted in the ledger), then those
-    the call failed (a second failure, felt in full)."""
+    """Customers with a problem (`met`, distinct) reach support of brand `b`: the encounter's
+    quality decides whether the problem is recovered (felt as a small gain, the recovery
+    paradox) or fails again; one pass where numpy needs about twenty calls. Returns their
+    experiences, the recovered first (counted in the ledger), then those the call failed (a
+    second failure, felt in full)."""
     k = met.shape[0]
     who = np.empty(k, dtype=np.int64)
     brand = np.empty(k, dtype=np.int64)
@@ -419,16 +456,9 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     customers = np.flatnonzero(customer)
     found = [use(model, customer, customers), problems(model, customer, customers)]
 
-    tps = model.touchpoints
-    for tp in tps.live(Moment.SMOT):
-        # its audience first (a few with a problem, the newly acquired), then their draws
-        met = meet(model, tp, customer, customers)
-        if met.size == 0:
-            continue
-        if tps.audience[tp] == "with_problem":
-            found.append(service(model, tp, met))
-        else:
-            found.append(touch(model, tp, met))
+    live = model.touchpoints.live(Moment.SMOT)
+    if live.size:
+        found.append(meetings(model, live, customer, customers))
 
     heard = word_of_mouth(model, customer) if s.wom.enabled else np.empty(0, dtype=np.int64)
 
