@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import Stream, _base, _hash, _indices, _normal, rung
+from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix, _normal, rung
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, ufunc
 from sim.engine.memory import _learn
@@ -66,14 +66,15 @@ class Handoff:
 _MEMBERWISE = 0.04
 
 
-def _candidates(draws: Stream, n: int, p: float, members: np.ndarray) -> tuple[np.ndarray, bool]:
+@njit(cache=True)
+def _candidates(base, n, p, members):  # type: ignore[no-untyped-def]
     """Who of range(n) may be picked with chance `p` among `members` (increasing): above
-    `_MEMBERWISE` the members, each still to draw its uniform from `draws` (True); else
-    `draws.indices(n, p)`, drawn over everyone by gaps (False). Either way a member's draw
-    depends on nothing but itself and the step."""
+    `_MEMBERWISE` the members, each still to draw its uniform from the stream `base` (True);
+    else `_indices`, drawn over everyone by gaps (False). Either way a member's draw depends
+    on nothing but itself and the step."""
     if _MEMBERWISE < p < 1:
         return members, True
-    return draws.indices(n, p), False
+    return _indices(base, n, p), False
 
 
 @njit(cache=True)
@@ -92,31 +93,92 @@ def _live(  # type: ignore[no-untyped-def]
     return surprise
 
 
-def use(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> Experiences:
-    """Customers use the product at `usage_rate`: an experience of their brand's quality."""
-    pop, s = model.population, model.spec.smot
-    draws = model.stream("usage")
-    candidates, dense = _candidates(draws, pop.size, s.usage_rate, customers)
+_LIVING = ["usage", "product.use", "problem", "self_resolve"]
+"""The streams of `living`'s own draws (the touchpoints' are keyed per touchpoint)."""
+
+
+def living(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> Experiences:
+    """A step of living with the product, in one kernel call (`_living`), for the customers
+    (`customer`, `customers`): they use it at `usage_rate`, an experience of their brand's
+    quality; problems arise at each brand's rate among those without one, and some open ones
+    go away by themselves (a workaround, a fix shipped), a new problem a service failure,
+    `problem_severity` stars short of expectation, felt in full; the running SMOT touchpoints
+    meet them (`meet`) and are experienced: support (audience `with_problem`) as a service
+    encounter, the others (onboarding, delivery) as a touch. The experiences in that order."""
+    pop, s, tps = model.population, model.spec.smot, model.touchpoints
     return Experiences(
-        *_use(
+        *_living(
+            model.t,
+            customer,
+            customers,
+            model.draws.keys(_LIVING),
             pop.satisfaction,
             pop.attitude,
             pop.expectation,
+            pop.problem,
             pop.brand,
-            customer,
-            candidates,
-            dense,
-            np.uint64(draws.base),
-            s.usage_rate,
-            np.uint64(model.stream("product.use").base),
             model.brand_quality,
             model.brand_quality_sd,
-            s.usage_weight,
-            s.negativity,
-            s.neutral,
-            s.performance_weight,
-            s.expectation_learning,
+            model.problem_rates,
+            model.ledger.row,
+            model.cols.problems,
+            (s.usage_rate, s.usage_weight, s.self_resolve, s.problem_weight, s.problem_severity),
+            (s.negativity, s.neutral, s.performance_weight, s.expectation_learning),
+            tps.live(Moment.SMOT),
+            _meeting_arguments(model),
+            tps.stream_keys(model.draws, "quality"),
+            tps.stream_keys(model.draws, "recovery"),
+            tps.quality,
+            tps.quality_sd,
+            tps.weight,
+            (s.recovery_slope, s.recovery_paradox, s.problem_severity),
+            model.cols.recovered,
         )
+    )
+
+
+@njit(cache=True)
+def _living(  # type: ignore[no-untyped-def]
+    t, customer, customers, keys, satisfaction, attitude, expectation, problem, brand_of,
+    brand_quality, brand_quality_sd, problem_rates, row, problem_cols, smot, felt, live,
+    meeting, quality_keys, recovery_keys, quality, quality_sd, weight, recovery,
+    recovered_cols,
+):  # fmt: skip
+    """`living`: `_use`, `_problems` (candidates at the largest rate of any brand, thinned to
+    each one's own), `_meetings`; the streams made from `keys` (`_LIVING`) and the step."""
+    usage_rate, usage_weight, resolve, problem_weight, severity = smot
+    negativity, neutral, performance_weight, learning = felt
+    n = customer.shape[0]
+    usage = _base(keys[0], t)
+    candidates, dense = _candidates(usage, n, usage_rate, customers)
+    used = _use(
+        satisfaction, attitude, expectation, brand_of, customer, candidates, dense, usage,
+        usage_rate, _base(keys[1], t), brand_quality, brand_quality_sd, usage_weight,
+        negativity, neutral, performance_weight, learning,
+    )  # fmt: skip
+    top = 0.0
+    for r in problem_rates:
+        top = r if r > top else top
+    base = _base(keys[2], t)
+    if top > 0:
+        candidates, dense = _candidates(base, n, top, customers)
+    else:
+        candidates, dense = np.empty(0, dtype=np.int64), False
+    failed = _problems(
+        problem, satisfaction, expectation, brand_of, customer, customers,
+        _base(keys[3], t) if resolve > 0 else np.uint64(0), resolve, candidates, dense, base,
+        _mix(base + np.uint64(_GOLDEN)), top, problem_rates, problem_weight, negativity,
+        severity, row, problem_cols,
+    )  # fmt: skip
+    met = _meetings(
+        live, t, customer, customers, meeting, quality_keys, recovery_keys, quality,
+        quality_sd, weight, satisfaction, attitude, expectation, felt, recovery, recovered_cols,
+    )  # fmt: skip
+    return (
+        np.concatenate((used[0], failed[0], met[0])),
+        np.concatenate((used[1], failed[1], met[1])),
+        np.concatenate((used[2], failed[2], met[2])),
+        np.concatenate((used[3], failed[3], met[3])),
     )
 
 
@@ -125,8 +187,8 @@ def _use(  # type: ignore[no-untyped-def]
     satisfaction, attitude, expectation, brand_of, customer, candidates, dense, usage_key, rate,
     quality_key, mean, sd, w, negativity, neutral, performance_weight, learning,
 ):  # fmt: skip
-    """`use` in one pass where numpy needs about twenty calls: who uses (a customer among the
-    `candidates`, with its own draw when `dense`), the quality met, what it does (`_live`).
+    """Product use in one pass where numpy needs about twenty calls: who uses (a customer among
+    the `candidates`, with its own draw when `dense`), the quality met, what it does (`_live`).
     Returns who, brand, quality, surprise."""
     who = np.empty(candidates.shape[0], dtype=np.int64)
     m = 0
@@ -153,50 +215,12 @@ def _use(  # type: ignore[no-untyped-def]
     return who[:m], brand, quality, surprise
 
 
-def problems(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> Experiences:
-    """Problems arise at each brand's rate among customers without one; some open ones go
-    away by themselves (a workaround, a fix shipped). A new problem is a service failure,
-    `problem_severity` stars short of expectation, felt in full."""
-    pop, s = model.population, model.spec.smot
-    rate = model.problem_rates
-    top = float(rate.max(initial=0.0))
-    draws = model.stream("problem")
-    if top > 0:
-        candidates, dense = _candidates(draws, pop.size, top, customers)
-    else:
-        candidates, dense = np.empty(0, dtype=np.int64), False
-    resolve = s.self_resolve
-    return Experiences(
-        *_problems(
-            pop.problem,
-            pop.satisfaction,
-            pop.expectation,
-            pop.brand,
-            customer,
-            customers,
-            np.uint64(model.stream("self_resolve").base if resolve > 0 else 0),
-            resolve,
-            candidates,
-            dense,
-            np.uint64(draws.base),
-            np.uint64(draws.part(0).base),
-            top,
-            rate,
-            s.problem_weight,
-            s.negativity,
-            s.problem_severity,
-            model.ledger.row,
-            model.cols.problems,
-        )
-    )
-
-
 @njit(cache=True)
 def _problems(  # type: ignore[no-untyped-def]
     problem, satisfaction, expectation, brand_of, customer, customers, resolve_key, resolve,
     candidates, dense, key, thin_key, top, rate, weight, negativity, severity, row, cols,
 ):  # fmt: skip
-    """`problems` in one pass where numpy needs about twenty-five calls: open problems go away
+    """Problems in one pass where numpy needs about twenty-five calls: open problems go away
     (chance `resolve`), then the `candidates` (drawn at the `top` rate, with their own draw
     when `dense`) who are customers without a problem get one at their brand's rate, counted
     in the ledger. Returns who, brand, quality, surprise of the failures."""
@@ -251,13 +275,11 @@ def _reached(  # type: ignore[no-untyped-def]
     tp, t, customer, customers, reach_keys, reach, who, owner, cost, moment, brand_of,
     acquired, problem, onboarding, row, contacts_col, cost_col,
 ):  # fmt: skip
-    """`meet` in one call: the candidates (`_candidates`: the customers above `_MEMBERWISE`,
-    each with its own draw, else gaps over everyone), those of the audience picked (`_meet`),
-    counted as contacts with their cost, as `transitions.contact` counts them."""
+    """`meet` in one call: the candidates (`_candidates`), those of the audience picked
+    (`_meet`), counted as contacts with their cost, as `transitions.contact` counts them."""
     base = _base(reach_keys[tp], t)
     p = reach[tp]
-    dense = _MEMBERWISE < p < 1
-    candidates = customers if dense else _indices(base, moment.shape[0], p)
+    candidates, dense = _candidates(base, moment.shape[0], p, customers)
     met = _meet(
         moment, brand_of, acquired, problem, customer, candidates, dense, base, p, who[tp],
         owner[tp], t, onboarding,
@@ -267,43 +289,15 @@ def _reached(  # type: ignore[no-untyped-def]
     return met
 
 
-def meetings(
-    model: JourneyModel, live: np.ndarray, customer: np.ndarray, customers: np.ndarray
-) -> Experiences:
-    """The running SMOT touchpoints `live`, in order, meet their customers (`meet`), who
-    experience them: support (audience `with_problem`) as a `service` encounter, the others
-    (onboarding, delivery) as a `touch`. One call for all of them."""
-    pop, s, tps = model.population, model.spec.smot, model.touchpoints
-    return Experiences(
-        *_meetings(
-            live,
-            model.t,
-            customer,
-            customers,
-            _meeting_arguments(model),
-            tps.stream_keys(model.draws, "quality"),
-            tps.stream_keys(model.draws, "recovery"),
-            tps.quality,
-            tps.quality_sd,
-            tps.weight,
-            pop.satisfaction,
-            pop.attitude,
-            pop.expectation,
-            (s.negativity, s.neutral, s.performance_weight, s.expectation_learning),
-            (s.recovery_slope, s.recovery_paradox, s.problem_severity),
-            model.cols.recovered,
-        )
-    )
-
-
 @njit(cache=True)
 def _meetings(  # type: ignore[no-untyped-def]
     live, t, customer, customers, meeting, quality_keys, recovery_keys, quality, quality_sd,
     weight, satisfaction, attitude, expectation, felt, recovery, recovered_cols,
 ):  # fmt: skip
-    """`meetings`: for each touchpoint in turn (support recovering a problem changes who the
-    next one with that audience meets), `_reached`, then `_serve` or `_touch`. Returns the
-    experiences of all of them, in order: who, brand, quality, surprise."""
+    """The running SMOT touchpoints `live`, each in turn (support recovering a problem changes
+    who the next one with that audience meets): `_reached`, then `_serve` (audience
+    `with_problem`) or `_touch`. Returns the experiences of all of them, in order: who, brand,
+    quality, surprise."""
     (
         reach_keys, reach, who, owner, cost, moment, brand_of, acquired, problem, onboarding,
         row, contacts_col, cost_col,
@@ -436,33 +430,15 @@ def _serve(  # type: ignore[no-untyped-def]
     return who, brand, quality, surprise
 
 
-def _concat(parts: list[Experiences]) -> Experiences:
-    if not parts:
-        empty = np.empty(0, dtype=np.int64)
-        return Experiences(empty, empty, np.empty(0), np.empty(0))
-    return Experiences(
-        np.concatenate([e.who for e in parts]),
-        np.concatenate([e.brand for e in parts]),
-        np.concatenate([e.quality for e in parts]),
-        np.concatenate([e.surprise for e in parts]),
-    )
-
-
 def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     """Those who were customers when the step began (`start`) use the product, meet service
     touchpoints and talk."""
     s = model.spec
     customer = start >= Moment.SMOT
     customers = np.flatnonzero(customer)
-    found = [use(model, customer, customers), problems(model, customer, customers)]
-
-    live = model.touchpoints.live(Moment.SMOT)
-    if live.size:
-        found.append(meetings(model, live, customer, customers))
-
+    experiences = living(model, customer, customers)
     heard = word_of_mouth(model, customer) if s.wom.enabled else np.empty(0, dtype=np.int64)
-
-    return Handoff(_concat(found), heard)
+    return Handoff(experiences, heard)
 
 
 def talk_chance(
