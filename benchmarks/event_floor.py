@@ -36,7 +36,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.speed import TARGET_1M_SECONDS, TARGET_FULL_PEER  # noqa: E402
+from benchmarks.speed import (  # noqa: E402
+    SCENARIOS,
+    TARGET_1M_SECONDS,
+    TARGET_FULL_PEER,
+    scenario_for,
+)
 from sim.engine.draws import _base, _hash, _indices, _normal  # noqa: E402
 from sim.engine.kernels import njit  # noqa: E402
 
@@ -46,11 +51,9 @@ KINDS = ("contacts", "experiences", "talks", "problems", "researched")
 
 
 def _model(consumers: int, steps: int, seed: int):  # type: ignore[no-untyped-def]
-    from sim import JourneyModel, load_scenario
-    from sim.scenario import apply_overrides
+    from sim import JourneyModel
 
-    spec = load_scenario(ROOT / "scenarios" / "baseline.toml")
-    spec = apply_overrides(spec, {"time": {"steps": max(steps, spec.time.steps)}})
+    spec = scenario_for(SCENARIOS["full"], steps)
     return JourneyModel(spec, consumers=consumers, rng=seed)
 
 

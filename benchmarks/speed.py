@@ -69,14 +69,23 @@ def _peak_rss() -> dict[str, float]:
     return out
 
 
-def _child_model(args: argparse.Namespace) -> dict:
-    from sim import JourneyModel, load_scenario
+def scenario_for(path: Path | str, steps: int):  # type: ignore[no-untyped-def]
+    """The scenario at `path`, lengthened to `steps` if shorter (the ledger is sized by the
+    scenario's horizon)."""
+    from sim import load_scenario
 
-    spec = load_scenario(args.scenario)
-    if args.steps > spec.time.steps:  # the ledger is sized by the scenario's horizon
+    spec = load_scenario(path)
+    if steps > spec.time.steps:
         from sim.scenario import apply_overrides
 
-        spec = apply_overrides(spec, {"time": {"steps": args.steps}})
+        spec = apply_overrides(spec, {"time": {"steps": steps}})
+    return spec
+
+
+def _child_model(args: argparse.Namespace) -> dict:
+    from sim import JourneyModel
+
+    spec = scenario_for(args.scenario, args.steps)
     import numpy as np
 
     # numba's own start-up (LLVM, ~0.4 s once per process) is paid before the timer, as the

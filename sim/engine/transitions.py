@@ -373,8 +373,7 @@ def _contact(tp, idx, attitude, t, contact):  # type: ignore[no-untyped-def]
         row, contacts_col, cost_col, cost, owner, tp_fade, quality, quality_sd, weight, keys,
         _, _, _, _, _, salience, fade, aware, known, attitudes, negativity,
     ) = contact  # fmt: skip
-    row[contacts_col[tp]] += idx.shape[0]
-    row[cost_col[tp]] += idx.shape[0] * cost[tp]
+    _counted(row, contacts_col, cost_col, cost, tp, idx.shape[0])
     if attitude and idx.shape[0]:
         _impress(
             salience, fade, aware, known, attitudes, idx, owner[tp], tp_fade[tp],
@@ -383,13 +382,18 @@ def _contact(tp, idx, attitude, t, contact):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _counted(row, contacts_col, cost_col, cost, tp, k):  # type: ignore[no-untyped-def]
+    """`k` contacts of touchpoint `tp` and their cost into the ledger's `row`."""
+    row[contacts_col[tp]] += k
+    row[cost_col[tp]] += k * cost[tp]
+
+
+@njit(cache=True)
 def _count_contacts(row, contacts_col, cost_col, cost, tps, met):  # type: ignore[no-untyped-def]
     """The contacts `met[k]` of each touchpoint `tps[k]` and their cost into the ledger's
     `row`, as `contact` counts them: one call for several touchpoints."""
     for k in range(tps.shape[0]):
-        tp = tps[k]
-        row[contacts_col[tp]] += met[k]
-        row[cost_col[tp]] += met[k] * cost[tp]
+        _counted(row, contacts_col, cost_col, cost, tps[k], met[k])
 
 
 def contact_arguments(model: JourneyModel) -> tuple:
@@ -433,8 +437,7 @@ def _touch(tp, who, idx, t, contact):  # type: ignore[no-untyped-def]
     ) = contact  # fmt: skip
     b = owner[tp]
     met = _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding)
-    row[contacts_col[tp]] += met.shape[0]
-    row[cost_col[tp]] += met.shape[0] * cost[tp]
+    _counted(row, contacts_col, cost_col, cost, tp, met.shape[0])
     if met.shape[0]:
         _impress(
             salience, fade, aware, known, attitude, met, b, tp_fade[tp], _base(keys[tp], t),

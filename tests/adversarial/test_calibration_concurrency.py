@@ -214,12 +214,15 @@ def calibrate_args(inputs: Path, *extra: str) -> list[str]:
     return journey(*args, *extra)
 
 
+LONG_REPS = 8  # replications of `long_trials`
+
+
 def long_trials(args: list[str]) -> list[str]:
     """`args` with trials of several replications: a stop then lands inside a trial. With one
     replication a trial is over in tens of milliseconds, and a stop that found both workers
     between two trials left none to fail (or killed, none running)."""
     args = list(args)
-    args[args.index("--reps") + 1] = "8"
+    args[args.index("--reps") + 1] = str(LONG_REPS)
     return args
 
 
@@ -334,8 +337,8 @@ def test_trials_of_workers_killed_with_their_parent_are_failed_by_the_next_comma
     left = [t.number for t in study.get_trials(states=(TrialState.RUNNING,))]
     assert 1 <= len(left) <= 2
     p = plan(
-        inputs / "small.toml", inputs / "data.csv", fit_periods="1-3", trials=TRIALS, reps=8,
-        study="s", root=tmp_path / "results" / "calibration",
+        inputs / "small.toml", inputs / "data.csv", fit_periods="1-3", trials=TRIALS,
+        reps=LONG_REPS, study="s", root=tmp_path / "results" / "calibration",
     )  # fmt: skip
     setup = setup_of(p.problem, p.reps, p.seed, str(p.data_file), p.cohort)
     again = open_study(p.storage, p.study, setup, p.sampler, p.seed)  # as the next command

@@ -131,7 +131,7 @@ def living(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> 
             tps.quality,
             tps.quality_sd,
             tps.weight,
-            (s.recovery_slope, s.recovery_paradox, s.problem_severity),
+            (s.recovery_slope, s.recovery_paradox),
             model.cols.recovered,
         )
     )
@@ -148,6 +148,7 @@ def _living(  # type: ignore[no-untyped-def]
     each one's own), `_meetings`; the streams made from `keys` (`_LIVING`) and the step."""
     usage_rate, usage_weight, resolve, problem_weight, severity = smot
     negativity, neutral, performance_weight, learning = felt
+    slope, paradox = recovery
     n = customer.shape[0]
     usage = _base(keys[0], t)
     candidates, dense = _candidates(usage, n, usage_rate, customers)
@@ -172,7 +173,8 @@ def _living(  # type: ignore[no-untyped-def]
     )  # fmt: skip
     met = _meetings(
         live, t, customer, customers, meeting, quality_keys, recovery_keys, quality,
-        quality_sd, weight, satisfaction, attitude, expectation, felt, recovery, recovered_cols,
+        quality_sd, weight, satisfaction, attitude, expectation, felt, (slope, paradox, severity),
+        recovered_cols,
     )  # fmt: skip
     return (
         np.concatenate((used[0], failed[0], met[0])),
@@ -276,7 +278,7 @@ def _reached(  # type: ignore[no-untyped-def]
     acquired, problem, onboarding, row, contacts_col, cost_col,
 ):  # fmt: skip
     """`meet` in one call: the candidates (`_candidates`), those of the audience picked
-    (`_meet`), counted as contacts with their cost, as `transitions.contact` counts them."""
+    (`_meet`), counted as contacts with their cost (`transitions._counted`)."""
     base = _base(reach_keys[tp], t)
     p = reach[tp]
     candidates, dense = _candidates(base, moment.shape[0], p, customers)
@@ -284,8 +286,7 @@ def _reached(  # type: ignore[no-untyped-def]
         moment, brand_of, acquired, problem, customer, candidates, dense, base, p, who[tp],
         owner[tp], t, onboarding,
     )  # fmt: skip
-    row[contacts_col[tp]] += met.shape[0]
-    row[cost_col[tp]] += met.shape[0] * cost[tp]
+    transitions._counted(row, contacts_col, cost_col, cost, tp, met.shape[0])
     return met
 
 
