@@ -277,7 +277,7 @@ def _decide(model: JourneyModel, who: np.ndarray) -> None:
 
 
 def renewals(model: JourneyModel, due: np.ndarray) -> None:
-    """A renewal day (a Mesa event): subscribers decide; those who stay pay for the next period.
+    """A renewal day, after the step: subscribers decide; those who stay pay for the next period.
 
     In repurchase markets this is the day of the next purchase, and churn is the step's hazard.
     """

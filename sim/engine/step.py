@@ -27,8 +27,8 @@ def advance(model: JourneyModel) -> None:
     edge of the journey per step: the hazard runs before UMOT, so a customer who churns does
     not also post, and one who posts does not also churn. SMOT hands on its experiences, which
     UMOT may turn into reviews, and the listeners who heard positive word of mouth, whose need
-    <ZMOT may spark. Renewals due this step are Mesa events that run after it, and measuring
-    runs after them; customers deciding at such a renewal hold still in UMOT this step
+    <ZMOT may spark. Renewals due this step run after it, and measuring after them
+    (`JourneyModel.step`); customers deciding at such a renewal hold still in UMOT this step
     (`JourneyModel.deciding`), so the renewal is their one move.
     """
     pop = model.population
