@@ -80,13 +80,13 @@ def churn_probability(
         logit = logit + propensity
     if price is not None:
         logit = logit + price
-    return _logistic(logit)
+    return ufunc(_chance)(logit)
 
 
-def _logistic(logit: np.ndarray) -> np.ndarray:
-    """The chance of log-odds `logit`."""
-    with np.errstate(over="ignore"):  # log-odds of -inf (theta = 0): exp overflows to inf, p 0
-        return 1.0 / (1.0 + np.exp(-logit))
+@njit(cache=True)
+def _chance(logit: float) -> float:
+    """The chance of log-odds `logit` (-inf, theta = 0: exp overflows to inf, the chance 0)."""
+    return 1.0 / (1.0 + np.exp(-logit))
 
 
 @njit(cache=True)
@@ -205,11 +205,10 @@ def _hazard(  # type: ignore[no-untyped-def]
     base, slope, competition, unresolved, priced, prices, offer_prices, discount, left, paid,
     sensitivity, loss, gain, gap,
 ):  # fmt: skip
-    """The churn log-odds of the customers `who` (`churn_probability` before the logistic):
-    the rival and lead of `best_rival` and `competitor_lead`, with `own_odds` the churn
-    propensity, and `priced` the price term of `_price_term`. One pass where numpy needs
-    about forty calls."""
-    logit = np.empty(who.shape[0])
+    """The churn chance of the customers `who` (`churn_probability`): the rival and lead of
+    `best_rival` and `competitor_lead`, with `own_odds` the churn propensity, and `priced`
+    the price term of `_price_term`. One pass where numpy needs about forty calls."""
+    chance = np.empty(who.shape[0])
     for k in range(who.shape[0]):
         i = who[k]
         own = np.int64(brand[i])
@@ -226,8 +225,8 @@ def _hazard(  # type: ignore[no-untyped-def]
             x = x + _price_logit(
                 due, paid[i], rival_price, sensitivity[i], loss, gain, gap
             )  # fmt: skip
-        logit[k] = x
-    return logit
+        chance[k] = _chance(x)
+    return chance
 
 
 def _churn_chance(model: JourneyModel, who: np.ndarray) -> np.ndarray:
@@ -235,32 +234,30 @@ def _churn_chance(model: JourneyModel, who: np.ndarray) -> np.ndarray:
     state, `competitor_lead` and `_price_term`, in one kernel."""
     s, pop = model.spec.retention, model.population
     priced = not (s.reference_loss == 0 and s.reference_gain == 0 and s.price_gap == 0)
-    return _logistic(
-        _hazard(
-            who,
-            pop.satisfaction,
-            pop.tolerance,
-            pop.attitude,
-            pop.aware,
-            pop.brand,
-            pop.problem,
-            pop.churn_logit,
-            model.has_propensity,
-            s.base,
-            s.slope,
-            s.competition,
-            s.unresolved,
-            priced,
-            model.prices,
-            model.offer_prices() if priced else model.prices,  # read only when priced
-            pop.discount,
-            pop.discount_left,
-            pop.paid,
-            pop.price_sensitivity,
-            s.reference_loss,
-            s.reference_gain,
-            s.price_gap,
-        )
+    return _hazard(
+        who,
+        pop.satisfaction,
+        pop.tolerance,
+        pop.attitude,
+        pop.aware,
+        pop.brand,
+        pop.problem,
+        pop.churn_logit,
+        model.has_propensity,
+        s.base,
+        s.slope,
+        s.competition,
+        s.unresolved,
+        priced,
+        model.prices,
+        model.offer_prices() if priced else model.prices,  # read only when priced
+        pop.discount,
+        pop.discount_left,
+        pop.paid,
+        pop.price_sensitivity,
+        s.reference_loss,
+        s.reference_gain,
+        s.price_gap,
     )
 
 

@@ -67,7 +67,7 @@ from sim.engine.draws import _base, _hash, _normal
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, ufunc
 from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
-from sim.engine.transitions import _touch
+from sim.engine.transitions import _counted, _touch
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -315,86 +315,69 @@ def _asks(model: JourneyModel, askable: np.ndarray) -> None:
     `_reviews`, which reads and clears it."""
     tps = model.touchpoints
     requests = tps.of_kind("review_request")
-    if not requests:
-        return
-    contact = transitions.contact_arguments(model)
-    keys = tps.stream_keys(model.draws, "reach")
-    for tp in requests:
-        _ask(tp, askable, model.t, tps.reach, tps.who, keys, model.tally, contact)
+    if requests:
+        _ask(
+            np.array(requests, dtype=np.int64),
+            askable,
+            model.t,
+            tps.reach,
+            tps.who,
+            tps.stream_keys(model.draws, "reach"),
+            model.tally,
+            transitions.contact_arguments(model),
+        )
 
 
 @njit(cache=True)
-def _ask(tp, askable, t, reach, who, reach_keys, tally, contact):  # type: ignore[no-untyped-def]
-    """Review request `tp` reaches each of `askable` with its reach (the stream
-    "reach:<key>"), contacts those it is aimed at (`transitions._touch`) and counts the ask
-    in `tally`: one call where numpy needs about ten. The draws are the consumers' own, so
-    drawing before the audience is met picks whom drawing after it would."""
-    base = _base(reach_keys[tp], t)
+def _ask(requests, askable, t, reach, who, reach_keys, tally, contact):  # type: ignore[no-untyped-def]
+    """Each review request of `requests` reaches each of `askable` with its reach (the
+    stream "reach:<key>"), contacts those it is aimed at (`transitions._touch`) and counts
+    the ask in `tally`: one call where numpy needs about ten a request. The draws are the
+    consumers' own, so drawing before the audience is met picks whom drawing after it would."""
     hit = np.empty_like(askable)
-    k = 0
-    for i in askable:
-        hit[k] = i
-        k += _hash(base, np.int64(i)) < reach[tp]
-    for i in _touch(tp, who[tp], hit[:k], t, contact):
-        tally[i] += ASKED
+    for tp in requests:
+        base = _base(reach_keys[tp], t)
+        k = 0
+        for i in askable:
+            hit[k] = i
+            k += _hash(base, np.int64(i)) < reach[tp]
+        for i in _touch(tp, who[tp], hit[:k], t, contact):
+            tally[i] += ASKED
 
 
 @njit(cache=True)
 def _answer(  # type: ignore[no-untyped-def]
-    brand, given, who, answered, b, max_stars, reach, reach_key, quality_key, quality, sd,
-    weight, attitude, expectation, satisfaction, neutral, performance_weight, negativity,
+    responses, brand, given, who, t, max_stars, reach, reach_keys, quality_keys, expectation,
+    satisfaction, neutral, performance_weight, contact,
 ):  # fmt: skip
-    """A review_response of brand `b`: each review of `b` not yet `answered` of at most
-    `max_stars` stars is answered with chance `reach`, and its author meets an encounter of
-    quality `quality + sd * noise` (attitude and satisfaction move by `weight`). Returns the
-    authors. One pass where numpy needs about twenty calls."""
-    authors = np.empty(who.shape[0], dtype=np.int64)
-    k = 0
-    for r in range(who.shape[0]):
-        if brand[r] != b or given[r] > max_stars or answered[r]:
-            continue
-        i = who[r]
-        if not _hash(reach_key, np.int64(i)) < reach:
-            continue
-        answered[r] = True
-        authors[k] = i
-        k += 1
-        q = quality + sd * _normal(quality_key, np.int64(i))
-        attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)
-        signal = _felt(q, expectation[i], neutral, performance_weight, negativity)
-        satisfaction[i] += weight * (signal - satisfaction[i])
-    return authors[:k]
-
-
-def _answers(
-    model: JourneyModel, brand: np.ndarray, given: np.ndarray, who: np.ndarray
-) -> np.ndarray:
-    """Which of the reviews posted this step (by `who`, for `brand`, with `given` stars) the
-    brands answer; each answer is a contact and a service-recovery encounter for its author."""
-    pop, s, tps = model.population, model.spec.smot, model.touchpoints
-    answered = np.zeros(who.size, dtype=bool)
-    for tp in tps.of_kind("review_response"):
-        authors = _answer(
-            brand,
-            given,
-            who,
-            answered,
-            int(tps.brand[tp]),
-            int(tps.max_stars[tp]),
-            tps.reach[tp],
-            np.uint64(model.stream(f"reach:{tps.keys[tp]}").base),
-            np.uint64(model.stream(f"quality:{tps.keys[tp]}").base),
-            tps.quality[tp],
-            tps.quality_sd[tp],
-            tps.weight[tp],
-            pop.attitude,
-            pop.expectation,
-            pop.satisfaction,
-            s.neutral,
-            s.performance_weight,
-            s.negativity,
-        )
-        transitions.contact(model, tp, authors, attitude=False)
+    """Each review_response of `responses`, in turn: each review of its brand not yet
+    `answered` of at most `max_stars` stars is answered with its reach (the stream
+    "reach:<key>"), a contact (counted with its cost), and the author meets an encounter of
+    its quality plus its sd times a normal ("quality:<key>"): attitude and satisfaction move
+    by its weight. Returns whether each review was answered. One call where numpy needs about
+    twenty a touchpoint."""
+    (
+        row, contacts_col, cost_col, cost, owner, _, quality, quality_sd, weight, _,
+        _, _, _, _, _, _, _, _, _, attitude, negativity,
+    ) = contact  # fmt: skip
+    answered = np.zeros(who.shape[0], dtype=np.bool_)
+    for tp in responses:
+        b = owner[tp]
+        reach_key, quality_key = _base(reach_keys[tp], t), _base(quality_keys[tp], t)
+        k = 0
+        for r in range(who.shape[0]):
+            if brand[r] != b or given[r] > max_stars[tp] or answered[r]:
+                continue
+            i = who[r]
+            if not _hash(reach_key, np.int64(i)) < reach[tp]:
+                continue
+            answered[r] = True
+            k += 1
+            q = quality[tp] + quality_sd[tp] * _normal(quality_key, np.int64(i))
+            attitude[i, b] = _encounter(attitude[i, b], q, weight[tp], negativity)
+            signal = _felt(q, expectation[i], neutral, performance_weight, negativity)
+            satisfaction[i] += weight[tp] * (signal - satisfaction[i])
+        _counted(row, contacts_col, cost_col, cost, tp, k)
     return answered
 
 
@@ -406,7 +389,7 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     Only those still where they began move, and not those deciding at a renewal this step
     (`JourneyModel.deciding`): a consumer moves at most one edge per step.
     """
-    pop, u = model.population, model.spec.umot
+    pop, u, tps = model.population, model.spec.umot, model.touchpoints
     held = model.held()  # customers renewing today hold still (`JourneyModel.deciding`)
     back = _staying(start, pop.moment, int(Moment.UMOT), pop.next_renewal, held)
     transitions.move(model, back, Moment.SMOT)
@@ -441,7 +424,22 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     )
     # One review per consumer and step: the first experience that moved it to post.
     who, brand = e.who[chosen], e.brand[chosen]
-    answered = _answers(model, brand, given, who)
+    answered = _answer(
+        np.array(tps.of_kind("review_response"), dtype=np.int64),
+        brand,
+        given,
+        who,
+        model.t,
+        tps.max_stars,
+        tps.reach,
+        tps.stream_keys(model.draws, "reach"),
+        tps.stream_keys(model.draws, "quality"),
+        pop.expectation,
+        pop.satisfaction,
+        model.spec.smot.neutral,
+        model.spec.smot.performance_weight,
+        transitions.contact_arguments(model),
+    )
     model.pages.post(model.t, brand, given, who, answered, asked)
     model.ledger.add_by_brand(model.cols.reviews, brand)
     transitions.move(model, who, Moment.UMOT)
