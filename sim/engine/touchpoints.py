@@ -44,14 +44,19 @@ class Touchpoints:
     who: np.ndarray = field(init=False)  # int: `audience` as its index in `AUDIENCES`
     _live: dict = field(init=False, repr=False, default_factory=dict)  # `live`, kept
     _kinds: dict = field(init=False, repr=False, default_factory=dict)  # `of_kind`, kept
+    _streams: dict = field(init=False, repr=False, default_factory=dict)  # `stream_keys`, kept
 
     def __post_init__(self) -> None:
         self.who = np.array([AUDIENCES.index(a) for a in self.audience], dtype=np.int64)
 
     def stream_keys(self, draws: Draws, prefix: str) -> np.ndarray:
         """The keys (`Draws.keys`) of the streams `f"{prefix}:{key}"` of every touchpoint:
-        kernels turn them into this step's bases (`sim.engine.draws._base`)."""
-        return draws.keys(self.keys, prefix)
+        kernels turn them into this step's bases (`sim.engine.draws._base`). Kept by prefix
+        (a step asks some dozen times, and `Draws.keys` hashes every name each time)."""
+        kept = self._streams.get(prefix)
+        if kept is None or kept[0] is not draws:
+            kept = self._streams[prefix] = (draws, draws.keys(self.keys, prefix))
+        return kept[1]
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Touchpoints:
