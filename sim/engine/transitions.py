@@ -28,7 +28,6 @@ __all__ = [
     "acquire",
     "audience",
     "churn",
-    "contact",
     "enter_market",
     "leave",
     "move",
@@ -359,28 +358,6 @@ def _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding):  # 
     return out[:k]
 
 
-def contact(model: JourneyModel, tp: int, idx: np.ndarray, *, attitude: bool = True) -> np.ndarray:
-    """Count contacts and their cost; with `attitude`, make the brand known and move attitude."""
-    _contact(tp, idx, attitude, model.t, contact_arguments(model))
-    return idx
-
-
-@njit(cache=True)
-def _contact(tp, idx, attitude, t, contact):  # type: ignore[no-untyped-def]
-    """`contact` in one call where it took some ten, with what `_touch` does once its
-    audience is met; `contact` is `contact_arguments(model)`."""
-    (
-        row, contacts_col, cost_col, cost, owner, tp_fade, quality, quality_sd, weight, keys,
-        _, _, _, _, _, salience, fade, aware, known, attitudes, negativity,
-    ) = contact  # fmt: skip
-    _counted(row, contacts_col, cost_col, cost, tp, idx.shape[0])
-    if attitude and idx.shape[0]:
-        _impress(
-            salience, fade, aware, known, attitudes, idx, owner[tp], tp_fade[tp],
-            _base(keys[tp], t), quality[tp], quality_sd[tp], weight[tp], negativity,
-        )  # fmt: skip
-
-
 @njit(cache=True)
 def _counted(row, contacts_col, cost_col, cost, tp, k):  # type: ignore[no-untyped-def]
     """`k` contacts of touchpoint `tp` and their cost into the ledger's `row`."""
@@ -391,7 +368,7 @@ def _counted(row, contacts_col, cost_col, cost, tp, k):  # type: ignore[no-untyp
 @njit(cache=True)
 def _count_contacts(row, contacts_col, cost_col, cost, tps, met):  # type: ignore[no-untyped-def]
     """The contacts `met[k]` of each touchpoint `tps[k]` and their cost into the ledger's
-    `row`, as `contact` counts them: one call for several touchpoints."""
+    `row`, as `_counted` counts them: one call for several touchpoints."""
     for k in range(tps.shape[0]):
         _counted(row, contacts_col, cost_col, cost, tps[k], met[k])
 
@@ -428,8 +405,9 @@ def contact_arguments(model: JourneyModel) -> tuple:
 @njit(cache=True)
 def _touch(tp, who, idx, t, contact):  # type: ignore[no-untyped-def]
     """Touchpoint `tp` reaches the consumers `idx` (distinct): those it is aimed at (`who`, a
-    code of `AUDIENCES`) are contacted, `audience` then `contact` in a kernel; returns them.
-    `contact` is `contact_arguments(model)`."""
+    code of `AUDIENCES`) are contacted (counted with their cost, made aware, attitude moved:
+    `_impress`), `audience` and all that in a kernel; returns them. `contact` is
+    `contact_arguments(model)`."""
     (
         row, contacts_col, cost_col, cost, owner, tp_fade, quality, quality_sd, weight, keys,
         moment, brand, acquired, problem, onboarding, salience, fade, aware, known, attitude,
