@@ -30,9 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,7 +52,9 @@ from calibration.posterior import (
     trial_log_likelihood,
     weighted_quantile,
 )
+from calibration.study import WORKER_MODULES
 from sim.running import replication_seeds
+from sim.running.executors import LocalProcesses
 from sim.scenario import load_scenario
 from sim.store import git_commit
 
@@ -75,13 +75,20 @@ def _simulate(problem: Problem, params: dict[str, float], seeds: list) -> np.nda
 
 
 def simulate_all(problem: Problem, jobs: list[tuple[dict, list]], workers: int) -> np.ndarray:
-    """Mean curves of every (parameters, seeds) job, in order, on `workers` processes."""
+    """Mean curves of every (parameters, seeds) job, in order, on `workers` processes forked
+    from the calibration's fork server. Ctrl-C stops them at once (a pool's `with` used to run
+    every job still queued before letting go)."""
     if workers == 1:
         return np.array([_simulate(problem, p, s) for p, s in jobs])
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        args = ([problem] * len(jobs), [p for p, _ in jobs], [s for _, s in jobs])
-        return np.array(list(pool.map(_simulate, *args, chunksize=4)))
+    pool = LocalProcesses(workers, preload=WORKER_MODULES)
+    try:
+        futures = [pool.submit(_simulate, problem, p, s) for p, s in jobs]
+        curves = np.array([future.result() for future in futures])
+    except BaseException:
+        pool.close(cancel=True)
+        raise
+    pool.close(cancel=False)
+    return curves
 
 
 def trials_only(
