@@ -242,6 +242,14 @@ def _normal(base: np.uint64, counter: np.int64) -> float:
 
 
 @njit(cache=True)
+def _gauss(mean: float, sd: float, base: np.uint64, counter: np.int64) -> float:
+    """`mean + sd * _normal(base, counter)`, the normal not drawn when `sd` is 0: the same
+    number (the normal is finite, so the product is a zero) for a fraction of the cost (a
+    touchpoint of fixed quality, such as an ad, is met hundreds of times a step)."""
+    return mean if sd == 0.0 else mean + sd * _normal(base, counter)
+
+
+@njit(cache=True)
 def _normals(base: np.uint64, counter: np.ndarray) -> np.ndarray:
     out = np.empty(counter.shape[0])
     for i in range(counter.shape[0]):

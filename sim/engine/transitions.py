@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.engine import promotions
 from sim.engine.choice import choose, utilities
-from sim.engine.draws import _base, _hash, _normal
+from sim.engine.draws import _base, _gauss, _hash
 from sim.engine.journey import EDGE_INDEX, Moment
 from sim.engine.kernels import njit
 from sim.engine.memory import _learn
@@ -439,5 +439,5 @@ def _impress(  # type: ignore[no-untyped-def]
             known[b] += 1
         salience[i, b] = 1.0
         fade[i, b] = factor
-        q = quality + sd * _normal(key, np.int64(i))
+        q = _gauss(quality, sd, key, np.int64(i))
         attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.engine import transitions
 from sim.engine.arrays import where_equal
-from sim.engine.draws import _base, _hash, _normal
+from sim.engine.draws import _base, _gauss, _hash
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, ufunc
 from sim.engine.touchpoints import _encounter
@@ -137,7 +137,7 @@ def _first_encounters(  # type: ignore[no-untyped-def]
     for r in range(k):
         i = np.int64(idx[r])
         b = np.int64(brand_of[i])
-        q = product_mean[b] + product_sd[b] * _normal(product_key, i)
+        q = _gauss(product_mean[b], product_sd[b], product_key, i)
         w = usage_weight
         lo, hi = start[b], start[b + 1]
         if hi > lo:  # the brand runs first-encounter touchpoints: pick one by its share
@@ -148,7 +148,7 @@ def _first_encounters(  # type: ignore[no-untyped-def]
             if j < hi:
                 tp = which[j]
                 met[j] += 1
-                q = tp_mean[tp] + tp_sd[tp] * _normal(quality_key[j], i)
+                q = _gauss(tp_mean[tp], tp_sd[tp], quality_key[j], i)
                 w = tp_weight[tp]
         quality[r], weight[r] = q, w
         if convert:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix, _normal, rung
+from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _indices, _mix, rung
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, ufunc
 from sim.engine.memory import _learn
@@ -208,7 +208,7 @@ def _use(  # type: ignore[no-untyped-def]
     for r in range(m):
         i = who[r]
         b = np.int64(brand_of[i])
-        q = mean[b] + sd[b] * _normal(quality_key, np.int64(i))
+        q = _gauss(mean[b], sd[b], quality_key, np.int64(i))
         brand[r], quality[r] = b, q
         surprise[r] = _live(
             satisfaction, attitude, expectation, i, b, q, w, negativity, neutral,
@@ -372,7 +372,7 @@ def _touch(  # type: ignore[no-untyped-def]
     for r in range(k):
         i = met[r]
         b = np.int64(brand_of[i])
-        q = mean + sd * _normal(quality_key, np.int64(i))
+        q = _gauss(mean, sd, quality_key, np.int64(i))
         brand[r], quality[r] = b, q
         surprise[r] = _live(
             satisfaction, attitude, expectation, i, b, q, w, negativity, neutral,
@@ -399,7 +399,7 @@ def _serve(  # type: ignore[no-untyped-def]
     fixed = np.empty(k, dtype=np.bool_)
     for r in range(k):
         i = met[r]
-        q = mean + sd * _normal(quality_key, i)
+        q = _gauss(mean, sd, quality_key, i)
         quality[r] = q
         fixed[r] = _hash(recovery_key, i) < _recovery(q, neutral, slope)
         attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)

@@ -63,7 +63,7 @@ import numpy as np
 
 from sim.engine import transitions
 from sim.engine.arrays import first_seen
-from sim.engine.draws import _base, _hash, _normal
+from sim.engine.draws import _base, _gauss, _hash, _normal
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit, ufunc
 from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
@@ -373,7 +373,7 @@ def _answer(  # type: ignore[no-untyped-def]
                 continue
             answered[r] = True
             k += 1
-            q = quality[tp] + quality_sd[tp] * _normal(quality_key, np.int64(i))
+            q = _gauss(quality[tp], quality_sd[tp], quality_key, np.int64(i))
             attitude[i, b] = _encounter(attitude[i, b], q, weight[tp], negativity)
             signal = _felt(q, expectation[i], neutral, performance_weight, negativity)
             satisfaction[i] += weight[tp] * (signal - satisfaction[i])
