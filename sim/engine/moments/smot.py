@@ -291,6 +291,31 @@ def _reached(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _narrow(live, who, customers, acquired, problem, t, onboarding):  # type: ignore[no-untyped-def]
+    """Of `customers`, those acquired within `onboarding` steps and those with an open
+    problem, in one pass when a running touchpoint is aimed at them: what its audience check
+    would keep of all customers (meeting them changes neither; a support call may close a
+    problem, which the check sees), so a touchpoint drawing memberwise tests a few dozen
+    where it tested every customer. Empty when no touchpoint needs them."""
+    wanted_fresh = wanted_open = False
+    for tp in live:
+        wanted_fresh |= who[tp] == transitions.NEW_CUSTOMERS
+        wanted_open |= who[tp] == transitions.WITH_PROBLEM
+    fresh = np.empty(customers.shape[0] if wanted_fresh else 0, dtype=np.int64)
+    open_ = np.empty(customers.shape[0] if wanted_open else 0, dtype=np.int64)
+    f = o = 0
+    if wanted_fresh or wanted_open:
+        for i in customers:
+            if wanted_fresh and acquired[i] >= 1 and t - acquired[i] < onboarding:
+                fresh[f] = i
+                f += 1
+            if wanted_open and problem[i]:
+                open_[o] = i
+                o += 1
+    return fresh[:f], open_[:o]
+
+
+@njit(cache=True)
 def _meetings(  # type: ignore[no-untyped-def]
     live, t, customer, customers, meeting, quality_keys, recovery_keys, quality, quality_sd,
     weight, satisfaction, attitude, expectation, felt, recovery, recovered_cols,
@@ -309,9 +334,15 @@ def _meetings(  # type: ignore[no-untyped-def]
     out_brand = np.empty(0, dtype=np.int64)
     out_quality = np.empty(0)
     out_surprise = np.empty(0)
+    fresh, open_ = _narrow(live, who, customers, acquired, problem, t, onboarding)
     for tp in live:
+        members = customers
+        if who[tp] == transitions.NEW_CUSTOMERS:
+            members = fresh
+        elif who[tp] == transitions.WITH_PROBLEM:
+            members = open_
         met = _reached(
-            tp, t, customer, customers, reach_keys, reach, who, owner, cost, moment, brand_of,
+            tp, t, customer, members, reach_keys, reach, who, owner, cost, moment, brand_of,
             acquired, problem, onboarding, row, contacts_col, cost_col,
         )  # fmt: skip
         if met.shape[0] == 0:
