@@ -147,3 +147,41 @@ def test_whether_a_touchpoint_meets_a_customer_does_not_depend_on_the_rest_of_it
     more = smot.meet(model, tp, customer, customers)
     assert few.size > 0
     assert np.array_equal(np.intersect1d(more, customers[::3]), few)
+
+
+@pytest.mark.parametrize("who", ["new_customers", "with_problem"])
+def test_support_and_onboarding_draw_among_a_narrowed_list_and_meet_the_same_customers(
+    who: str,
+) -> None:
+    """`_narrow` keeps every customer the audience check of any brand's touchpoint would keep
+    (and no one else of the kind), so meeting among it meets whom meeting among all customers
+    meets, at a reach drawn per member and one drawn by gaps over everyone."""
+    model = JourneyModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), consumers=3000, rng=4)
+    model.run_for(60)
+    pop, tps = model.population, model.touchpoints
+    pop.problem[::5] = True
+    customer = pop.moment >= Moment.SMOT
+    customers = np.flatnonzero(customer)
+    live = tps.live(Moment.SMOT)
+    tps.audience[live[0]] = who
+    tps.who[live[0]] = AUDIENCES.index(who)
+    fresh, open_ = smot._narrow(
+        live,
+        tps.who,
+        customers,
+        pop.acquired,
+        pop.problem,
+        model.t,
+        model.spec.smot.onboarding_steps,
+    )
+    narrowed = fresh if who == "new_customers" else open_
+    assert 0 < narrowed.size < customers.size / 4
+    for b in np.unique(tps.brand):
+        tps.brand[live[0]] = b
+        assert np.isin(transitions.audience(model, int(live[0]), customers), narrowed).all()
+    for reach in (0.02, 0.3):
+        tps.reach[live[0]] = reach
+        assert np.array_equal(
+            smot.meet(model, int(live[0]), customer, narrowed),
+            smot.meet(model, int(live[0]), customer, customers),
+        )
