@@ -10,7 +10,6 @@ have no indices: their means per point are the answer.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -62,11 +61,22 @@ def _spearman(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[f
         return 0.0, 0.0
     value = float(stats.spearmanr(x, y).statistic)
     draws = rng.integers(0, len(y), size=(RESAMPLES, len(y)))
-    with warnings.catch_warnings():  # a resample may repeat one point: NaN, left out below
-        warnings.simplefilter("ignore", stats.ConstantInputWarning)
-        boot = np.array([stats.spearmanr(x[i], y[i]).statistic for i in draws])
+    boot = _rank_correlations(x[draws], y[draws])  # NaN where a resample repeats one point
     z = stats.norm.ppf(0.5 + CONF_LEVEL / 2)
     return value, float(z * np.nanstd(boot, ddof=1))
+
+
+def _rank_correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman's correlation of each row of `x` with the same row of `y`, as
+    `scipy.stats.spearmanr` computes it (Pearson's of the average ranks; NaN where a row is
+    constant), all rows at once: a bootstrap's thousand resamples one by one took ~0.2 ms each,
+    seconds per experiment."""
+    rx, ry = stats.rankdata(x, axis=1), stats.rankdata(y, axis=1)
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (rx * ry).sum(axis=1) / np.sqrt((rx * rx).sum(axis=1) * (ry * ry).sum(axis=1))
+    return np.clip(r, -1.0, 1.0)
 
 
 def _analyse(e: Experiment, design: Design, y: np.ndarray) -> dict[str, Any]:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 from sim.experiments import load_experiment
-from sim.experiments.analysis import INDICES_SCHEMA
+from sim.experiments.analysis import INDICES_SCHEMA, _rank_correlations
 from sim.experiments.experiment import plan, run_experiment
 from sim.running.executors import InProcess
 from tests.experiments.conftest import DOMINANT, IDLE
@@ -90,3 +92,18 @@ def test_grid_has_means_per_point_and_no_indices(
     assert (
         points.filter((pl.col("point") == 0) & (pl.col("kpi") == "margin"))["mean"].item() == first
     )
+
+
+def test_the_bootstrap_rank_correlations_are_scipys_spearman_row_by_row() -> None:
+    """All resamples at once give what `scipy.stats.spearmanr` gives each (to rounding),
+    ties (a resample repeats points) and constant rows (NaN) included."""
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 6, size=(400, 12)).astype(float)  # many ties
+    y = x + rng.normal(0, 2, size=x.shape)
+    x[:3] = 2.0  # constant rows
+    y[5] = -1.0
+    got = _rank_correlations(x, y)
+    with np.errstate(invalid="ignore"), pytest.warns(stats.ConstantInputWarning):
+        want = np.array([stats.spearmanr(a, b).statistic for a, b in zip(x, y, strict=True)])
+    assert np.array_equal(np.isnan(got), np.isnan(want)) and np.isnan(got).sum() == 4
+    assert np.allclose(got[~np.isnan(got)], want[~np.isnan(want)], rtol=0, atol=1e-12)
