@@ -516,17 +516,18 @@ def _experiment(
 ) -> None:
     """`journey experiment` once its folder is held and planned: run, analyse, report."""
     from sim.experiments.experiment import run_experiment
-    from sim.running.estimate import estimate
+    from sim.running.estimate import estimate_from, probe
     from sim.running.executors import executor_for
 
     e, target = p.experiment, p.out
+    one = probe(e.scenario)  # while the workers' fork server warms up (`_start_local_workers`)
     try:
         executor = executor_for(workers, scheduler)
     except (OSError, TimeoutError) as exc:
         raise Refused(f"--scheduler: cannot reach {scheduler} ({exc})") from None
     resumed = f", {p.done:,} already done in {target}" if p.done else ""
     reps = f"{e.reps} replication{'s' if e.reps > 1 else ''}"
-    guess = estimate(e.scenario, p.runs - p.done, executor.workers)
+    guess = estimate_from(one, p.runs - p.done, executor.workers)
     _say(
         f"{e.name}: {p.runs:,} runs ({p.design.size:,} points x {reps} of "
         f"{e.scenario.population.consumers:,} consumers x {e.scenario.time.steps} steps)"
@@ -698,15 +699,16 @@ def _moments(
     """`journey moments` once its folder is held and planned: run, rank, report."""
     from sim.experiments.moments import run_moments
     from sim.report.moments import read_analysis, render
-    from sim.running.estimate import estimate
+    from sim.running.estimate import estimate_from, probe
     from sim.running.executors import executor_for
 
     s, name, reps, target = p.scenario, p.brand, p.reps, p.out
+    one = probe(s)  # while the workers' fork server warms up (`_start_local_workers`)
     try:
         executor = executor_for(workers, scheduler)
     except (OSError, TimeoutError) as exc:
         raise Refused(f"--scheduler: cannot reach {scheduler} ({exc})") from None
-    guess = estimate(s, p.runs - p.done, executor.workers)
+    guess = estimate_from(one, p.runs - p.done, executor.workers)
     resumed = f", {p.done:,} already done in {target}" if p.done else ""
     _say(
         f"{name}: {len(p.changes)} changes, {p.runs:,} runs ({len(p.points)} points x {reps} "
