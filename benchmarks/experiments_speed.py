@@ -97,15 +97,22 @@ def versions() -> dict[str, str]:
 
 
 def child(file: Path, out: Path, workers: int, consumers: int) -> None:
-    """One measurement: run the experiment, print runs, wall time and KPI means as JSON."""
+    """One measurement: run the experiment as `journey experiment` does (its fork server
+    started once the file is read, the time estimate's probe run while it warms up), print
+    runs, wall time and KPI means as JSON."""
     import polars as pl
 
     from sim.experiments import load_experiment
     from sim.experiments.experiment import plan, run_experiment
-    from sim.running.executors import executor_for
+    from sim.running.estimate import probe
+    from sim.running.executors import WARMED, executor_for, start_workers
 
     started = time.perf_counter()
-    p = plan(load_experiment(file, consumers=consumers), out)
+    e = load_experiment(file, consumers=consumers)
+    if workers > 1:
+        start_workers(WARMED)
+    p = plan(e, out)
+    probe(e.scenario)
     outcome = run_experiment(p, executor_for(workers))
     wall = time.perf_counter() - started
     kpis = pl.read_parquet(out / "kpis.parquet")
