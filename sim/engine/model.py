@@ -225,8 +225,8 @@ class JourneyModel(mesa.Model):
 
         Both were Mesa events after the step (a renewal day at default priority, measuring a
         recurring one at low); run here they keep that order and cost a dict lookup where
-        booking and running two events cost some 40 us a step, a fifth of a small market's
-        step. Dated changes stay Mesa events, run before the step of their time.
+        booking and running the two events cost some 25 us a step, an eighth of a small
+        market's step. Dated changes stay Mesa events, run before the step of their time.
         """
         advance(self)
         due = int(self._time)
