@@ -33,30 +33,47 @@ def cohort_retention(
     """Spells (brand, step acquired, step ended or > steps if still active) to a cohort table.
 
     A customer acquired at step a is active at period k if its spell has not ended by a + k*period.
+    Counted with arrays in one pass (a polars filter and group-by per period took a tenth of a
+    replication of the baseline's two years): cohort c's period k is observed once
+    (c + 1 + k) * period <= steps, and a spell of d steps is active in its first ceil(d / period)
+    periods.
     """
     keep = acquired >= 1  # customers at the start have no known acquisition date
-    brand, acquired, ended = brand[keep], acquired[keep], ended[keep]
-    frame = pl.DataFrame(
-        {"brand_i": brand.astype(np.int32), "acquired": acquired, "ended": ended}
-    ).with_columns(cohort=((pl.col("acquired") - 1) // period).cast(pl.Int32))
-    last_period = (steps - 1) // period  # cohort c's last member arrives at (c+1)*period
-    rows = []
-    for k in range(last_period + 1):
-        observable = frame.filter((pl.col("cohort") + 1 + k) * period <= steps)
-        if observable.height == 0:
-            break
-        rows.append(
-            observable.group_by("brand_i", "cohort")
-            .agg(
-                size=pl.len().cast(pl.Int64),
-                active=(pl.col("ended") > pl.col("acquired") + k * period).sum().cast(pl.Int64),
-            )
-            .with_columns(period=pl.lit(k, pl.Int32))
-        )
-    if not rows:
+    b = brand[keep].astype(np.int64)
+    a = acquired[keep].astype(np.int64)
+    cohort = (a - 1) // period
+    last = steps // period - 1 - cohort  # the last period of its cohort that is observed
+    seen = last >= 0
+    if not seen.any():
         return pl.DataFrame(schema=SCHEMA)
+    b, a, cohort = b[seen], a[seen], cohort[seen]
+    lasting = np.maximum(ended[keep][seen].astype(np.int64) - a, 0)
+    periods = int(last[seen].max()) + 1
+    n_cohorts = int(cohort.max()) + 1
+    group = b * n_cohorts + cohort
+    lived = np.minimum(-(-lasting // period), periods)  # periods active, ceil(d / period)
+    # active[g, k]: spells of group g active at period k, those that lived more than k periods
+    by_lived = np.bincount(
+        group * (periods + 1) + lived, minlength=len(brands) * n_cohorts * (periods + 1)
+    )
+    by_lived = by_lived.reshape(len(brands) * n_cohorts, periods + 1)
+    active = by_lived[:, ::-1].cumsum(axis=1)[:, ::-1][:, 1:]
+    size = by_lived.sum(axis=1)
+    g = np.flatnonzero(size)
+    g_cohort = g % n_cohorts
+    observed = steps // period - g_cohort  # periods 0 .. last of each group's cohort
+    rows = np.repeat(g, observed)
+    k = np.arange(rows.size) - np.repeat(np.cumsum(observed) - observed, observed)
     return (
-        pl.concat(rows)
+        pl.DataFrame(
+            {
+                "brand_i": (rows // n_cohorts).astype(np.int32),
+                "cohort": (rows % n_cohorts).astype(np.int32),
+                "period": k.astype(np.int32),
+                "size": size[rows].astype(np.int64),
+                "active": active[rows, k].astype(np.int64),
+            }
+        )
         .with_columns(
             brand=pl.col("brand_i").replace_strict(dict(enumerate(brands)), return_dtype=pl.String),
             retained=pl.col("active") / pl.col("size"),
