@@ -33,7 +33,7 @@ def cohort_retention(
     """Spells (brand, step acquired, step ended or > steps if still active) to a cohort table.
 
     A customer acquired at step a is active at period k if its spell has not ended by a + k*period.
-    Counted with arrays in one pass (a polars filter and group-by per period took a tenth of a
+    Counted with arrays in one pass (a polars filter and group-by per period took a 16th of a
     replication of the baseline's two years): cohort c's period k is observed once
     (c + 1 + k) * period <= steps, and a spell of d steps is active in its first ceil(d / period)
     periods.
