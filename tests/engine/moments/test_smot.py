@@ -103,20 +103,28 @@ def test_dissatisfied_customers_talk_more_and_the_ledger_counts_ex_customers() -
     assert row[model.cols.wom["negative"]] >= row[model.cols.wom_former["negative"]]
 
 
+def aimed_at(who: str, steps: int) -> tuple[JourneyModel, int, np.ndarray, np.ndarray]:
+    """The baseline at 3,000 consumers after `steps` steps, its first running SMOT touchpoint
+    aimed at `who`, and its customers (a mask and their indices)."""
+    model = JourneyModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), consumers=3000, rng=4)
+    model.run_for(steps)
+    tps = model.touchpoints
+    tp = int(tps.live(Moment.SMOT)[0])
+    tps.audience[tp] = who
+    tps.who[tp] = AUDIENCES.index(who)
+    customer = model.population.moment >= Moment.SMOT
+    return model, tp, customer, np.flatnonzero(customer)
+
+
 @pytest.mark.parametrize("who", ["all", "prospects", "customers", "new_customers", "with_problem"])
 @pytest.mark.parametrize("reach", [0.01, 0.05, 0.1, 0.2, 0.5, 1.0])
 def test_a_touchpoint_meets_whom_its_audience_and_reach_pick(who: str, reach: float) -> None:
     """Those of its audience its reach picks: by their own uniform above `_MEMBERWISE`, below
     it those of the audience that gaps over everyone pick (`Stream.indices`)."""
-    model = JourneyModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), consumers=3000, rng=4)
-    model.run_for(40)
+    model, tp, customer, customers = aimed_at(who, 40)
     pop, tps = model.population, model.touchpoints
     pop.problem[::7] = True
-    customer = pop.moment >= Moment.SMOT
-    customers = np.flatnonzero(customer)
-    tp = int(tps.live(Moment.SMOT)[0])
-    tps.audience[tp], tps.reach[tp] = who, reach
-    tps.who[tp] = AUDIENCES.index(who)
+    tps.reach[tp] = reach
     aimed = transitions.audience(model, tp, customers)
     stream = model.stream(f"reach:{tps.keys[tp]}")
     if smot._MEMBERWISE < reach < 1:
@@ -132,14 +140,9 @@ def test_whether_a_touchpoint_meets_a_customer_does_not_depend_on_the_rest_of_it
 ) -> None:
     """More customers with a problem leave support's draw for each of the others as it was,
     whether its reach draws by gaps over everyone or per member."""
-    model = JourneyModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), consumers=3000, rng=4)
-    model.run_for(40)
-    pop, tps = model.population, model.touchpoints
-    customer = pop.moment >= Moment.SMOT
-    customers = np.flatnonzero(customer)
-    tp = int(tps.live(Moment.SMOT)[0])
-    tps.audience[tp], tps.reach[tp] = "with_problem", reach
-    tps.who[tp] = AUDIENCES.index("with_problem")
+    model, tp, customer, customers = aimed_at("with_problem", 40)
+    pop = model.population
+    model.touchpoints.reach[tp] = reach
     pop.problem[:] = False
     pop.problem[customers[::3]] = True
     few = smot.meet(model, tp, customer, customers)
@@ -156,15 +159,10 @@ def test_support_and_onboarding_draw_among_a_narrowed_list_and_meet_the_same_cus
     """`_narrow` keeps every customer the audience check of any brand's touchpoint would keep
     (and no one else of the kind), so meeting among it meets whom meeting among all customers
     meets, at a reach drawn per member and one drawn by gaps over everyone."""
-    model = JourneyModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), consumers=3000, rng=4)
-    model.run_for(60)
+    model, tp, customer, customers = aimed_at(who, 60)
     pop, tps = model.population, model.touchpoints
     pop.problem[::5] = True
-    customer = pop.moment >= Moment.SMOT
-    customers = np.flatnonzero(customer)
     live = tps.live(Moment.SMOT)
-    tps.audience[live[0]] = who
-    tps.who[live[0]] = AUDIENCES.index(who)
     fresh, open_ = smot._narrow(
         live,
         tps.who,
@@ -177,11 +175,11 @@ def test_support_and_onboarding_draw_among_a_narrowed_list_and_meet_the_same_cus
     narrowed = fresh if who == "new_customers" else open_
     assert 0 < narrowed.size < customers.size / 4
     for b in np.unique(tps.brand):
-        tps.brand[live[0]] = b
-        assert np.isin(transitions.audience(model, int(live[0]), customers), narrowed).all()
+        tps.brand[tp] = b
+        assert np.isin(transitions.audience(model, tp, customers), narrowed).all()
     for reach in (0.02, 0.3):
-        tps.reach[live[0]] = reach
+        tps.reach[tp] = reach
         assert np.array_equal(
-            smot.meet(model, int(live[0]), customer, narrowed),
-            smot.meet(model, int(live[0]), customer, customers),
+            smot.meet(model, tp, customer, narrowed),
+            smot.meet(model, tp, customer, customers),
         )
