@@ -80,15 +80,9 @@ def simulate_all(problem: Problem, jobs: list[tuple[dict, list]], workers: int) 
     every job still queued before letting go)."""
     if workers == 1:
         return np.array([_simulate(problem, p, s) for p, s in jobs])
-    pool = LocalProcesses(workers, preload=WORKER_MODULES)
-    try:
+    with LocalProcesses(workers, preload=WORKER_MODULES) as pool:
         futures = [pool.submit(_simulate, problem, p, s) for p, s in jobs]
-        curves = np.array([future.result() for future in futures])
-    except BaseException:
-        pool.close(cancel=True)
-        raise
-    pool.close(cancel=False)
-    return curves
+        return np.array([future.result() for future in futures])
 
 
 def trials_only(

@@ -126,17 +126,11 @@ def recheck(
         for job, a in zip(todo, args, strict=True):
             keep(job, _batch(*a))
     else:
-        # Ctrl-C ends the workers at once (a pool's own exit would first run every batch
-        # submitted); the batches kept so far stay stored
-        pool = LocalProcesses(min(workers, len(args)), preload=WORKER_MODULES)
-        cancel = True
-        try:
+        # Ctrl-C ends the workers at once; the batches kept so far stay stored
+        with LocalProcesses(min(workers, len(args)), preload=WORKER_MODULES) as pool:
             futures = [pool.submit(_batch, *a) for a in args]
             for job, future in zip(todo, futures, strict=True):
                 keep(job, future.result())
-            cancel = False
-        finally:
-            pool.close(cancel)
     rows = [stored[f"{n}:{b}"] for n, b in jobs]
     return pl.DataFrame(
         {

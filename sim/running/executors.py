@@ -134,6 +134,14 @@ class LocalProcesses:
     def as_completed(self, futures: list[Future[Any]]) -> Iterator[Future[Any]]:
         return futures_completed(futures)
 
+    def __enter__(self) -> LocalProcesses:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Closed on the way out; on an exception (Ctrl-C included) the runs under way are
+        stopped at once, where a `ProcessPoolExecutor`'s own exit first runs every task queued."""
+        self.close(cancel=kind is not None)
+
     def close(self, cancel: bool) -> None:
         if cancel:  # stop the runs under way: their parts were never written
             _end_fork_server()

@@ -93,17 +93,11 @@ def _in_processes(
     on_replication: Callable[[int], None] | None,
 ) -> list[dict[str, pl.DataFrame]]:
     """Every replication's frames, run in `workers` local processes, in replication order."""
-    pool = LocalProcesses(min(workers, len(seeds)))
-    try:
+    with LocalProcesses(min(workers, len(seeds))) as pool:
         futures = [pool.submit(run_replication, scenario, s, i) for i, s in enumerate(seeds)]
         index = {id(f): i for i, f in enumerate(futures)}
         for future in pool.as_completed(futures):
             future.result()
             if on_replication is not None:
                 on_replication(index[id(future)])
-        parts = [f.result() for f in futures]
-    except BaseException:
-        pool.close(cancel=True)
-        raise
-    pool.close(cancel=False)
-    return parts
+        return [f.result() for f in futures]
