@@ -52,6 +52,7 @@ import tomli_w
 
 from calibration.calibrate import calibrate, plan
 from sim.store import git_commit
+from sim.store.atomic import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "annual_subscription.toml"
@@ -100,10 +101,8 @@ def variant_file(name: str, folder: Path) -> Path:
     data["name"] = f"annual_subscription_{name}"
     keys = list(FREE)
     data["calibration"] = {keys[i]: FREE[keys[i]] for i in free}
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.toml"
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    return path
+    # Atomic: two benchmarks at once (one per cohort) write the same variant's file.
+    return write_atomic(folder / f"{name}.toml", tomli_w.dumps(data))
 
 
 def one(

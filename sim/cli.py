@@ -29,7 +29,7 @@ from sim.scenario import (
     resized,
     warnings_of,
 )
-from sim.store.destination import OutputError, claim
+from sim.store.destination import OutputError, claim, default_run_dir
 
 if TYPE_CHECKING:
     import polars as pl
@@ -148,9 +148,6 @@ def run_command(
     ] = 1,
 ) -> None:
     """Run a scenario's replications, write a results folder and its report, print a summary."""
-    # imported here so that `journey validate` and refusals start fast (no Mesa)
-    from sim.store.runs import default_run_dir
-
     path = scenario or _default_scenario()
     spec = load_scenario(path)
     _warn(path, spec)
@@ -490,7 +487,6 @@ def experiment_command(
     """
     from sim.experiments import load_experiment
     from sim.experiments.experiment import FolderError, plan
-    from sim.store.runs import default_run_dir
 
     if workers is not None and scheduler is not None:
         raise Refused("--workers and --scheduler: give one or the other")
@@ -670,7 +666,6 @@ def moments_command(
     consistent (half the spread), against the unchanged scenario on the same seeds."""
     from sim.experiments.moments import plan_moments
     from sim.experiments.parts import FolderError
-    from sim.store.runs import default_run_dir
 
     if workers is not None and scheduler is not None:
         raise Refused("--workers and --scheduler: give one or the other")

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.store.atomic import atomic_folder, parquet_bytes, write_atomic
-    from sim.store.destination import OutputError, check_writable, claim, sweep
+    from sim.store.destination import OutputError, check_writable, claim, default_run_dir, sweep
     from sim.store.provenance import git_commit, versions
-    from sim.store.runs import FILES, RunFolderError, default_run_dir, read_run, write_run
+    from sim.store.runs import FILES, RunFolderError, read_run, write_run
 
 _MODULE = {
     "atomic_folder": "atomic",
@@ -29,7 +29,7 @@ _MODULE = {
     "versions": "provenance",
     "FILES": "runs",
     "RunFolderError": "runs",
-    "default_run_dir": "runs",
+    "default_run_dir": "destination",
     "read_run": "runs",
     "write_run": "runs",
 }

@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.running.processes import alive
@@ -36,6 +37,7 @@ __all__ = [
     "OutputError",
     "check_writable",
     "claim",
+    "default_run_dir",
     "marker_of",
     "old_name",
     "partial_prefix",
@@ -287,3 +289,17 @@ def claim(path: Path, wait: float = 0.0) -> Iterator[Path]:
         if _owner(marker) == os.getpid():  # ours still (never another's, taken after a sweep)
             marker.unlink(missing_ok=True)
         remove_empty(made)
+
+
+def default_run_dir(root: Path, scenario: str, now: datetime | None = None) -> Path:
+    """`root/<scenario>-<UTC time>`, with a suffix if that name is taken (by a folder, or by
+    a command writing it); always directly inside `root`, whatever the name holds."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    path = root / f"{scenario}-{stamp}"
+    k = 2
+    while path.exists() or marker_of(path).exists():
+        path = root / f"{scenario}-{stamp}-{k}"
+        k += 1
+    if path.parent != root or path.name in ("", ".", ".."):
+        raise ValueError(f"{scenario!r} cannot name a folder inside {root}")
+    return path

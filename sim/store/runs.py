@@ -17,7 +17,7 @@ from sim.running.result import FRAMES, RunResult
 from sim.scenario import Scenario, dump_scenario, load_scenario
 from sim.scenario.calendar import dates
 from sim.store.atomic import atomic_folder, parquet_bytes
-from sim.store.destination import marker_of
+from sim.store.destination import default_run_dir
 from sim.store.provenance import git_commit, versions
 
 __all__ = [
@@ -31,20 +31,6 @@ __all__ = [
 ]
 
 FILES = (*(f"{name}.parquet" for name in FRAMES), "scenario.toml", "manifest.json")
-
-
-def default_run_dir(root: Path, scenario: str, now: datetime | None = None) -> Path:
-    """`root/<scenario>-<UTC time>`, with a suffix if that name is taken (by a folder, or by
-    a command writing it); always directly inside `root`, whatever the name holds."""
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    path = root / f"{scenario}-{stamp}"
-    k = 2
-    while path.exists() or marker_of(path).exists():
-        path = root / f"{scenario}-{stamp}-{k}"
-        k += 1
-    if path.parent != root or path.name in ("", ".", ".."):
-        raise ValueError(f"{scenario!r} cannot name a folder inside {root}")
-    return path
 
 
 DATE = "date"
