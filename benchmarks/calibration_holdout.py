@@ -21,15 +21,15 @@ each other's). Goal (issue 9): MAE no worse than sBG's, and at least
 
 Variants, for the choice between tolerance- and propensity-driven heterogeneity:
 
-* `tolerance` (what the scenario ships, used as it is): log-normal tolerance of
-  disappointment, no churn propensity; free: the churn log-odds, tolerance's median and sigma,
-  the product's quality.
+* `tolerance`: log-normal tolerance of disappointment, no churn propensity; free: the churn
+  log-odds, tolerance's median and sigma, the product's quality (shipped until 2026-12-07).
 * `gamma`: gamma tolerance instead, no churn propensity; free: the churn log-odds, tolerance's
   mean and shape, the product's quality.
 * `propensity`: the same tolerance for everyone (1.0), a Beta churn propensity, base log-odds 0;
   free: the propensity's a and b, the product's quality.
-* `both`: log-normal tolerance and a Beta propensity, base log-odds 0; free: tolerance's median
-  and sigma, the propensity's a and b, the product's quality.
+* `both` (what the scenario ships, used as it is): log-normal tolerance and a Beta propensity,
+  base log-odds 0; free: tolerance's median and sigma, the propensity's a and b, the product's
+  quality.
 
 The log evidence (the posterior's mean importance weight: the probability of the fitted years
 under the variant's prior and kernel) compares variants on the fitted years alone.
@@ -78,7 +78,7 @@ VARIANTS = {
     "both": (TOLERANCE, PROPENSITY, [1, 2, 3, 4, 5]),
     "gamma": (GAMMA, None, [0, 6, 7, 5]),
 }
-SHIPPED = "tolerance"
+SHIPPED = "both"
 
 
 def variant_file(name: str, folder: Path) -> Path:

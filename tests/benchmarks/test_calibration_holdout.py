@@ -51,3 +51,20 @@ def test_two_benchmarks_recording_at_once_keep_each_others_runs(tmp_path: Path) 
     assert sorted((r["variant"], r["seed"]) for r in runs) == [
         (v, s) for v in ("a", "b") for s in range(40)
     ]
+
+
+@pytest.mark.parametrize("name", list(holdout.VARIANTS))
+def test_every_variant_is_a_scenario_freeing_its_own_parameters(name: str, tmp_path: Path) -> None:
+    """The shipped variant is the shipped file itself; the others are built from it, each with
+    its own heterogeneity (a churn propensity or not) and [calibration] table."""
+    from sim.scenario import load_scenario
+
+    path = holdout.variant_file(name, tmp_path)
+    assert (path == holdout.SCENARIO) == (name == holdout.SHIPPED)
+    s = load_scenario(path)
+    _, propensity, free = holdout.VARIANTS[name]
+    assert list(s.calibration) == [list(holdout.FREE)[i] for i in free]
+    members = s.population.segments["members"]
+    assert (members.churn_propensity is None) == (propensity is None)
+    if propensity is not None:
+        assert s.retention.base == 0.0

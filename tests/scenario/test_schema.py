@@ -541,7 +541,8 @@ def test_the_annual_example_declares_its_free_parameters() -> None:
     s = load_scenario(SCENARIOS / "annual_subscription.toml")
     tolerance = s.calibration["population.segments.members.tolerance.median"]
     assert (tolerance.low, tolerance.high, tolerance.log) == (0.2, 5.0, True)
-    assert s.calibration["retention.base"].log is False
+    assert s.calibration["population.segments.members.tolerance.sigma"].log is False
+    assert s.calibration["population.segments.members.churn_propensity.b"].log is True
 
 
 def test_free_parameters_load_on_any_numeric_field(whatif: Callable[..., Path]) -> None:
