@@ -1,13 +1,14 @@
 """`journey run` on the default scenario, from command to written results (report excluded).
 
-    uv run python benchmarks/run_speed.py                 # 3 repeats, 1 worker and 2
+    uv run python benchmarks/run_speed.py                 # 3 repeats, the default and 1 worker
     uv run python benchmarks/run_speed.py --repeats 5 --workers 1
 
 Each measurement is the real command in a fresh process, `journey run --no-report --out <tmp>`
 (the default scenario: 10 replications of 10,000 consumers over 730 days), timed from start to
 exit: interpreter start, imports, the replications, writing the Parquet folder and printing
-the summary. `1` (the command's default) runs every replication in the command's own process,
-`2` in two local processes; `default` passes no `--workers`. Interleaved, medians over repeats.
+the summary. `default` passes no `--workers` (the command then runs its replications in as many
+local processes as the machine has cores, 2 here), `1` runs every replication in the command's
+own process, `2` in two local processes. Interleaved, medians over repeats.
 The target of the engine-speed issue is under 5 s. The same repeats time `journey --help` and
 `journey validate` on the default scenario (the installed command, as `uv run journey` starts it
 after its own check of the environment), whose target is under 1 s. See benchmarks/README.md.
@@ -68,7 +69,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument(
-        "--workers", nargs="+", default=["1", "2"], help="numbers, or 'default' (no --workers)"
+        "--workers",
+        nargs="+",
+        default=["default", "1"],
+        help="numbers, or 'default' (no --workers)",
     )
     p.add_argument("--no-json", action="store_true", help="do not write benchmarks/out/*.json")
     args = p.parse_args()

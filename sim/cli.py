@@ -138,20 +138,23 @@ def run_command(
         bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
     ] = False,
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--workers",
             min=1,
             max=LIMITS["workers"],
-            help="Local processes running replications at once.",
+            help="Local processes running replications at once (default: all cores, as many "
+            "as memory holds); the results are the same whatever the number.",
         ),
-    ] = 1,
+    ] = None,
 ) -> None:
     """Run a scenario's replications, write a results folder and its report, print a summary."""
     path = scenario or _default_scenario()
     spec = load_scenario(path)
     _warn(path, spec)
-    _fits(path, resized(spec, consumers, steps), workers)
+    sized = resized(spec, consumers, steps)
+    workers = workers or _workers_that_fit(sized, min(reps, os.cpu_count() or 1))
+    _fits(path, sized, workers)
     if out_dir is not None and out_dir.exists():
         if not out_dir.is_dir():
             raise Refused(f"--out: {out_dir} already exists and is not a folder")
@@ -752,6 +755,17 @@ def _start_local_workers(
 
     if scheduler is None and (workers or os.cpu_count() or 1) > 1:
         start_workers(WARMED if preload is None else preload)
+
+
+def _workers_that_fit(s: Scenario, most: int) -> int:
+    """The most local processes, up to `most`, whose runs of `s` fit in memory at once (1 if
+    none do: `_fits` then refuses)."""
+    from sim.running.estimate import too_big
+
+    n = most
+    while n > 1 and too_big(s, n) is not None:
+        n -= 1
+    return n
 
 
 def _fits(path: Path, s: Scenario, workers: int) -> None:

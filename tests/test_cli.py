@@ -321,6 +321,19 @@ def test_real_process_refuses_bad_file_with_one_line(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
 
 
+def test_run_takes_as_many_workers_as_memory_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --workers, `journey run` uses every core it may (at most one a replication),
+    fewer when memory holds fewer runs at once, one when it holds one or none (then refused)."""
+    from sim import cli
+    from sim.running import estimate
+
+    s = load_scenario(SCENARIOS / "baseline.toml")
+    one = estimate.memory_needed(s)
+    for available, expected in ((10 * one, 4), (2 * one + 1, 2), (one, 1), (one // 2, 1)):
+        monkeypatch.setattr(estimate, "memory_available", lambda a=available: a)
+        assert cli._workers_that_fit(s, 4) == expected
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 @pytest.mark.parametrize("kernels", ["cached", "compiling"])
