@@ -23,7 +23,7 @@ from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit
-from sim.engine.memory import fade_factor
+from sim.engine.memory import fade_factor, lasting
 from sim.engine.metrics import Ledger, measure
 from sim.engine.network import build_ties
 from sim.engine.population import NO_BRAND, TRAITS, draw_population
@@ -143,13 +143,19 @@ class JourneyModel(mesa.Model):
         n = consumers if consumers is not None else spec.population.consumers
         self.brands = spec.brand_names
         self.segments = list(spec.population.segments)
-        self.fade = fade_factor(spec.memory.half_life)  # of traces left by word of mouth
+        self.touchpoints = Touchpoints.from_scenario(spec)
+        # How traces fade, by code (`memory`): 0 the `[memory]` half-life (word of mouth, a
+        # purchase, what is known at the start), 1 + k touchpoint k's; factors as kept in float32.
+        self.factors = np.array(
+            [fade_factor(spec.memory.half_life), *self.touchpoints.fade], dtype=np.float32
+        ).astype(np.float64)
+        self.lasts = np.array([lasting(f) for f in self.factors], dtype=np.int64)
         self.draws = Draws(int(self.rng.integers(2**63)))
         self.population = pop = draw_population(
             spec,
             n,
             self.draws.generator("population"),
-            self.fade,
+            int(self.lasts[0]),
             self.draws.generator("population.churn_propensity"),
         )
         self.ties = build_ties(spec.network, n, self.draws.generator("network"))
@@ -161,14 +167,13 @@ class JourneyModel(mesa.Model):
         self.brand_quality_sd = np.array([b.quality_sd for b in brands])
         self.prices = np.array([b.price for b in brands])
         self.problem_rates = np.array([b.problem_rate for b in brands])
-        self.touchpoints = Touchpoints.from_scenario(spec)
         self.promotions = promotions.Promotions.from_scenario(spec)
         # what new customers get now, per brand: share off and discounted periods
         self.offer = np.zeros(len(brands))
         self.offer_periods = np.zeros(len(brands), dtype=np.int64)
         # whether each consumer has heard of (and decided on) each promotion
         self.promotion_heard = np.zeros((n, len(self.promotions)), dtype=bool)
-        self.forgets = bool(self.fade < 1 or (self.touchpoints.fade < 1).any())
+        self.forgets = bool((self.factors < 1).any())
         # deep enough for the longest read in ZMOT and for what a reviewer sees in UMOT
         depth = int(
             min(max(pop.reviews_read.max(initial=1), spec.umot.herding_window), _MAX_PAGE_DEPTH)

@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.engine.draws import Rungs
 from sim.engine.journey import Moment
+from sim.engine.memory import NEVER
 from sim.scenario import Scenario
 
 __all__ = ["TRAITS", "Population", "churn_logits", "draw_population"]
@@ -42,8 +43,9 @@ class Population:
     aware: np.ndarray  # bool [n, brands]
     attitude: np.ndarray  # [n, brands], on the 1..5 quality scale
     prior: np.ndarray  # [n, brands]: attitude at the start, where it drifts back without contact
-    salience: np.ndarray  # float32 [n, brands]: trace of the last contact, 1 when fresh
-    fade: np.ndarray  # float32 [n, brands]: what is left of that trace after a step
+    forget_at: np.ndarray  # int32 [n, brands]: step the last contact's trace will have halved
+    fade: np.ndarray  # [n, brands]: how that trace fades, a code (`JourneyModel.factors`)
+    paused: np.ndarray  # int32: step the own brand became so, its trace standing since
     expectation: np.ndarray  # expected quality of the chosen brand, formed in ZMOT
     satisfaction: np.ndarray  # running felt performance and disconfirmation, current brand
     problem: np.ndarray  # bool: an open service problem with the current brand
@@ -92,13 +94,15 @@ def draw_population(
     scenario: Scenario,
     n: int,
     rng: np.random.Generator,
-    fade: float = 1.0,
+    lasts: int = NEVER,
     propensity_rng: np.random.Generator | None = None,
 ) -> Population:
     """Draw n consumers' traits by segment and place the initial customers.
 
     `rng` draws every trait but the churn propensity, in a fixed order; `propensity_rng` draws
-    the churn propensity (`churn_logits`), needed only when a segment has one.
+    the churn propensity (`churn_logits`), needed only when a segment has one. The brands known
+    at the start have a fresh trace of the `[memory]` half-life (fade code 0), forgotten after
+    `lasts` steps (`memory.lasting`).
     """
     segments = list(scenario.population.segments.values())
     shares = np.array([s.share for s in segments])
@@ -130,6 +134,7 @@ def draw_population(
         aware[rows, pick[rows]] = True
         period = scenario.retention.period
         next_renewal[rows] = rng.integers(1, period + 1, rows.size)
+    codes = 1 + sum(len(b.touchpoints) for b in brands)  # `JourneyModel.factors`
     expectation = np.where(brand >= 0, attitude[np.arange(n), np.maximum(brand, 0)], np.nan)
     return Population(
         segment=segment,
@@ -141,8 +146,9 @@ def draw_population(
         aware=aware,
         attitude=attitude,
         prior=attitude.copy(),
-        salience=aware.astype(np.float32),
-        fade=np.full(aware.shape, fade, dtype=np.float32),
+        forget_at=np.where(aware, lasts, NEVER).astype(np.int32),
+        fade=np.zeros(aware.shape, dtype=np.uint8 if codes <= 256 else np.uint16),
+        paused=np.zeros(n, dtype=np.int32),
         expectation=expectation,
         satisfaction=np.zeros(n),
         problem=np.zeros(n, dtype=bool),

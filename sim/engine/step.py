@@ -34,8 +34,9 @@ def advance(model: JourneyModel) -> None:
     pop = model.population
     if model.forgets:
         memory.forget(
-            pop.salience, pop.fade, pop.attitude, pop.prior, pop.aware, pop.brand, model.known
-        )
+            pop.forget_at, pop.fade, model.factors, pop.attitude, pop.prior, pop.aware,
+            pop.brand, model.t, model.known,
+        )  # fmt: skip
     start = pop.moment.copy()
     handed = smot.step(model, start)
     if len(model.promotions):

@@ -16,7 +16,7 @@ from sim.engine.choice import choose, utilities
 from sim.engine.draws import _base, _gauss, _hash
 from sim.engine.journey import EDGE_INDEX, Moment
 from sim.engine.kernels import njit
-from sim.engine.memory import _learn
+from sim.engine.memory import _hold, _learn, _renew, hold
 from sim.engine.metrics import _add_by_brand
 from sim.engine.population import NO_BRAND
 from sim.engine.touchpoints import _encounter
@@ -98,8 +98,9 @@ def to_first_encounter(
     model: JourneyModel, idx: np.ndarray, brand: np.ndarray, expected: np.ndarray
 ) -> None:
     """A brand is chosen with an expectation of its quality: meet it, or buy with FMOT off."""
-    model.population.brand[idx] = brand
-    model.population.expectation[idx] = expected
+    pop = model.population
+    hold(pop.brand, pop.forget_at, pop.paused, idx, brand, model.t)
+    pop.expectation[idx] = expected
     if model.spec.fmot.enabled:
         move(model, idx, Moment.FMOT)
     else:
@@ -114,11 +115,12 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
         brand,
         t,
         pop.brand,
-        pop.salience,
+        pop.forget_at,
         pop.fade,
+        pop.paused,
         pop.aware,
         model.known,
-        np.float32(model.fade),
+        model.lasts,
         pop.acquired,
         pop.satisfaction,
         pop.problem,
@@ -142,16 +144,17 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
 
 @njit(cache=True)
 def _acquire(  # type: ignore[no-untyped-def]
-    idx, brand, t, brand_of, salience, fade, aware, known, factor, acquired, satisfaction,
-    problem, former, offer, offer_periods, customer_counts, acquisitions, adoptions, payment,
+    idx, brand, t, brand_of, forget_at, fade, paused, aware, known, lasts, acquired,
+    satisfaction, problem, former, offer, offer_periods, customer_counts, acquisitions,
+    adoptions, payment,
 ):  # fmt: skip
     """`acquire` but for the renewal booked, the promotion take-up and the move: one call
     where numpy needs about twenty. A running new-customer promotion gives its first
     `offer_periods` periods at its discount; `payment` is `_payment(model)`."""
     row, brands = payment[0], payment[-1]
     for r in range(idx.shape[0]):
-        brand_of[idx[r]] = brand[r]
-    _learn(salience, fade, aware, known, idx, brand, factor)
+        _hold(brand_of, forget_at, paused, idx[r], brand[r], t)
+    _learn(forget_at, fade, aware, known, brand_of, paused, idx, brand, 0, lasts, t)
     first = np.empty_like(brand)  # never a customer before: adopts the category
     k = 0
     for r in range(idx.shape[0]):
@@ -229,7 +232,8 @@ def _pay(idx, brand, payment):  # type: ignore[no-untyped-def]
 
 def leave(model: JourneyModel, idx: np.ndarray, to: Moment) -> None:
     """A shopper who did not buy drops its chosen brand."""
-    model.population.brand[idx] = NO_BRAND
+    pop = model.population
+    hold(pop.brand, pop.forget_at, pop.paused, idx, NO_BRAND, model.t)
     move(model, idx, to)
 
 
@@ -242,6 +246,8 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
         idx,
         t,
         pop.brand,
+        pop.forget_at,
+        pop.paused,
         pop.acquired,
         pop.former,
         pop.left,
@@ -263,8 +269,8 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
 
 @njit(cache=True)
 def _churn(  # type: ignore[no-untyped-def]
-    idx, t, brand_of, acquired, former, left, problem, paid, discount, discount_left,
-    customer_counts, row, churn_col, brands, reenter_key, reenter,
+    idx, t, brand_of, forget_at, paused, acquired, former, left, problem, paid, discount,
+    discount_left, customer_counts, row, churn_col, brands, reenter_key, reenter,
 ):  # fmt: skip
     """`churn` but for the spell kept and the moves, in one call where numpy needs about
     twenty: returns the brands left and when they were acquired, and of `idx` those who shop
@@ -279,7 +285,7 @@ def _churn(  # type: ignore[no-untyped-def]
         i = idx[r]
         customer_counts[brand[r]] -= 1
         former[i], left[i] = brand[r], t  # ex-customers talk of it for a while
-        brand_of[i] = NO_BRAND
+        _hold(brand_of, forget_at, paused, i, NO_BRAND, t)
         acquired[i] = -1
         problem[i] = False
         paid[i], discount[i], discount_left[i] = 0.0, 0.0, 0
@@ -383,7 +389,7 @@ def contact_arguments(model: JourneyModel) -> tuple:
         model.cols.cost,
         tps.cost,
         tps.brand,
-        tps.fade,
+        model.lasts,
         tps.quality,
         tps.quality_sd,
         tps.weight,
@@ -393,8 +399,9 @@ def contact_arguments(model: JourneyModel) -> tuple:
         pop.acquired,
         pop.problem,
         model.spec.smot.onboarding_steps,
-        pop.salience,
+        pop.forget_at,
         pop.fade,
+        pop.paused,
         pop.aware,
         model.known,
         pop.attitude,
@@ -409,35 +416,32 @@ def _touch(tp, who, idx, t, contact):  # type: ignore[no-untyped-def]
     `_impress`), `audience` and all that in a kernel; returns them. `contact` is
     `contact_arguments(model)`."""
     (
-        row, contacts_col, cost_col, cost, owner, tp_fade, quality, quality_sd, weight, keys,
-        moment, brand, acquired, problem, onboarding, salience, fade, aware, known, attitude,
-        negativity,
+        row, contacts_col, cost_col, cost, owner, lasts, quality, quality_sd, weight, keys,
+        moment, brand, acquired, problem, onboarding, forget_at, fade, paused, aware, known,
+        attitude, negativity,
     ) = contact  # fmt: skip
     b = owner[tp]
     met = _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding)
     _counted(row, contacts_col, cost_col, cost, tp, met.shape[0])
     if met.shape[0]:
         _impress(
-            salience, fade, aware, known, attitude, met, b, tp_fade[tp], _base(keys[tp], t),
-            quality[tp], quality_sd[tp], weight[tp], negativity,
+            forget_at, fade, aware, known, brand, paused, attitude, met, b, tp + 1, lasts, t,
+            _base(keys[tp], t), quality[tp], quality_sd[tp], weight[tp], negativity,
         )  # fmt: skip
     return met
 
 
 @njit(cache=True)
 def _impress(  # type: ignore[no-untyped-def]
-    salience, fade, aware, known, attitude, idx, b, factor, key, quality, sd, weight, negativity
-):
-    """A contact of the distinct consumers `idx` with brand `b`: learnt (`memory._learn`, its
-    trace fading at `factor`), and attitude moved by an encounter of quality
+    forget_at, fade, aware, known, own, paused, attitude, idx, b, code, lasts, t, key, quality,
+    sd, weight, negativity,
+):  # fmt: skip
+    """A contact at step `t` of the distinct consumers `idx` with brand `b`: learnt
+    (`memory._learn`, its trace fading by `code`), and attitude moved by an encounter of quality
     `quality + sd * noise`, the noise drawn from the stream `key`. One call where numpy needs
     about eight."""
     for k in range(idx.shape[0]):
         i = idx[k]
-        if not aware[i, b]:
-            aware[i, b] = True
-            known[b] += 1
-        salience[i, b] = 1.0
-        fade[i, b] = factor
+        _renew(forget_at, fade, aware, known, own, paused, i, b, code, lasts, t)
         q = _gauss(quality, sd, key, np.int64(i))
         attitude[i, b] = _encounter(attitude[i, b], q, weight, negativity)

@@ -566,11 +566,8 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
         np.uint64(model.stream("listener").base),
         pop.satisfaction,
         pop.attitude,
-        pop.salience,
-        pop.fade,
-        pop.aware,
-        model.known,
-        np.float32(model.fade),
+        (pop.forget_at, pop.fade, pop.aware, model.known, pop.brand, pop.paused, model.lasts),
+        model.t,
         pop.susceptibility,
         s.wom.weight,
         s.smot.negativity,
@@ -588,8 +585,8 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def _spread(  # type: ignore[no-untyped-def]
-    talkers, brand, customer, indptr, indices, listener_key, satisfaction, attitude, salience,
-    fade, aware, known, factor, susceptibility, weight, negativity, row, cols,
+    talkers, brand, customer, indptr, indices, listener_key, satisfaction, attitude, memory, t,
+    susceptibility, weight, negativity, row, cols,
 ):  # fmt: skip
     """`word_of_mouth` past `who_talks` in one pass where numpy needs about forty calls: each
     talker's listener (`network._listener`), the talks counted by valence and by whether the
@@ -624,7 +621,8 @@ def _spread(  # type: ignore[no-untyped-def]
         m += 1
     for c in range(4):
         row[cols[c]] += counts[c]
-    _learn(salience, fade, aware, known, who[:m], about[:m], factor)
+    forget_at, fade, aware, known, own, paused, lasts = memory
+    _learn(forget_at, fade, aware, known, own, paused, who[:m], about[:m], 0, lasts, t)
     for r in range(m):
         attitude[who[r], about[r]] = moved[r]
     heard = np.sort(heard[:h])

@@ -358,7 +358,7 @@ def _answer(  # type: ignore[no-untyped-def]
     twenty a touchpoint."""
     (
         row, contacts_col, cost_col, cost, owner, _, quality, quality_sd, weight, _,
-        _, _, _, _, _, _, _, _, _, attitude, negativity,
+        _, _, _, _, _, _, _, _, _, _, attitude, negativity,
     ) = contact  # fmt: skip
     answered = np.zeros(who.shape[0], dtype=np.bool_)
     for tp in responses:
