@@ -6,17 +6,26 @@ Ctrl-C ("Exception ignored on calling ctypes callback") and the kernel is left w
 Every engine module takes `njit` and `ufunc` from here, and importing this module makes each
 numba compile hold Ctrl-C and SIGTERM until it ends: a signal arriving inside is acted on right
 after, as it would have been.
+
+Its cache is numba's, but for what makes a cached kernel current: numba compares the source of a
+kernel's own module only, while a kernel compiles in the code of the kernels it calls from other
+modules, so an edit to `draws.py` alone left every other module's kernels running the old draws
+from the cache. Importing this module stamps each engine kernel's cache with a digest of the
+whole engine's source (`_WholeEngine`): an edit anywhere in the engine recompiles every kernel.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numba import njit, vectorize
+from numba.core.caching import CacheImpl
 from numba.core.dispatcher import Dispatcher
 from numba.np.ufunc.ufuncbuilder import UFuncDispatcher
 
@@ -42,6 +51,51 @@ def _held(compile: Callable[..., Any]) -> Callable[..., Any]:
 # The two places numba compiles: a jitted function's dispatcher, and a ufunc's (`vectorize`).
 Dispatcher.compile = _held(Dispatcher.compile)  # type: ignore[method-assign]
 UFuncDispatcher.compile = _held(UFuncDispatcher.compile)  # type: ignore[method-assign]
+
+
+ENGINE = Path(__file__).resolve().parent
+
+
+def source_digest(folder: Path) -> str:
+    """A digest of the Python files under `folder`: their names and contents."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _engine_digest() -> str:
+    return source_digest(ENGINE)
+
+
+class _WholeEngine:
+    """The cache locator of an engine kernel: the one numba would choose, its source stamp
+    joined by the digest of the whole engine's source. A stamp that differs from the cached
+    one is a stale cache to numba, which compiles the kernel again and overwrites it."""
+
+    def __init__(self, found: Any) -> None:
+        self._found = found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._found, name)
+
+    def get_source_stamp(self) -> Any:
+        return (self._found.get_source_stamp(), _engine_digest())
+
+    @classmethod
+    def from_function(cls, py_func: Callable[..., Any], py_file: str) -> _WholeEngine | None:
+        if not Path(py_file).resolve().is_relative_to(ENGINE):
+            return None
+        for numbas in _NUMBAS:
+            found = numbas.from_function(py_func, py_file)
+            if found is not None:
+                return cls(found)
+        return None
+
+
+_NUMBAS = [c for c in CacheImpl._locator_classes if c.__name__ != _WholeEngine.__name__]
+CacheImpl._locator_classes[:] = [_WholeEngine, *_NUMBAS]
 
 
 _TYPES = {"float": "float64", "int": "int64", "bool": "boolean"}

@@ -63,3 +63,23 @@ def test_importing_the_engine_builds_no_ufunc() -> None:
     code = "import sim.engine.model, sim.engine.kernels as k;print(k.ufunc.cache_info().currsize)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"
+
+
+def test_an_engine_kernel_is_stale_once_any_file_of_the_engine_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A kernel compiles in the kernels it calls from other modules: its cached code is
+    current only while the whole engine's source is, and the stamp numba checks says so."""
+    from sim.engine.kernels import ENGINE, _WholeEngine, source_digest
+    from sim.engine.moments.smot import _living
+
+    (tmp_path / "draws.py").write_text("A = 1\n")
+    (tmp_path / "moments").mkdir()
+    (tmp_path / "moments" / "smot.py").write_text("B = 2\n")
+    before = source_digest(tmp_path)
+    (tmp_path / "draws.py").write_text("A = 3\n")
+    edited = source_digest(tmp_path)
+    (tmp_path / "draws.py").rename(tmp_path / "drawn.py")
+    assert len({before, edited, source_digest(tmp_path)}) == 3
+
+    own, engine = _living._cache._impl._locator.get_source_stamp()
+    assert engine == source_digest(ENGINE) and own  # numba's stamp of smot.py, and the engine's
+    assert _WholeEngine.from_function(_living.py_func, __file__) is None  # outside: numba's own
