@@ -108,8 +108,8 @@ def hold(
     """The consumers `idx` make `brand` (one each, or one for all; -1: none) their own at step
     `t` (`_hold`): a choice, a purchase, leaving a brand."""
     if idx.size:
-        brands = np.full(idx.shape, brand) if np.isscalar(brand) else brand.astype(np.int64)
-        _holding(own, forget_at, paused, idx, brands, t)
+        brands = brand if isinstance(brand, np.ndarray) else np.full(idx.size, brand)
+        _holding(own, forget_at, paused, idx, brands.astype(np.int64, copy=False), t)
 
 
 def forget(

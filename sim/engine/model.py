@@ -171,6 +171,7 @@ class JourneyModel(mesa.Model):
         # what new customers get now, per brand: share off and discounted periods
         self.offer = np.zeros(len(brands))
         self.offer_periods = np.zeros(len(brands), dtype=np.int64)
+        self._price_offers()
         # whether each consumer has heard of (and decided on) each promotion
         self.promotion_heard = np.zeros((n, len(self.promotions)), dtype=bool)
         self.forgets = bool((self.factors < 1).any())
@@ -269,13 +270,18 @@ class JourneyModel(mesa.Model):
         customers it reaches directly hear of it (`sim.engine.promotions`)."""
         self.promotions.running[k] = running
         self.offer, self.offer_periods = promotions.offers(self.promotions, len(self.brands))
+        self._price_offers()
         if running:
             promotions.on_start(self, k)
 
     def offer_prices(self) -> np.ndarray:
         """What shoppers choose on now, per brand: the price, less a running new-customer
-        discount."""
-        return self.prices * (1.0 - self.offer)
+        discount (read-only: kept until a price or an offer changes)."""
+        return self._offered
+
+    def _price_offers(self) -> None:
+        self._offered = self.prices * (1.0 - self.offer)
+        self._offered.flags.writeable = False
 
     def _set_active(self, tp: int, active: bool) -> None:
         self.touchpoints.active[tp] = active
@@ -296,6 +302,7 @@ class JourneyModel(mesa.Model):
             arrays = {f: getattr(self.touchpoints, f) for f in EDITABLE_TOUCHPOINT}
         for field, value in values.items():
             arrays[field][row] = value  # the loader refuses other fields; here a KeyError
+        self._price_offers()
 
     # --- renewal calendar -------------------------------------------------------------------
 

@@ -89,9 +89,10 @@ def test_a_dated_event_changes_the_brand_from_its_day_on() -> None:
     spec = small(events={"cut": {"at": 15, "brand": "ours", "set": {"price": 1.0}}})
     model = JourneyModel(validate_scenario(spec), rng=1)
     model.run_for(14)
-    assert model.prices[0] == 10.0
+    assert model.prices[0] == 10.0 and model.offer_prices()[0] == 10.0
     model.run_for(1)
     assert model.prices[0] == 1.0
+    assert model.offer_prices()[0] == 1.0  # what shoppers weigh, kept, follows the change
 
 
 def test_each_editable_brand_field_lands_in_its_own_array_and_no_other_field_does() -> None:

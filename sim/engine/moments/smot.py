@@ -492,6 +492,15 @@ def _talk_chance(satisfaction: float, rate: float, intensity: float, negative: f
     return 1.0 if chance > 1.0 else chance
 
 
+@njit(cache=True)
+def _loudest(satisfaction):  # type: ignore[no-untyped-def]
+    """The largest absolute satisfaction (0 for none), in one pass without a copy."""
+    top = 0.0
+    for x in satisfaction:
+        top = max(top, abs(x))
+    return top
+
+
 def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Who talks this step and about which brand, in increasing order of consumer.
 
@@ -501,7 +510,7 @@ def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np
     """
     pop, w = model.population, model.spec.wom
     feel = max(w.intensity, w.negative_intensity)
-    loudest = float(np.abs(pop.satisfaction).max(initial=0.0)) if feel > 0 else 0.0
+    loudest = _loudest(pop.satisfaction) if feel > 0 else 0.0
     top = rung(w.rate * (1.0 + feel * loudest))
     draws = model.stream("talk")
     return _talkers(
