@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.kernels import njit
+from sim.engine.kernels import AHEAD, njit, prefetch
 
 __all__ = ["NEVER", "fade_factor", "forget", "hold", "lasting"]
 
@@ -64,6 +64,13 @@ def _learn(forget_at, fade, aware, known, own, paused, idx, brand, code, lasts, 
     so awareness is measured without a pass over everyone."""
     # in order, so a consumer listed twice is counted once
     for k in range(idx.shape[0]):
+        if k + AHEAD < idx.shape[0]:  # listeners of word of mouth lie anywhere
+            j, c = idx[k + AHEAD], brand[k + AHEAD]
+            prefetch(aware[j], c)
+            prefetch(forget_at[j], c)
+            prefetch(fade[j], c)
+            prefetch(own, j)
+            prefetch(paused, j)
         i, b = idx[k], brand[k]
         _renew(forget_at, fade, aware, known, own, paused, i, b, code, lasts, t)
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from sim.engine import promotions, transitions
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit, ufunc
+from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -210,6 +210,15 @@ def _hazard(  # type: ignore[no-untyped-def]
     the price term of `_price_term`. One pass where numpy needs about forty calls."""
     chance = np.empty(who.shape[0])
     for k in range(who.shape[0]):
+        if k + AHEAD < who.shape[0]:  # the day's customers lie scattered
+            j = who[k + AHEAD]
+            prefetch(satisfaction, j)
+            prefetch(tolerance, j)
+            prefetch(attitude[j], 0)
+            prefetch(aware[j], 0)
+            prefetch(brand, j)
+            prefetch(problem, j)
+            prefetch(propensity, j)
         i = who[k]
         own = np.int64(brand[i])
         rival, lead = _rival(attitude, aware, i, own)

@@ -15,7 +15,7 @@ from sim.engine import promotions
 from sim.engine.choice import choose, utilities
 from sim.engine.draws import _base, _gauss, _hash
 from sim.engine.journey import EDGE_INDEX, Moment
-from sim.engine.kernels import njit
+from sim.engine.kernels import AHEAD, njit, prefetch
 from sim.engine.memory import _hold, _learn, _renew, hold
 from sim.engine.metrics import _add_by_brand
 from sim.engine.population import NO_BRAND
@@ -358,7 +358,14 @@ def _audience(idx, who, b, moment, brand, acquired, problem, t, onboarding):  # 
     with arrays inside a loop costs their reference counts)."""
     out = np.empty_like(idx)
     k = 0
-    for i in idx:
+    for r in range(idx.shape[0]):
+        if r + AHEAD < idx.shape[0]:
+            j = idx[r + AHEAD]
+            prefetch(moment, j)
+            prefetch(brand, j)
+            prefetch(acquired, j)
+            prefetch(problem, j)
+        i = idx[r]
         out[k] = i
         k += _aimed(who, b, moment[i], brand[i], acquired[i], problem[i], t, onboarding)
     return out[:k]
@@ -441,6 +448,13 @@ def _impress(  # type: ignore[no-untyped-def]
     `quality + sd * noise`, the noise drawn from the stream `key`. One call where numpy needs
     about eight."""
     for k in range(idx.shape[0]):
+        if k + AHEAD < idx.shape[0]:
+            j = idx[k + AHEAD]
+            prefetch(attitude[j], b)
+            prefetch(aware[j], b)
+            prefetch(forget_at[j], b)
+            prefetch(fade[j], b)
+            prefetch(paused, j)
         i = idx[k]
         _renew(forget_at, fade, aware, known, own, paused, i, b, code, lasts, t)
         q = _gauss(quality, sd, key, np.int64(i))

@@ -83,3 +83,31 @@ def test_an_engine_kernel_is_stale_once_any_file_of_the_engine_changes(tmp_path)
     own, engine = _living._cache._impl._locator.get_source_stamp()
     assert engine == source_digest(ENGINE) and own  # numba's stamp of smot.py, and the engine's
     assert _WholeEngine.from_function(_living.py_func, __file__) is None  # outside: numba's own
+
+
+def test_prefetch_asks_ahead_without_changing_or_faulting() -> None:
+    """`prefetch` is a hint: a loop that asks far past the end of its arrays (some gigabytes
+    on) computes what it computes without it; a table is asked for row by row."""
+    from numba.core.errors import TypingError
+
+    from sim.engine.kernels import prefetch
+
+    @njit
+    def gathered(values, idx, ahead):  # type: ignore[no-untyped-def]
+        total = 0.0
+        for k in range(idx.shape[0]):
+            prefetch(values, idx[k] + ahead)
+            total += values[idx[k]]
+        return total
+
+    values = np.arange(1000.0)
+    idx = np.random.default_rng(1).integers(0, 1000, 5000)
+    assert gathered(values, idx, 0) == values[idx].sum()
+    assert gathered(values, idx, 1 << 32) == values[idx].sum()
+
+    @njit
+    def table(values):  # type: ignore[no-untyped-def]
+        prefetch(values, 0)
+
+    with pytest.raises(TypingError):
+        table(np.zeros((2, 2)))

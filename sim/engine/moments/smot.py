@@ -23,7 +23,7 @@ import numpy as np
 from sim.engine import transitions
 from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _indices, _mix, rung
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit, ufunc
+from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.memory import _learn
 from sim.engine.network import _listener, tie_arrays
 from sim.engine.touchpoints import (
@@ -206,6 +206,12 @@ def _use(  # type: ignore[no-untyped-def]
     quality = np.empty(m)
     surprise = np.empty(m)
     for r in range(m):
+        if r + AHEAD < m:
+            j = who[r + AHEAD]
+            prefetch(satisfaction, j)
+            prefetch(expectation, j)
+            prefetch(brand_of, j)
+            prefetch(attitude[j], 0)
         i = who[r]
         b = np.int64(brand_of[i])
         q = _gauss(mean[b], sd[b], quality_key, np.int64(i))
@@ -610,9 +616,16 @@ def _spread(  # type: ignore[no-untyped-def]
     moved = np.empty(k)
     counts = np.zeros(4, dtype=np.int64)  # positive, negative, of them by former customers
     m = h = 0
+    listener = np.empty(k, dtype=np.int64)  # first, so their rows are asked for ahead
     for r in range(k):
+        listener[r] = _listener(indptr, indices, n, listener_key, talkers[r])
+    for r in range(k):
+        if r + AHEAD < k:
+            ahead = listener[r + AHEAD]
+            prefetch(attitude[ahead], 0)
+            prefetch(susceptibility, ahead)
         i = talkers[r]
-        j = _listener(indptr, indices, n, listener_key, i)
+        j = listener[r]
         if j < 0 or j == i:
             continue
         b = brand[r]

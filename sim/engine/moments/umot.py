@@ -65,7 +65,7 @@ from sim.engine import transitions
 from sim.engine.arrays import first_seen
 from sim.engine.draws import _base, _gauss, _hash, _normal
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit, ufunc
+from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
 from sim.engine.transitions import _counted, _touch
 
@@ -238,6 +238,8 @@ def _reviewable(who, start, moment, next_renewal, held, smot, seen):  # type: ig
     rows = np.empty(who.shape[0], dtype=np.int64)
     k = 0
     for r in range(who.shape[0]):
+        if r + AHEAD < who.shape[0]:
+            prefetch(next_renewal, who[r + AHEAD])
         i = who[r]
         if start[i] == smot and moment[i] == smot and next_renewal[i] != held:
             rows[k] = r
@@ -266,6 +268,10 @@ def _reviews(  # type: ignore[no-untyped-def]
     herded = np.empty(m)
     k = 0
     for r in range(m):
+        if r + AHEAD < m:
+            j = who[rows[r + AHEAD]]
+            prefetch(tally, j)
+            prefetch(propensity, j)
         i = who[rows[r]]
         held = tally[i]
         if held >= POSTED:
