@@ -153,7 +153,7 @@ def run_command(
     spec = load_scenario(path)
     _warn(path, spec)
     sized = resized(spec, consumers, steps)
-    workers = workers or _workers_that_fit(sized, min(reps, os.cpu_count() or 1))
+    workers = _local_workers(sized, workers, reps)
     _fits(path, sized, workers)
     if out_dir is not None and out_dir.exists():
         if not out_dir.is_dir():
@@ -462,7 +462,10 @@ def experiment_command(
     workers: Annotated[
         int | None,
         typer.Option(
-            "--workers", min=1, max=LIMITS["workers"], help="Local processes (default: all cores)."
+            "--workers",
+            min=1,
+            max=LIMITS["workers"],
+            help="Local processes (default: all cores, as many as memory holds).",
         ),
     ] = None,
     scheduler: Annotated[
@@ -494,6 +497,8 @@ def experiment_command(
     if workers is not None and scheduler is not None:
         raise Refused("--workers and --scheduler: give one or the other")
     e = load_experiment(file, consumers=consumers, steps=steps)
+    if scheduler is None:
+        workers = _local_workers(e.scenario, workers)
     _fits(file, e.scenario, workers or os.cpu_count() or 1)
     try:
         target = out_dir or default_run_dir(Path("results"), f"experiment-{e.name}")
@@ -646,7 +651,10 @@ def moments_command(
     workers: Annotated[
         int | None,
         typer.Option(
-            "--workers", min=1, max=LIMITS["workers"], help="Local processes (default: all cores)."
+            "--workers",
+            min=1,
+            max=LIMITS["workers"],
+            help="Local processes (default: all cores, as many as memory holds).",
         ),
     ] = None,
     scheduler: Annotated[
@@ -675,6 +683,8 @@ def moments_command(
     path = scenario or _default_scenario()
     s = resized(load_scenario(path), consumers, steps)
     _warn(path, s)
+    if scheduler is None:
+        workers = _local_workers(s, workers)
     _fits(path, s, workers or os.cpu_count() or 1)
     name = brand or s.focal
     if name not in s.brands:
@@ -755,6 +765,16 @@ def _start_local_workers(
 
     if scheduler is None and (workers or os.cpu_count() or 1) > 1:
         start_workers(WARMED if preload is None else preload)
+
+
+def _local_workers(s: Scenario, workers: int | None, runs: int | None = None) -> int:
+    """The local processes a command runs `s` in: `workers` when given (`_fits` then
+    refuses them if memory cannot hold them), else one per core (at most one per run), as
+    many as memory holds (`_workers_that_fit`)."""
+    if workers is not None:
+        return workers
+    cores = os.cpu_count() or 1
+    return _workers_that_fit(s, cores if runs is None else min(runs, cores))
 
 
 def _workers_that_fit(s: Scenario, most: int) -> int:

@@ -334,6 +334,24 @@ def test_run_takes_as_many_workers_as_memory_holds(monkeypatch: pytest.MonkeyPat
         assert cli._workers_that_fit(s, 4) == expected
 
 
+def test_commands_take_one_process_a_core_as_memory_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run`, `experiment` and `moments` without --workers: a process per core (for `run`, at
+    most one per replication), fewer when memory holds fewer runs; --workers as given (then
+    refused if it does not fit)."""
+    from sim import cli
+    from sim.running import estimate
+
+    s = load_scenario(SCENARIOS / "baseline.toml")
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(estimate, "memory_available", lambda: 10 * estimate.memory_needed(s))
+    assert cli._local_workers(s, None) == 4
+    assert cli._local_workers(s, None, runs=3) == 3
+    assert cli._local_workers(s, 7) == 7
+    monkeypatch.setattr(estimate, "memory_available", lambda: 2 * estimate.memory_needed(s) + 1)
+    assert cli._local_workers(s, None) == 2
+    assert cli._local_workers(s, 3) == 3
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 @pytest.mark.parametrize("kernels", ["cached", "compiling"])
