@@ -210,6 +210,10 @@ def _pay(idx, brand, payment):  # type: ignore[no-untyped-def]
     list_price = np.empty(k)
     price = np.empty(k)
     for r in range(k):
+        if r + AHEAD < k:  # a renewal day's customers lie scattered
+            prefetch(discount, idx[r + AHEAD])
+            prefetch(left, idx[r + AHEAD])
+            prefetch(paid, idx[r + AHEAD])
         i = idx[r]
         list_price[r] = prices[brand[r]]
         price[r] = promotions._due_price(list_price[r], discount[i], left[i])

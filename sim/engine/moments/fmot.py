@@ -15,7 +15,7 @@ from sim.engine import transitions
 from sim.engine.arrays import where_equal
 from sim.engine.draws import _base, _gauss, _hash
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit, ufunc
+from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.touchpoints import _encounter
 
 if TYPE_CHECKING:
@@ -135,6 +135,11 @@ def _first_encounters(  # type: ignore[no-untyped-def]
     conversion_key = _base(keys[1], t)
     retry_key = _base(keys[2], t)
     for r in range(k):
+        if r + AHEAD < k:
+            ahead = idx[r + AHEAD]
+            prefetch(brand_of, ahead)
+            prefetch(attitude[ahead], 0)
+            prefetch(expectation, ahead)
         i = np.int64(idx[r])
         b = np.int64(brand_of[i])
         q = _gauss(product_mean[b], product_sd[b], product_key, i)

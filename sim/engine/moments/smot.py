@@ -549,7 +549,13 @@ def _talkers(  # type: ignore[no-untyped-def]
     brand = np.empty(k, dtype=np.int64)
     thin = top > rate
     m = 0
-    for i in candidates:
+    for r in range(k):
+        if r + AHEAD < k:
+            j = candidates[r + AHEAD]
+            prefetch(customer, j)
+            prefetch(left, j)
+            prefetch(satisfaction, j)
+        i = candidates[r]
         mine = customer[i]
         if not mine and not (after_churn > 0 and left[i] >= 0 and t - left[i] <= after_churn):
             continue

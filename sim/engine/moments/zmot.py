@@ -22,7 +22,7 @@ from sim.engine import transitions
 from sim.engine.choice import choose
 from sim.engine.draws import _base, _hash
 from sim.engine.journey import Moment
-from sim.engine.kernels import njit
+from sim.engine.kernels import AHEAD, njit, prefetch
 from sim.engine.reviews import _newest_read
 from sim.engine.transitions import _touch
 
@@ -81,6 +81,13 @@ def _research(  # type: ignore[no-untyped-def]
     u = np.empty((k, brands))
     reads = 0
     for r in range(k):
+        if r + AHEAD < k:
+            j = idx[r + AHEAD]
+            prefetch(research, j)
+            prefetch(reviews_read, j)
+            prefetch(price_sensitivity, j)
+            prefetch(attitude[j], 0)
+            prefetch(aware[j], 0)
         i = idx[r]
         read = reviews and _hash(key, np.int64(i)) < research[i]
         reads += read
