@@ -157,6 +157,7 @@ class JourneyModel(mesa.Model):
             self.draws.generator("population"),
             int(self.lasts[0]),
             self.draws.generator("population.churn_propensity"),
+            fades=len(self.factors),
         )
         self.ties = build_ties(spec.network, n, self.draws.generator("network"))
         self.tally = np.zeros(n, dtype=np.int64)  # scratch counts per consumer, kept at zero
@@ -302,7 +303,8 @@ class JourneyModel(mesa.Model):
             arrays = {f: getattr(self.touchpoints, f) for f in EDITABLE_TOUCHPOINT}
         for field, value in values.items():
             arrays[field][row] = value  # the loader refuses other fields; here a KeyError
-        self._price_offers()
+        if touchpoint is None:  # a price may have changed
+            self._price_offers()
 
     # --- renewal calendar -------------------------------------------------------------------
 

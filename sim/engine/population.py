@@ -96,13 +96,14 @@ def draw_population(
     rng: np.random.Generator,
     lasts: int = NEVER,
     propensity_rng: np.random.Generator | None = None,
+    fades: int = 1,
 ) -> Population:
     """Draw n consumers' traits by segment and place the initial customers.
 
     `rng` draws every trait but the churn propensity, in a fixed order; `propensity_rng` draws
     the churn propensity (`churn_logits`), needed only when a segment has one. The brands known
-    at the start have a fresh trace of the `[memory]` half-life (fade code 0), forgotten after
-    `lasts` steps (`memory.lasting`).
+    at the start have a fresh trace of the `[memory]` half-life (fade code 0 of `fades`),
+    forgotten after `lasts` steps (`memory.lasting`).
     """
     segments = list(scenario.population.segments.values())
     shares = np.array([s.share for s in segments])
@@ -134,7 +135,6 @@ def draw_population(
         aware[rows, pick[rows]] = True
         period = scenario.retention.period
         next_renewal[rows] = rng.integers(1, period + 1, rows.size)
-    codes = 1 + sum(len(b.touchpoints) for b in brands)  # `JourneyModel.factors`
     expectation = np.where(brand >= 0, attitude[np.arange(n), np.maximum(brand, 0)], np.nan)
     return Population(
         segment=segment,
@@ -147,7 +147,7 @@ def draw_population(
         attitude=attitude,
         prior=attitude.copy(),
         forget_at=np.where(aware, lasts, NEVER).astype(np.int32),
-        fade=np.zeros(aware.shape, dtype=np.uint8 if codes <= 256 else np.uint16),
+        fade=np.zeros(aware.shape, dtype=np.uint8 if fades <= 256 else np.uint16),
         paused=np.zeros(n, dtype=np.int32),
         expectation=expectation,
         satisfaction=np.zeros(n),
