@@ -35,6 +35,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from sim.engine.arrays import room
 from sim.engine.kernels import njit
 
 __all__ = ["Draws", "Rungs", "Stream", "mix64", "occurrence", "rung", "rung_exponents"]
@@ -112,15 +113,25 @@ def _gap_picks(base: np.uint64, n: int, log_q: float, size: int) -> np.ndarray:
     out = np.empty(size, dtype=np.int64)
     k, pos, j = 0, np.int64(-1), np.int64(0)
     while True:
+        k, pos, j, done = _gaps(out, k, pos, j, base, n, log_q)
+        if done:
+            return out[:k]
+        out = room(out, k + 1)
+
+
+@njit(cache=True)
+def _gaps(out, k, pos, j, base, n, log_q):  # type: ignore[no-untyped-def]
+    """`_gap_picks` from pick `k` (at `pos`, gap counter `j`) until `out` is full or the picks
+    pass `n` (then done): the new k, pos, j and whether done."""
+    while k < out.shape[0]:
         gap = np.floor(np.log(_hash(base, j)) / log_q)
         j += 1
         pos += np.int64(min(gap, n)) + 1  # capped: a tiny chance draws huge (even infinite) gaps
         if pos >= n:
-            return out[:k]
-        if k == out.shape[0]:
-            out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
+            return k, pos, j, True
         out[k] = pos
         k += 1
+    return k, pos, j, False
 
 
 @njit(cache=True)
@@ -451,11 +462,10 @@ def _rung_picks(  # type: ignore[no-untyped-def]
     for g in range(exponents.shape[0]):
         lo = starts[g]
         r = 2.0 ** (exponents[g] / 4)
-        for pos in _indices(_base(keys[g], step), starts[g + 1] - lo, r):
+        picks = _indices(_base(keys[g], step), starts[g + 1] - lo, r)
+        out = room(out, k + picks.shape[0])
+        for pos in picks:
             i = members[lo + pos]
-            if _hash(thin, i) * r < p[i]:
-                if k == out.shape[0]:
-                    out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
-                out[k] = i
-                k += 1
+            out[k] = i
+            k += _hash(thin, i) * r < p[i]
     return out[:k]

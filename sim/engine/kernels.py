@@ -112,14 +112,25 @@ def prefetch(typingctx: Any, array: Any, index: Any) -> Any:
     a hint that never faults, so an index past the end is harmless). A loop over consumers
     picked at random rows of many arrays waits on memory about once a row and array; asked a
     few consumers ahead, the rows arrive while it works (at a million consumers product use
-    took 30 % less)."""
-    if not isinstance(array, types.Array) or array.ndim != 1:
+    took 30 % less). `index` is a tuple of indices for a table: `prefetch(attitude, (i, 0))`,
+    where `prefetch(attitude, (i, 0))` would make a view of the row, two atomic reference counts
+    that cost more than the fetch saves."""
+    if not isinstance(array, types.Array):
+        return None
+    if isinstance(index, types.Integer):
+        count = 1
+    elif isinstance(index, types.BaseTuple) and all(isinstance(i, types.Integer) for i in index):
+        count = len(index)
+    else:
+        return None
+    if count != array.ndim:
         return None
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         kind = signature.args[0]
         values = context.make_array(kind)(context, builder, args[0])
-        at = cgutils.get_item_pointer(context, builder, kind, values, [args[1]], wraparound=False)
+        at_index = [args[1]] if count == 1 else cgutils.unpack_tuple(builder, args[1], count)
+        at = cgutils.get_item_pointer(context, builder, kind, values, at_index, wraparound=False)
         byte = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
         hint = ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32])

@@ -66,9 +66,9 @@ def _learn(forget_at, fade, aware, known, own, paused, idx, brand, code, lasts, 
     for k in range(idx.shape[0]):
         if k + AHEAD < idx.shape[0]:  # listeners of word of mouth lie anywhere
             j, c = idx[k + AHEAD], brand[k + AHEAD]
-            prefetch(aware[j], c)
-            prefetch(forget_at[j], c)
-            prefetch(fade[j], c)
+            prefetch(aware, (j, c))
+            prefetch(forget_at, (j, c))
+            prefetch(fade, (j, c))
             prefetch(own, j)
             prefetch(paused, j)
         i, b = idx[k], brand[k]
@@ -85,7 +85,7 @@ def _renew(forget_at, fade, aware, known, own, paused, i, b, code, lasts, t):  #
     forget_at[i, b] = _due(t, paused[i], own[i] == b, code, lasts)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # a call would count references to its three arrays
 def _hold(own, forget_at, paused, i, b, t):  # type: ignore[no-untyped-def]
     """Consumer `i`'s own brand becomes `b` (-1: none) at step `t`: the brand it had resumes
     fading where it stood when it became its own, `b`'s stands still from now."""

@@ -214,11 +214,17 @@ def _hazard(  # type: ignore[no-untyped-def]
             j = who[k + AHEAD]
             prefetch(satisfaction, j)
             prefetch(tolerance, j)
-            prefetch(attitude[j], 0)
-            prefetch(aware[j], 0)
+            prefetch(attitude, (j, 0))
+            prefetch(aware, (j, 0))
             prefetch(brand, j)
             prefetch(problem, j)
-            prefetch(propensity, j)
+            if own_odds:
+                prefetch(propensity, j)
+            if priced:
+                prefetch(discount, j)
+                prefetch(left, j)
+                prefetch(paid, j)
+                prefetch(sensitivity, j)
         i = who[k]
         own = np.int64(brand[i])
         rival, lead = _rival(attitude, aware, i, own)

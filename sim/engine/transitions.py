@@ -454,10 +454,10 @@ def _impress(  # type: ignore[no-untyped-def]
     for k in range(idx.shape[0]):
         if k + AHEAD < idx.shape[0]:
             j = idx[k + AHEAD]
-            prefetch(attitude[j], b)
-            prefetch(aware[j], b)
-            prefetch(forget_at[j], b)
-            prefetch(fade[j], b)
+            prefetch(attitude, (j, b))
+            prefetch(aware, (j, b))
+            prefetch(forget_at, (j, b))
+            prefetch(fade, (j, b))
             prefetch(paused, j)
         i = idx[k]
         _renew(forget_at, fade, aware, known, own, paused, i, b, code, lasts, t)

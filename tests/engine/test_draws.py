@@ -233,3 +233,17 @@ def test_a_rungs_draws_do_not_depend_on_which_other_rungs_there_are() -> None:
         before = np.sort(fewer.picks(Draws(5), "need", step, p))
         after = np.sort(Rungs.of(more).picks(Draws(5), "need", step, more))
         assert np.array_equal(after[after < p.size], before)
+
+
+@pytest.mark.parametrize("p", [0.001, 0.05, 0.3])
+def test_gap_picks_are_the_same_whatever_room_they_start_with(p: float) -> None:
+    """The picks outgrow the room first made for them and are the same: growing happens
+    between runs of picks, not inside them."""
+    from sim.engine.draws import _gap_picks, _mix
+
+    base, n = _mix(np.uint64(12345)), 20_000
+    log_q = np.log1p(-p)
+    roomy = _gap_picks(base, n, log_q, n)
+    assert roomy.size > 10 and np.all(np.diff(roomy) > 0) and roomy[-1] < n
+    for size in (1, 7, roomy.size // 3, roomy.size):
+        assert np.array_equal(_gap_picks(base, n, log_q, size), roomy)

@@ -87,7 +87,7 @@ def test_an_engine_kernel_is_stale_once_any_file_of_the_engine_changes(tmp_path)
 
 def test_prefetch_asks_ahead_without_changing_or_faulting() -> None:
     """`prefetch` is a hint: a loop that asks far past the end of its arrays (some gigabytes
-    on) computes what it computes without it; a table is asked for row by row."""
+    on) computes what it computes without it; a table is asked for by (row, column)."""
     from numba.core.errors import TypingError
 
     from sim.engine.kernels import prefetch
@@ -106,8 +106,24 @@ def test_prefetch_asks_ahead_without_changing_or_faulting() -> None:
     assert gathered(values, idx, 1 << 32) == values[idx].sum()
 
     @njit
-    def table(values):  # type: ignore[no-untyped-def]
+    def rows(values, idx, ahead):  # type: ignore[no-untyped-def]
+        total = 0.0
+        for k in range(idx.shape[0]):
+            prefetch(values, (idx[k] + ahead, 1))
+            total += values[idx[k], 1]
+        return total
+
+    table = np.arange(3000.0).reshape(1000, 3)
+    assert rows(table, idx, 0) == rows(table, idx, 1 << 30) == table[idx, 1].sum()
+
+    @njit
+    def one_index(values):  # type: ignore[no-untyped-def]
         prefetch(values, 0)
 
-    with pytest.raises(TypingError):
-        table(np.zeros((2, 2)))
+    @njit
+    def three_indices(values):  # type: ignore[no-untyped-def]
+        prefetch(values, (0, 0, 0))
+
+    for wrong in (one_index, three_indices):
+        with pytest.raises(TypingError):
+            wrong(table)

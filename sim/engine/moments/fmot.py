@@ -138,7 +138,7 @@ def _first_encounters(  # type: ignore[no-untyped-def]
         if r + AHEAD < k:
             ahead = idx[r + AHEAD]
             prefetch(brand_of, ahead)
-            prefetch(attitude[ahead], 0)
+            prefetch(attitude, (ahead, 0))
             prefetch(expectation, ahead)
         i = np.int64(idx[r])
         b = np.int64(brand_of[i])

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arrays import room
 from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix, _rung_picks
 from sim.engine.journey import Moment
 from sim.engine.kernels import njit
@@ -93,18 +94,21 @@ def _needs(  # type: ignore[no-untyped-def]
             if trigger[tp] > 0:
                 sparked = 0
                 trigger_base = _base(trigger_keys[tp], t)
+                out = room(out, k + met.shape[0])
                 for i in met:
                     if start[i] == _PRE_ZMOT and _hash(trigger_base, i) < trigger[tp]:
-                        out = _put(out, k, i)
+                        out[k] = i
                         k += 1
                         sparked += 1
                 row[campaign_col] += sparked
 
     thin = _mix(_base(need_key, t) + np.uint64(_GOLDEN))  # `Stream.part(0)` of "need"
     own = 0
-    for i in _rung_picks(rung_keys, t, rung_members, rung_starts, rung_exponents, thin, need_rate):
+    picks = _rung_picks(rung_keys, t, rung_members, rung_starts, rung_exponents, thin, need_rate)
+    out = room(out, k + picks.shape[0])
+    for i in picks:
         if start[i] == _PRE_ZMOT:
-            out = _put(out, k, i)
+            out[k] = i
             k += 1
             own += 1
     row[own_col] += own
@@ -112,9 +116,10 @@ def _needs(  # type: ignore[no-untyped-def]
     if heard.shape[0]:
         wom_base = _base(wom_key, t)
         spread = 0
+        out = room(out, k + heard.shape[0])
         for i in heard:
             if start[i] == _PRE_ZMOT and _hash(wom_base, np.int64(i)) < wom_trigger:
-                out = _put(out, k, i)
+                out[k] = i
                 k += 1
                 spread += 1
         row[wom_col] += spread
@@ -128,12 +133,3 @@ def _needs(  # type: ignore[no-untyped-def]
             needs[m] = i
             m += 1
     return needs[:m]
-
-
-@njit(cache=True)
-def _put(out, k, i):  # type: ignore[no-untyped-def]
-    """`out` with `i` at `k`, doubled first if full."""
-    if k == out.shape[0]:
-        out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
-    out[k] = i
-    return out

@@ -86,8 +86,8 @@ def _research(  # type: ignore[no-untyped-def]
             prefetch(research, j)
             prefetch(reviews_read, j)
             prefetch(price_sensitivity, j)
-            prefetch(attitude[j], 0)
-            prefetch(aware[j], 0)
+            prefetch(attitude, (j, 0))
+            prefetch(aware, (j, 0))
         i = idx[r]
         read = reviews and _hash(key, np.int64(i)) < research[i]
         reads += read
