@@ -113,7 +113,7 @@ def prefetch(typingctx: Any, array: Any, index: Any) -> Any:
     picked at random rows of many arrays waits on memory about once a row and array; asked a
     few consumers ahead, the rows arrive while it works (at a million consumers product use
     took 30 % less). `index` is a tuple of indices for a table: `prefetch(attitude, (i, 0))`,
-    where `prefetch(attitude, (i, 0))` would make a view of the row, two atomic reference counts
+    where `prefetch(attitude[i], 0)` would make a view of the row, two atomic reference counts
     that cost more than the fetch saves."""
     if not isinstance(array, types.Array):
         return None

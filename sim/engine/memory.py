@@ -85,7 +85,7 @@ def _renew(forget_at, fade, aware, known, own, paused, i, b, code, lasts, t):  #
     forget_at[i, b] = _due(t, paused[i], own[i] == b, code, lasts)
 
 
-@njit(cache=True, inline="always")  # a call would count references to its three arrays
+@njit(cache=True)
 def _hold(own, forget_at, paused, i, b, t):  # type: ignore[no-untyped-def]
     """Consumer `i`'s own brand becomes `b` (-1: none) at step `t`: the brand it had resumes
     fading where it stood when it became its own, `b`'s stands still from now."""
