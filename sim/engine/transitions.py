@@ -458,6 +458,7 @@ def _impress(  # type: ignore[no-untyped-def]
             prefetch(aware, (j, b))
             prefetch(forget_at, (j, b))
             prefetch(fade, (j, b))
+            prefetch(own, j)
             prefetch(paused, j)
         i = idx[k]
         _renew(forget_at, fade, aware, known, own, paused, i, b, code, lasts, t)

@@ -310,16 +310,16 @@ def _narrow(live, who, customers, acquired, problem, t, onboarding):  # type: ig
     fresh = np.empty(customers.shape[0] if wanted_fresh else 0, dtype=np.int64)
     open_ = np.empty(customers.shape[0] if wanted_open else 0, dtype=np.int64)
     f = o = 0
-    # Each kept without a branch: an open problem is a few percent of customers, a branch on it
-    # mispredicted as often.
-    if wanted_fresh:
+    if wanted_fresh or wanted_open:
+        # Each kept without a branch: an open problem is a few percent of customers, a branch
+        # on it mispredicted as often.
         for i in customers:
-            fresh[f] = i
-            f += np.int64((acquired[i] >= 1) & (t - acquired[i] < onboarding))
-    if wanted_open:
-        for i in customers:
-            open_[o] = i
-            o += np.int64(problem[i])
+            if wanted_fresh:
+                fresh[f] = i
+                f += np.int64((acquired[i] >= 1) & (t - acquired[i] < onboarding))
+            if wanted_open:
+                open_[o] = i
+                o += np.int64(problem[i])
     return fresh[:f], open_[:o]
 
 
