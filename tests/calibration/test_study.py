@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import optuna
 import pytest
@@ -27,9 +28,12 @@ def command(small: Path, data: Path, trials: int, *extra: str) -> list[str]:
 
 
 def wait_for_trials(url: str, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until the study at `url` has `n` completed trials; on failure the command is
+    stopped (not left running into the next tests) and what it printed is in the message."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "the study ended before it could be stopped"
+        if proc.poll() is not None:
+            _fail(proc, "the study ended before it could be stopped")
         db = Path(url.removeprefix("sqlite:///"))
         try:
             if db.exists() and len(completed(optuna.load_study(study_name="s", storage=url))) >= n:
@@ -37,7 +41,15 @@ def wait_for_trials(url: str, n: int, proc: subprocess.Popen, timeout: float = 1
         except (KeyError, SQLAlchemyError):  # the study, or its tables, not made yet
             pass
         time.sleep(0.3)
-    raise AssertionError(f"fewer than {n} trials after {timeout} s")
+    _fail(proc, f"fewer than {n} trials after {timeout} s")
+
+
+def _fail(proc: subprocess.Popen, why: str) -> NoReturn:
+    if proc.poll() is None:
+        proc.kill()
+    _, err = proc.communicate(timeout=60)
+    tail = (err or b"").decode(errors="replace").strip().splitlines()[-20:]
+    raise AssertionError(f"{why} (exit {proc.returncode}); its stderr ends:\n" + "\n".join(tail))
 
 
 @pytest.mark.slow
