@@ -6,7 +6,7 @@
 Every measurement runs in a fresh child process (this file with `--child`), so its peak memory
 is its own. Build (JourneyModel construction) and steps (`model.run_for(steps)`) are timed
 separately. The first model of a process also loads every kernel from numba's disk cache (about
-0.13 s, a third of a 10k run, paid once by each worker of an experiment); below a million
+0.13 s, a quarter of a 10k run, paid once by each worker of an experiment); below a million
 consumers a second model is built and run in the same child, and its build + steps is the
 "warm" figure. The peer is Mesa's `virus_on_network` example on a small network, of which only
 `model.step()` calls are timed; one peer measurement precedes every model measurement, and
