@@ -394,11 +394,23 @@ def rung(p: float) -> float:
     people whenever two scenarios differ slightly; drawn at a rung, they are the same people
     until the state crosses a rung, and thinning to each one's own chance does the rest.
     """
+    return float(_rung(float(p)))
+
+
+# Every rung, 2**(k/4) from the smallest double up to 1 (the C library's pow, as the logarithm
+# that found them before computed them), searched by `_rung`.
+_LADDER = np.array([2.0 ** (k / 4) for k in range(-4 * 1074, 1)])
+
+
+@njit(cache=True)
+def _rung(p: float) -> float:
+    """`rung` in a kernel: the ladder bisected. (The rung used to be found by a logarithm, with
+    a margin and a check that made it the same rung for every normal chance, but not for
+    subnormal ones.)"""
     if p <= 0:
         return 0.0
-    k = np.ceil(np.log2(p) * 4 - 1e-9)  # a rung itself maps to itself despite rounding
-    r = 2.0 ** (k / 4)
-    return min(1.0, r if r >= p else 2.0 ** ((k + 1) / 4))
+    j = np.searchsorted(_LADDER, p)
+    return 1.0 if j == _LADDER.shape[0] else _LADDER[j]
 
 
 def rung_exponents(p: np.ndarray) -> np.ndarray:

@@ -109,6 +109,29 @@ def test_rung_is_at_or_above_the_chance_and_close(p: float) -> None:
     assert rung(r) == r  # rungs are fixed points: nearby chances share one
 
 
+def _rung_by_logarithm(p: float) -> float:
+    """How `rung` found the rung before the ladder: kept to check that the ladder finds the
+    same one for every normal chance (a subnormal one it missed, by rounding)."""
+    if p <= 0:
+        return 0.0
+    k = np.ceil(np.log2(p) * 4 - 1e-9)
+    r = 2.0 ** (k / 4)
+    return min(1.0, r if r >= p else 2.0 ** ((k + 1) / 4))
+
+
+@settings(max_examples=300, deadline=None)
+@given(p=st.floats(-1.0, 2.0) | st.floats(2.2250738585072014e-308, 1e-250))
+def test_the_ladder_finds_the_rung_the_logarithm_found(p: float) -> None:
+    """`rung` (the ladder bisected, also in kernels: `_rung`) gives what it gave by its
+    logarithm, for every normal chance, including just under, at and just over a rung."""
+    from sim.engine.draws import _LADDER, _rung
+
+    assert rung(p) == _rung(p) == _rung_by_logarithm(p)
+    k = np.random.default_rng(abs(hash(p)) % 2**32).integers(4 * (1074 - 1022), _LADDER.size)
+    for q in (np.nextafter(_LADDER[k], 0.0), _LADDER[k], np.nextafter(_LADDER[k], 2.0)):
+        assert _rung(float(q)) == _rung_by_logarithm(float(q))
+
+
 def test_normals_are_the_normal_quantiles_of_their_uniforms() -> None:
     """The kernels' normals (AS241 in numba) agree with scipy's inverse normal CDF to about
     1e-15, tails included, and are odd about one half (to rounding: 0.8 is not 1 - 0.2)."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _indices, _mix, rung
+from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _indices, _mix, _rung
 from sim.engine.journey import Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.memory import _learn
@@ -105,35 +105,35 @@ def living(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> 
     `problem_severity` stars short of expectation, felt in full; the running SMOT touchpoints
     meet them (`meet`) and are experienced: support (audience `with_problem`) as a service
     encounter, the others (onboarding, delivery) as a touch. The experiences in that order."""
+    return Experiences(*_living(model.t, customer, customers, *_living_arguments(model)))
+
+
+def _living_arguments(model: JourneyModel) -> tuple:
+    """What `_living` needs besides the step and the customers."""
     pop, s, tps = model.population, model.spec.smot, model.touchpoints
-    return Experiences(
-        *_living(
-            model.t,
-            customer,
-            customers,
-            model.draws.keys(_LIVING),
-            pop.satisfaction,
-            pop.attitude,
-            pop.expectation,
-            pop.problem,
-            pop.brand,
-            model.brand_quality,
-            model.brand_quality_sd,
-            model.problem_rates,
-            model.ledger.row,
-            model.cols.problems,
-            (s.usage_rate, s.usage_weight, s.self_resolve, s.problem_weight, s.problem_severity),
-            (s.negativity, s.neutral, s.performance_weight, s.expectation_learning),
-            tps.live(Moment.SMOT),
-            _meeting_arguments(model),
-            tps.stream_keys(model.draws, "quality"),
-            tps.stream_keys(model.draws, "recovery"),
-            tps.quality,
-            tps.quality_sd,
-            tps.weight,
-            (s.recovery_slope, s.recovery_paradox),
-            model.cols.recovered,
-        )
+    return (
+        model.draws.keys(_LIVING),
+        pop.satisfaction,
+        pop.attitude,
+        pop.expectation,
+        pop.problem,
+        pop.brand,
+        model.brand_quality,
+        model.brand_quality_sd,
+        model.problem_rates,
+        model.ledger.row,
+        model.cols.problems,
+        (s.usage_rate, s.usage_weight, s.self_resolve, s.problem_weight, s.problem_severity),
+        (s.negativity, s.neutral, s.performance_weight, s.expectation_learning),
+        tps.live(Moment.SMOT),
+        _meeting_arguments(model),
+        tps.stream_keys(model.draws, "quality"),
+        tps.stream_keys(model.draws, "recovery"),
+        tps.quality,
+        tps.quality_sd,
+        tps.weight,
+        (s.recovery_slope, s.recovery_paradox),
+        model.cols.recovered,
     )
 
 
@@ -474,12 +474,26 @@ def _serve(  # type: ignore[no-untyped-def]
 def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     """Those who were customers when the step began (`start`) use the product, meet service
     touchpoints and talk."""
-    s = model.spec
     customer = start >= Moment.SMOT
-    customers = np.flatnonzero(customer)
-    experiences = living(model, customer, customers)
-    heard = word_of_mouth(model, customer) if s.wom.enabled else np.empty(0, dtype=np.int64)
-    return Handoff(experiences, heard)
+    *experiences, heard = _smot(
+        model.t,
+        customer,
+        np.flatnonzero(customer),
+        _living_arguments(model),
+        model.spec.wom.enabled,
+        _talk_arguments(model),
+        _spread_arguments(model),
+    )
+    return Handoff(Experiences(*experiences), heard)
+
+
+@njit(cache=True)
+def _smot(t, customer, customers, living, wom, talk, spread):  # type: ignore[no-untyped-def]
+    """`step` in one kernel call (a step's fixed cost is mostly calls): `_living`, then, if
+    word of mouth is on, `_word_of_mouth`. Returns who, brand, quality, surprise, heard."""
+    who, brand, quality, surprise = _living(t, customer, customers, *living)
+    heard = _word_of_mouth(t, customer, talk, spread) if wom else np.empty(0, dtype=np.int64)
+    return who, brand, quality, surprise, heard
 
 
 def talk_chance(
@@ -522,26 +536,41 @@ def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np
     and while not customers again, about their former brand with the satisfaction they left
     with. Each talks with its `talk_chance` (candidates drawn at the largest chance, thinned).
     """
+    return _talk(model.t, customer, *_talk_arguments(model))
+
+
+def _talk_arguments(model: JourneyModel) -> tuple:
+    """What `_talk` needs besides the step and the customers."""
     pop, w = model.population, model.spec.wom
-    feel = max(w.intensity, w.negative_intensity)
-    loudest = _loudest(pop.satisfaction) if feel > 0 else 0.0
-    top = rung(w.rate * (1.0 + feel * loudest))
-    draws = model.stream("talk")
-    return _talkers(
-        draws.indices(pop.size, top),
-        customer,
+    return (
         pop.left,
-        model.t,
         w.after_churn,
         pop.satisfaction,
         w.rate,
         w.intensity,
         w.negative_intensity,
-        top,
-        np.uint64(draws.part(0).base),
+        np.uint64(model.draws.key_of("talk")),
         pop.brand,
         pop.former,
     )
+
+
+@njit(cache=True)
+def _talk(  # type: ignore[no-untyped-def]
+    t, customer, left, after_churn, satisfaction, rate, intensity, negative, key, brand_of,
+    former,
+):  # fmt: skip
+    """`who_talks` in one call: candidates drawn at the rung (`draws._rung`) of the loudest
+    one's chance from the stream "talk" (`Stream.indices`), thinned by its part 0."""
+    feel = max(intensity, negative)
+    loudest = _loudest(satisfaction) if feel > 0 else 0.0
+    top = _rung(rate * (1.0 + feel * loudest))
+    base = _base(key, t)
+    return _talkers(
+        _indices(base, satisfaction.shape[0], top), customer, left, t, after_churn,
+        satisfaction, rate, intensity, negative, top, _mix(base + np.uint64(_GOLDEN)), brand_of,
+        former,
+    )  # fmt: skip
 
 
 @njit(cache=True)
@@ -583,20 +612,20 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
 
     Returns the listeners who heard positive word of mouth, each once.
     """
+    return _word_of_mouth(model.t, customer, _talk_arguments(model), _spread_arguments(model))
+
+
+def _spread_arguments(model: JourneyModel) -> tuple:
+    """What `_spread` needs besides the talkers, the customers and the stream's base."""
     pop, s, c = model.population, model.spec, model.cols
-    talkers, brand = who_talks(model, customer)
     indptr, indices = tie_arrays(model.ties)
-    return _spread(
-        talkers,
-        brand,
-        customer,
+    return (
         indptr,
         indices,
-        np.uint64(model.stream("listener").base),
+        np.uint64(model.draws.key_of("listener")),
         pop.satisfaction,
         pop.attitude,
         (pop.forget_at, pop.fade, pop.aware, model.known, pop.brand, pop.paused, model.lasts),
-        model.t,
         pop.susceptibility,
         s.wom.weight,
         s.smot.negativity,
@@ -610,6 +639,20 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
             ]
         ),
     )
+
+
+@njit(cache=True)
+def _word_of_mouth(t, customer, talk, spread):  # type: ignore[no-untyped-def]
+    """`word_of_mouth` in one call: `_talk`, then `_spread` with the stream "listener"."""
+    talkers, brand = _talk(t, customer, *talk)
+    (
+        indptr, indices, key, satisfaction, attitude, memory, susceptibility, weight,
+        negativity, row, cols,
+    ) = spread  # fmt: skip
+    return _spread(
+        talkers, brand, customer, indptr, indices, _base(key, t), satisfaction, attitude, memory,
+        t, susceptibility, weight, negativity, row, cols,
+    )  # fmt: skip
 
 
 @njit(cache=True)
