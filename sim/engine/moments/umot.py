@@ -63,7 +63,7 @@ import numpy as np
 
 from sim.engine import transitions
 from sim.engine.arrays import first_seen
-from sim.engine.draws import _base, _gauss, _hash, _normal
+from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _mix, _normal
 from sim.engine.journey import Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
@@ -253,7 +253,7 @@ def _reviews(  # type: ignore[no-untyped-def]
     rating_noise, weight, negativity, up, down, scale, moderate, self_selected, solicited,
 ):  # fmt: skip
     """For the experiences `rows` (of `who`, `brand`, `quality`), each customer asked as
-    many times as `tally` counts (`_asks`): the herded evaluation and whether it is posted;
+    many times as `tally` counts (`_ask`): the herded evaluation and whether it is posted;
     one review per customer, the first experience that moved it to post. Returns the rows of
     those reviews (by customer), their stars and whether the customer was asked. One pass
     where numpy needs about forty calls; `tally` is left zero.
@@ -312,26 +312,6 @@ def _reviews(  # type: ignore[no-untyped-def]
         given[j] = np.int8(min(max(np.rint(herded[r]), 1.0), 5.0))
         asked[j] = asks[r] > 0
     return chosen, given, asked
-
-
-def _asks(model: JourneyModel, askable: np.ndarray) -> None:
-    """The review requests the customers `askable` (distinct) receive this step, counting
-    each request's contacts and moving attitudes: each customer is asked at most once per
-    request, and how many times it is asked is left in `model.tally` (in units of ASKED) for
-    `_reviews`, which reads and clears it."""
-    tps = model.touchpoints
-    requests = tps.of_kind("review_request")
-    if requests:
-        _ask(
-            np.array(requests, dtype=np.int64),
-            askable,
-            model.t,
-            tps.reach,
-            tps.who,
-            tps.stream_keys(model.draws, "reach"),
-            model.tally,
-            transitions.contact_arguments(model),
-        )
 
 
 @njit(cache=True)
@@ -395,57 +375,77 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     Only those still where they began move, and not those deciding at a renewal this step
     (`JourneyModel.deciding`): a consumer moves at most one edge per step.
     """
-    pop, u, tps = model.population, model.spec.umot, model.touchpoints
+    pop = model.population
     held = model.held()  # customers renewing today hold still (`JourneyModel.deciding`)
     back = _staying(start, pop.moment, int(Moment.UMOT), pop.next_renewal, held)
     transitions.move(model, back, Moment.SMOT)
     e = experiences
-    if not u.enabled or e.who.size == 0:
+    if not model.spec.umot.enabled or e.who.size == 0:
         return
-    rows, askable = _reviewable(
-        e.who, start, pop.moment, pop.next_renewal, held, int(Moment.SMOT), model.tally
-    )
-    _asks(model, askable)
-    draws = model.stream("review")
-    chosen, given, asked = _reviews(
-        e.who,
-        e.brand,
-        e.quality,
-        rows,
-        model.tally,
-        pop.expectation,
-        pop.review_propensity,
-        _shown(model.pages.newest, model.pages.count, min(u.herding_window, model.pages.depth)),
-        np.uint64(draws.base),
-        np.uint64(draws.part(0).base),
-        u.rating_noise,
-        u.disconfirmation,
-        u.negativity,
-        u.herding,
-        u.herding_negative,
-        u.extremity_scale,
-        u.moderate_posting,
-        u.self_selected,
-        u.solicited_posting,
-    )
-    # One review per consumer and step: the first experience that moved it to post.
-    who, brand = e.who[chosen], e.brand[chosen]
-    answered = _answer(
-        np.array(tps.of_kind("review_response"), dtype=np.int64),
-        brand,
-        given,
-        who,
-        model.t,
-        tps.max_stars,
-        tps.reach,
-        tps.stream_keys(model.draws, "reach"),
-        tps.stream_keys(model.draws, "quality"),
-        pop.expectation,
-        pop.satisfaction,
-        model.spec.smot.neutral,
-        model.spec.smot.performance_weight,
-        transitions.contact_arguments(model),
+    who, brand, given, answered, asked = _umot(
+        model.t, held, e.who, e.brand, e.quality, start, *_umot_arguments(model)
     )
     model.pages.post(model.t, brand, given, who, answered, asked)
     model.ledger.add_by_brand(model.cols.reviews, brand)
     transitions.move(model, who, Moment.UMOT)
+
+
+def _umot_arguments(model: JourneyModel) -> tuple:
+    """What `_umot` needs besides the step, the day held and the experiences."""
+    pop, u, tps, pages = model.population, model.spec.umot, model.touchpoints, model.pages
+    reviewing = (
+        pop.expectation, pop.review_propensity, pages.newest, pages.count,
+        min(u.herding_window, pages.depth), np.uint64(model.draws.key_of("review")),
+        u.rating_noise, u.disconfirmation, u.negativity, u.herding, u.herding_negative,
+        u.extremity_scale, u.moderate_posting, u.self_selected, u.solicited_posting,
+    )  # fmt: skip
+    return (
+        pop.moment,
+        pop.next_renewal,
+        model.tally,
+        np.array(tps.of_kind("review_request"), dtype=np.int64),
+        np.array(tps.of_kind("review_response"), dtype=np.int64),
+        tps.reach,
+        tps.who,
+        tps.max_stars,
+        tps.stream_keys(model.draws, "reach"),
+        tps.stream_keys(model.draws, "quality"),
+        transitions.contact_arguments(model),
+        reviewing,
+        (pop.satisfaction, model.spec.smot.neutral, model.spec.smot.performance_weight),
+    )
+
+
+@njit(cache=True)
+def _umot(  # type: ignore[no-untyped-def]
+    t, held, who, brand, quality, start, moment, next_renewal, tally, requests, responses,
+    reach, audience, max_stars, reach_keys, quality_keys, contact, reviewing, answering,
+):  # fmt: skip
+    """`step` past the posters going back, in one kernel call: the experiences that can be
+    reviewed (`_reviewable`), the review requests (`_ask`), the reviews (`_reviews`, drawn from
+    the stream "review" and its part 0, herded by the pages as they stand) and the brands'
+    answers (`_answer`). Returns the posters, their brands, stars, and whether each review was
+    answered and asked for."""
+    rows, askable = _reviewable(who, start, moment, next_renewal, held, _SMOT, tally)
+    if requests.shape[0]:
+        _ask(requests, askable, t, reach, audience, reach_keys, tally, contact)
+    (
+        expectation, propensity, newest, count, window, key, rating_noise, weight, negativity,
+        up, down, scale, moderate, self_selected, solicited,
+    ) = reviewing  # fmt: skip
+    base = _base(key, t)
+    chosen, given, asked = _reviews(
+        who, brand, quality, rows, tally, expectation, propensity, _shown(newest, count, window),
+        base, _mix(base + np.uint64(_GOLDEN)), rating_noise, weight, negativity, up, down, scale,
+        moderate, self_selected, solicited,
+    )  # fmt: skip
+    posters, about = who[chosen], brand[chosen]
+    satisfaction, neutral, performance_weight = answering
+    answered = _answer(
+        responses, about, given, posters, t, max_stars, reach, reach_keys, quality_keys,
+        expectation, satisfaction, neutral, performance_weight, contact,
+    )  # fmt: skip
+    return posters, about, given, answered, asked
+
+
+_SMOT = int(Moment.SMOT)
