@@ -489,8 +489,9 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
 
 @njit(cache=True)
 def _smot(t, customer, customers, living, wom, talk, spread):  # type: ignore[no-untyped-def]
-    """`step` in one kernel call (a step's fixed cost is mostly calls): `_living`, then, if
-    word of mouth is on, `_word_of_mouth`. Returns who, brand, quality, surprise, heard."""
+    """`step` in one kernel call (a small market's step is mostly the Python between kernels):
+    `_living`, then, if word of mouth is on, `_word_of_mouth`. Returns who, brand, quality,
+    surprise, heard."""
     who, brand, quality, surprise = _living(t, customer, customers, *living)
     heard = _word_of_mouth(t, customer, talk, spread) if wom else np.empty(0, dtype=np.int64)
     return who, brand, quality, surprise, heard

@@ -318,8 +318,10 @@ def _reviews(  # type: ignore[no-untyped-def]
 def _ask(requests, askable, t, reach, who, reach_keys, tally, contact):  # type: ignore[no-untyped-def]
     """Each review request of `requests` reaches each of `askable` with its reach (the
     stream "reach:<key>"), contacts those it is aimed at (`transitions._touch`) and counts
-    the ask in `tally`: one call where numpy needs about ten a request. The draws are the
-    consumers' own, so drawing before the audience is met picks whom drawing after it would."""
+    the ask in `tally` (in units of ASKED, for `_reviews`, which reads and clears it): one
+    call where numpy needs about ten a request. Each customer is asked at most once a request;
+    the draws are the consumers' own, so drawing before the audience is met picks whom
+    drawing after it would."""
     hit = np.empty_like(askable)
     for tp in requests:
         base = _base(reach_keys[tp], t)
@@ -439,7 +441,7 @@ def _umot(  # type: ignore[no-untyped-def]
         base, _mix(base + np.uint64(_GOLDEN)), rating_noise, weight, negativity, up, down, scale,
         moderate, self_selected, solicited,
     )  # fmt: skip
-    posters, about = who[chosen], brand[chosen]
+    posters, about = who[chosen], brand[chosen]  # one review a consumer: the first that moved it
     satisfaction, neutral, performance_weight = answering
     answered = _answer(
         responses, about, given, posters, t, max_stars, reach, reach_keys, quality_keys,
