@@ -416,9 +416,8 @@ def _rung(p: float) -> float:
 def rung_exponents(p: np.ndarray) -> np.ndarray:
     """For each chance (positive), the exponent k of its rung 2**(k/4) (`rung`), at most 0: the
     rung of a chance of 1 or more is 1."""
-    k = np.ceil(np.log2(p) * 4 - 1e-9)
-    k = np.where(2.0 ** (k / 4) >= p, k, k + 1)
-    return np.minimum(k, 0).astype(np.int64)
+    top = _LADDER.size - 1  # the index of the rung 1 = 2**(0/4)
+    return np.minimum(np.searchsorted(_LADDER, p) - top, 0).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
