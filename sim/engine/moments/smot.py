@@ -475,26 +475,11 @@ def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     """Those who were customers when the step began (`start`) use the product, meet service
     touchpoints and talk."""
     customer = start >= Moment.SMOT
-    *experiences, heard = _smot(
-        model.t,
-        customer,
-        np.flatnonzero(customer),
-        _living_arguments(model),
-        model.spec.wom.enabled,
-        _talk_arguments(model),
-        _spread_arguments(model),
+    experiences = living(model, customer, np.flatnonzero(customer))
+    heard = (
+        word_of_mouth(model, customer) if model.spec.wom.enabled else np.empty(0, dtype=np.int64)
     )
-    return Handoff(Experiences(*experiences), heard)
-
-
-@njit(cache=True)
-def _smot(t, customer, customers, living, wom, talk, spread):  # type: ignore[no-untyped-def]
-    """`step` in one kernel call (a small market's step is mostly the Python between kernels):
-    `_living`, then, if word of mouth is on, `_word_of_mouth`. Returns who, brand, quality,
-    surprise, heard."""
-    who, brand, quality, surprise = _living(t, customer, customers, *living)
-    heard = _word_of_mouth(t, customer, talk, spread) if wom else np.empty(0, dtype=np.int64)
-    return who, brand, quality, surprise, heard
+    return Handoff(experiences, heard)
 
 
 def talk_chance(

@@ -103,34 +103,6 @@ def test_dissatisfied_customers_talk_more_and_the_ledger_counts_ex_customers() -
     assert row[model.cols.wom["negative"]] >= row[model.cols.wom_former["negative"]]
 
 
-@pytest.mark.parametrize("wom", [True, False])
-def test_smot_in_one_call_is_living_then_word_of_mouth(wom: bool) -> None:
-    """`step` runs SMOT in one kernel call: the same experiences, listeners and state to the
-    bit as `living` then `word_of_mouth` called in turn on a twin model."""
-    spec = load_scenario(ROOT / "scenarios" / "baseline.toml")
-    if not wom:
-        spec = validate_scenario(
-            {**spec.model_dump(), "wom": {**spec.wom.model_dump(), "enabled": False}}
-        )
-    one, parts = (JourneyModel(spec, consumers=3000, rng=7) for _ in range(2))
-    for model in (one, parts):
-        model.run_for(60)
-        model.time += 1
-    start = one.population.moment.copy()
-    handed = smot.step(one, start)
-    customer = start >= Moment.SMOT
-    used = smot.living(parts, customer, np.flatnonzero(customer))
-    heard = smot.word_of_mouth(parts, customer) if wom else np.empty(0, dtype=np.int64)
-    for field in ("who", "brand", "quality", "surprise"):
-        assert np.array_equal(getattr(handed.experiences, field), getattr(used, field))
-    assert np.array_equal(handed.heard, heard) and (heard.size > 0) == wom
-    for name in ("satisfaction", "attitude", "expectation", "problem", "aware", "forget_at"):
-        np.testing.assert_array_equal(
-            getattr(one.population, name), getattr(parts.population, name)
-        )
-    assert np.array_equal(one.ledger.row, parts.ledger.row)
-
-
 def aimed_at(who: str, steps: int) -> tuple[JourneyModel, int, np.ndarray, np.ndarray]:
     """The baseline at 3,000 consumers after `steps` steps, its first running SMOT touchpoint
     aimed at `who`, and its customers (a mask and their indices)."""
