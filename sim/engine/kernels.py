@@ -5,7 +5,7 @@ Ctrl-C ("Exception ignored on calling ctypes callback") and the kernel is left w
 (`RuntimeError: no compiled object yet`, a traceback where the user expected a clean stop).
 Every engine module takes `njit` and `ufunc` from here, and importing this module makes each
 numba compile hold Ctrl-C and SIGTERM until it ends: a signal arriving inside is acted on right
-after, as it would have been.
+after, as it would have been, or once a kernel it calls has compiled.
 
 Its cache is numba's, but for what makes a cached kernel current: numba compares the source of a
 kernel's own module only, while a kernel compiles in the code of the kernels it calls from other
@@ -32,7 +32,7 @@ from numba.core.dispatcher import Dispatcher
 from numba.extending import intrinsic
 from numba.np.ufunc.ufuncbuilder import UFuncDispatcher
 
-from sim.engine.signals import uninterrupted
+from sim.engine.signals import release, uninterrupted
 
 __all__ = ["AHEAD", "njit", "prefetch", "ufunc"]
 
@@ -44,8 +44,13 @@ def _held(compile: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(compile)
     def held(*args: Any, **kwargs: Any) -> Any:
-        with uninterrupted():
-            return compile(*args, **kwargs)
+        with uninterrupted(releasable=True):
+            compiled = compile(*args, **kwargs)
+        # Done inside another kernel's compile (a kernel it calls): a signal held so far is
+        # acted on now, and the outer compile, still typing, ends cleanly; a kernel compiling
+        # its callees is held for as long as its longest piece (~1 s), not the whole (~9 s).
+        release()
+        return compiled
 
     held._held = True  # type: ignore[attr-defined]
     return held

@@ -14,17 +14,23 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
-__all__ = ["ctrl_c_outside_numba", "uninterrupted"]
+__all__ = ["ctrl_c_outside_numba", "release", "uninterrupted"]
 
 _DEFERRED = (signal.SIGINT, signal.SIGTERM)
 
+_open: list[tuple[dict[int, Any], list[int], bool]] = []
+"""The `uninterrupted` blocks open, outermost first: the handlers each replaced, the signals
+that arrived in it, whether `release` may act in it."""
+
 
 @contextmanager
-def uninterrupted() -> Iterator[None]:
+def uninterrupted(*, releasable: bool = False) -> Iterator[None]:
     """Keep Ctrl-C and SIGTERM out of the block: one arriving inside is acted on right after
     it, as it would have been (a few steps that must happen together, such as compiling a
-    kernel or creating a trial and naming its process). Does nothing outside the main thread."""
+    kernel or creating a trial and naming its process), or at a `release` inside a
+    `releasable` block. Does nothing outside the main thread."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -32,17 +38,37 @@ def uninterrupted() -> Iterator[None]:
     saved = {s: signal.getsignal(s) for s in _DEFERRED}
     for s in _DEFERRED:
         signal.signal(s, lambda signum, frame: arrived.append(signum))
+    _open.append((saved, arrived, releasable))
     try:
         yield
     finally:
+        _open.pop()
         for s, handler in saved.items():
             signal.signal(s, handler)
         for signum in arrived[:1]:
-            handler = saved[signum]
-            if callable(handler):
-                handler(signum, None)
-            elif handler == signal.SIG_DFL:
-                signal.raise_signal(signum)
+            _deliver(signum, saved[signum])
+
+
+def release() -> None:
+    """Act now on a signal that arrived in the open `uninterrupted` blocks, as their ends
+    would, if every one of them is `releasable`: a point inside them where stopping is safe
+    (one compile done inside another, whose typing an exception ends cleanly)."""
+    if not _open or not all(releasable for _, _, releasable in _open):
+        return
+    arrived = [signum for _, signals, _ in _open for signum in signals]
+    for _, signals, _ in _open:
+        signals.clear()
+    for signum in arrived[:1]:
+        _deliver(signum, _open[0][0][signum])
+
+
+def _deliver(signum: int, handler: Any) -> None:
+    """What `handler`, the one the outermost block replaced, does with `signum`."""
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        signal.signal(signum, handler)
+        signal.raise_signal(signum)
 
 
 # Inside numba's own Python code (a compile, a kernel calling back to unpickle a constant) an

@@ -1,4 +1,5 @@
-"""A Ctrl-C while numba compiles a kernel waits for the compile: the kernel is whole after it.
+"""A Ctrl-C while numba compiles a kernel waits for the compile (or for a kernel it calls): the
+kernel is whole after it, or not built.
 A formula's ufunc is typed from its annotations, computes what the scalar kernel does, and is
 built only when arrays first need it."""
 
@@ -41,6 +42,41 @@ def test_ctrl_c_during_a_compile_comes_after_it() -> None:
     # without the hold the interrupt lands mid-compile and the kernel is left without code
     assert len(total.signatures) == 1
     assert total(np.ones(4)) == 4.0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class _CtrlCAtCompileOf(event.Listener):
+    """Ctrl-C as numba starts compiling `dispatcher`."""
+
+    def __init__(self, dispatcher: object) -> None:
+        self.dispatcher = dispatcher
+
+    def on_start(self, ev: event.Event) -> None:
+        if ev.data["dispatcher"] is self.dispatcher:
+            signal.raise_signal(signal.SIGINT)
+
+    def on_end(self, ev: event.Event) -> None:
+        pass
+
+
+def test_ctrl_c_while_a_kernel_compiles_a_callee_comes_once_the_callee_is_done() -> None:
+    @njit
+    def inner(x):  # type: ignore[no-untyped-def]
+        return x + 1.0
+
+    @njit
+    def outer(x):  # type: ignore[no-untyped-def]
+        return inner(x) * 2.0
+
+    ctrl_c = _CtrlCAtCompileOf(inner)
+    with (
+        event.install_listener("numba:compile", ctrl_c),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        outer(1.0)
+    # answered once `inner` was done, before `outer` went on: `inner` whole, `outer` not built
+    assert len(inner.signatures) == 1 and len(outer.signatures) == 0
+    assert outer(1.0) == 4.0  # and it compiles whole afterwards
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from sim.engine.signals import ctrl_c_outside_numba, uninterrupted
+from sim.engine.signals import ctrl_c_outside_numba, release, uninterrupted
 
 
 def test_an_interrupt_inside_uninterrupted_comes_right_after_it() -> None:
@@ -18,6 +18,24 @@ def test_an_interrupt_inside_uninterrupted_comes_right_after_it() -> None:
             steps.append("after the signal, still inside")
         steps.append("never")
     assert steps == ["after the signal, still inside"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_release_acts_on_a_held_interrupt_inside_releasable_blocks_only() -> None:
+    steps = []
+    with pytest.raises(KeyboardInterrupt), uninterrupted(releasable=True):
+        with uninterrupted(releasable=True):
+            signal.raise_signal(signal.SIGINT)
+        steps.append("the inner block over")
+        release()
+        steps.append("never")
+    with pytest.raises(KeyboardInterrupt), uninterrupted():
+        with uninterrupted(releasable=True):
+            signal.raise_signal(signal.SIGINT)
+        release()
+        steps.append("held to the end of the outer block")
+    release()  # no block open: nothing
+    assert steps == ["the inner block over", "held to the end of the outer block"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
