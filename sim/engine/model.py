@@ -44,7 +44,7 @@ class Consumer(mesa.Agent):
     """One consumer. Its state is row `row` of the model's population arrays."""
 
     # What Mesa's agent keeps in a dict of its own, in slots: a million consumers take some
-    # 130 MB less and are built in two thirds of the time.
+    # 150 MiB less and are built about a sixth faster.
     __slots__ = ("model", "pos", "row", "unique_id")
 
     def __init__(self, model: JourneyModel, row: int) -> None:

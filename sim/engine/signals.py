@@ -63,7 +63,8 @@ def release() -> None:
 
 
 def _deliver(signum: int, handler: Any) -> None:
-    """What `handler`, the one the outermost block replaced, does with `signum`."""
+    """`signum` to `handler` (one a block replaced) as it would have come: called, or the
+    default action."""
     if callable(handler):
         handler(signum, None)
     elif handler == signal.SIG_DFL:
