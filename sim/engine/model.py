@@ -23,7 +23,7 @@ from mesa.time import Priority
 from sim.engine import promotions, retention, transitions
 from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
-from sim.engine.journey import Moment
+from sim.engine.journey import CUSTOMER, Moment
 from sim.engine.kernels import njit
 from sim.engine.memory import fade_factor, lasting
 from sim.engine.metrics import Ledger, measure
@@ -210,11 +210,11 @@ class JourneyModel(mesa.Model):
 
         self.known = pop.aware.sum(axis=0).astype(np.int64)  # consumers aware of each brand
         self.counts = np.bincount(pop.moment, minlength=len(Moment)).astype(np.int64)
-        customers = pop.brand[pop.moment >= Moment.SMOT]
+        customers = pop.brand[pop.moment >= CUSTOMER]
         self.customer_counts = np.bincount(customers, minlength=len(brands)).astype(np.int64)
         self._scheduled: list[Any] = []  # Mesa holds events by weak reference
         self._calendar: dict[int, list[np.ndarray]] = {}  # renewal step -> who renews then
-        initial = np.flatnonzero(pop.moment >= Moment.SMOT)
+        initial = np.flatnonzero(pop.moment >= CUSTOMER)
         for due in np.unique(pop.next_renewal[initial]):
             self.book_renewals(initial[pop.next_renewal[initial] == due], int(due))
         # Ended customer spells, one entry per churn: (brand, acquired, ended), for the cohorts.
@@ -372,7 +372,7 @@ class JourneyModel(mesa.Model):
     def cohorts(self) -> pl.DataFrame:
         """Retention by acquisition cohort and period since acquisition."""
         pop = self.population
-        active = np.flatnonzero(pop.moment >= Moment.SMOT)
+        active = np.flatnonzero(pop.moment >= CUSTOMER)
         parts = [
             *self.spells,
             (
@@ -389,7 +389,7 @@ class JourneyModel(mesa.Model):
     def satisfaction(self) -> pl.DataFrame:
         """Customers now by brand and satisfaction bin: brand, bin (lower edge), customers."""
         pop = self.population
-        customers = np.flatnonzero(pop.moment >= Moment.SMOT)
+        customers = np.flatnonzero(pop.moment >= CUSTOMER)
         return (
             pl.DataFrame(
                 {

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.journey import Moment
+from sim.engine.journey import CUSTOMER, Moment
 from sim.engine.kernels import njit, ufunc
 from sim.scenario import Scenario
 
@@ -186,7 +186,7 @@ def candidates(model: JourneyModel, k: int, start: np.ndarray) -> np.ndarray:
     not heard of it and pay no discount now."""
     pop = model.population
     mine = np.flatnonzero(
-        (start >= Moment.SMOT) & (pop.brand == model.promotions.brand[k]) & (pop.discount_left == 0)
+        (start >= CUSTOMER) & (pop.brand == model.promotions.brand[k]) & (pop.discount_left == 0)
     )
     return mine[~model.promotion_heard[mine, k]]
 

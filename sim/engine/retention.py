@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import promotions, transitions
-from sim.engine.journey import Moment
+from sim.engine.journey import CUSTOMER
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 
 if TYPE_CHECKING:
@@ -296,7 +296,7 @@ def renewals(model: JourneyModel, due: np.ndarray) -> None:
     s = model.spec.retention
     if s.enabled and s.mode == "subscription":
         _decide(model, due)
-        due = due[model.population.moment[due] >= Moment.SMOT]
+        due = due[model.population.moment[due] >= CUSTOMER]
     transitions.renew(model, due)
 
 
@@ -306,4 +306,4 @@ def step(model: JourneyModel, start: np.ndarray) -> None:
     s = model.spec.retention
     if s.enabled and s.mode == "repurchase":
         deciding = model.stream("hazard").indices(model.population.size, 1.0 / s.period)
-        _decide(model, deciding[start[deciding] >= Moment.SMOT])
+        _decide(model, deciding[start[deciding] >= CUSTOMER])

@@ -14,7 +14,7 @@ import numpy as np
 from sim.engine import promotions
 from sim.engine.choice import choose, utilities
 from sim.engine.draws import _base, _gauss, _hash
-from sim.engine.journey import EDGE_INDEX, Moment
+from sim.engine.journey import CUSTOMER, EDGE_INDEX, Moment
 from sim.engine.kernels import AHEAD, njit, prefetch
 from sim.engine.memory import _hold, _learn, _renew, hold
 from sim.engine.metrics import _add_by_brand
@@ -317,7 +317,6 @@ def renew(model: JourneyModel, idx: np.ndarray) -> None:
 
 
 ALL, PROSPECTS, CUSTOMERS, NEW_CUSTOMERS, WITH_PROBLEM = range(5)  # `touchpoints.AUDIENCES`
-_SMOT = int(Moment.SMOT)
 
 
 def audience(model: JourneyModel, tp: int, idx: np.ndarray) -> np.ndarray:
@@ -346,7 +345,7 @@ def _aimed(who, b, moment, brand, acquired, problem, t, onboarding):  # type: ig
     at a consumer in `moment` with `brand`, `acquired` and `problem`: `audience` for one."""
     if who == ALL:
         return True
-    mine = (moment >= _SMOT) & (brand == b)  # `&`, not `and`: no branch on the data
+    mine = (moment >= CUSTOMER) & (brand == b)  # `&`, not `and`: no branch on the data
     if who == PROSPECTS:
         return not mine
     if who == NEW_CUSTOMERS:

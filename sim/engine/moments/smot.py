@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.engine import transitions
 from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _indices, _mix, _rung
-from sim.engine.journey import Moment
+from sim.engine.journey import CUSTOMER, Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.memory import _learn
 from sim.engine.network import _listener, tie_arrays
@@ -474,7 +474,7 @@ def _serve(  # type: ignore[no-untyped-def]
 def step(model: JourneyModel, start: np.ndarray) -> Handoff:
     """Those who were customers when the step began (`start`) use the product, meet service
     touchpoints and talk."""
-    customer = start >= Moment.SMOT
+    customer = start >= CUSTOMER
     experiences = living(model, customer, np.flatnonzero(customer))
     heard = (
         word_of_mouth(model, customer) if model.spec.wom.enabled else np.empty(0, dtype=np.int64)
