@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.engine.kernels import njit
 
-__all__ = ["distinct", "first_of_each", "first_seen", "room", "where_equal"]
+__all__ = ["distinct", "first_of_each", "first_seen", "room"]
 
 
 def distinct(x: np.ndarray) -> np.ndarray:
@@ -64,14 +64,3 @@ def room(out: np.ndarray, need: int) -> np.ndarray:  # type: ignore[no-untyped-d
     grown = np.empty(size, dtype=out.dtype)
     grown[: out.shape[0]] = out
     return grown
-
-
-@njit(cache=True)
-def where_equal(x: np.ndarray, value: int) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """`np.flatnonzero(x == value)` in one call, where numpy makes five Python calls."""
-    out = np.empty(x.shape[0], dtype=np.int64)
-    k = 0
-    for i in range(x.shape[0]):
-        out[k] = i
-        k += x[i] == value
-    return out[:k]

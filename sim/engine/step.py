@@ -5,15 +5,71 @@ The moments do not read each other's results from the model: `advance` passes th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.engine import memory, promotions, retention
+from sim.engine.journey import CUSTOMER, Moment
+from sim.engine.kernels import njit
 from sim.engine.moments import fmot, pre_zmot, smot, umot, zmot
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
 
-__all__ = ["advance"]
+__all__ = ["Start", "advance"]
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where everyone was when the step began (`moment`, a copy), and who was where, each list
+    in increasing order: customers (at SMOT or UMOT, a mask and a list), shoppers at ZMOT,
+    at FMOT, at UMOT. Made in one pass over everyone (`of`), where each moment made its own."""
+
+    moment: np.ndarray
+    customer: np.ndarray
+    customers: np.ndarray
+    zmot: np.ndarray
+    fmot: np.ndarray
+    umot: np.ndarray
+
+    @classmethod
+    def of(cls, moment: np.ndarray) -> Start:
+        start = moment.copy()
+        return cls(start, *_where(start))
+
+
+_ZMOT, _FMOT, _UMOT = int(Moment.ZMOT), int(Moment.FMOT), int(Moment.UMOT)
+
+
+@njit(cache=True)
+def _where(moment):  # type: ignore[no-untyped-def]
+    """`Start`'s mask and lists, in one pass: customers without a branch (about half of
+    everyone, a coin flip to the branch predictor), the moments few are in with one."""
+    n = moment.shape[0]
+    customer = np.empty(n, dtype=np.bool_)
+    customers = np.empty(n, dtype=np.int64)
+    zmot = np.empty(n, dtype=np.int64)
+    fmot = np.empty(n, dtype=np.int64)
+    umot = np.empty(n, dtype=np.int64)
+    c = z = f = u = 0
+    for i in range(n):
+        m = moment[i]
+        mine = m >= CUSTOMER
+        customer[i] = mine
+        customers[c] = i
+        c += mine
+        if m == _ZMOT:
+            zmot[z] = i
+            z += 1
+        elif m == _FMOT:
+            fmot[f] = i
+            f += 1
+        elif m == _UMOT:
+            umot[u] = i
+            u += 1
+    return customer, customers[:c], zmot[:z], fmot[:f], umot[:u]
 
 
 def advance(model: JourneyModel) -> None:
@@ -37,12 +93,12 @@ def advance(model: JourneyModel) -> None:
             pop.forget_at, pop.fade, model.factors, pop.attitude, pop.prior, pop.aware,
             pop.brand, model.t, model.known,
         )  # fmt: skip
-    start = pop.moment.copy()
+    start = Start.of(pop.moment)
     handed = smot.step(model, start)
     if len(model.promotions):
-        promotions.step(model, start)
-    retention.step(model, start)
+        promotions.step(model, start.moment)
+    retention.step(model, start.moment)
     umot.step(model, start, handed.experiences)
-    pre_zmot.step(model, start, handed.heard)
+    pre_zmot.step(model, start.moment, handed.heard)
     zmot.step(model, start)
     fmot.step(model, start)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.arrays import where_equal
 from sim.engine.draws import _base, _gauss, _hash
 from sim.engine.journey import Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
@@ -20,6 +19,7 @@ from sim.engine.touchpoints import _encounter
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
+    from sim.engine.step import Start
 
 __all__ = ["conversion_probability", "step"]
 
@@ -163,10 +163,10 @@ def _first_encounters(  # type: ignore[no-untyped-def]
     return quality, weight, won, again, met
 
 
-def step(model: JourneyModel, start: np.ndarray) -> None:
+def step(model: JourneyModel, start: Start) -> None:
     """Shoppers who were at FMOT when the step began (`start`) meet their brand and buy or not."""
     pop = model.population
-    idx = where_equal(start, int(Moment.FMOT))
+    idx = start.fmot
     if idx.size == 0:
         return
     _, _, won, again = _meet(model, idx, convert=True)

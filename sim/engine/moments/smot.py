@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.engine import transitions
 from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _indices, _mix, _rung
-from sim.engine.journey import CUSTOMER, Moment
+from sim.engine.journey import Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.memory import _learn
 from sim.engine.network import _listener, tie_arrays
@@ -35,6 +35,7 @@ from sim.engine.touchpoints import (
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
+    from sim.engine.step import Start
 
 __all__ = ["Experiences", "Handoff", "step", "talk_chance", "who_talks"]
 
@@ -471,11 +472,11 @@ def _serve(  # type: ignore[no-untyped-def]
     return who, brand, quality, surprise
 
 
-def step(model: JourneyModel, start: np.ndarray) -> Handoff:
+def step(model: JourneyModel, start: Start) -> Handoff:
     """Those who were customers when the step began (`start`) use the product, meet service
     touchpoints and talk."""
-    customer = start >= CUSTOMER
-    experiences = living(model, customer, np.flatnonzero(customer))
+    customer = start.customer
+    experiences = living(model, customer, start.customers)
     heard = (
         word_of_mouth(model, customer) if model.spec.wom.enabled else np.empty(0, dtype=np.int64)
     )

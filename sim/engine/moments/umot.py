@@ -72,6 +72,7 @@ from sim.engine.transitions import _counted, _touch
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
     from sim.engine.moments.smot import Experiences
+    from sim.engine.step import Start
 
 __all__ = [
     "answerable",
@@ -218,13 +219,13 @@ def _shown(newest, count, window):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _staying(start, moment, at, next_renewal, held):  # type: ignore[no-untyped-def]
-    """Consumers at moment `at` when the step began (`start`) and still there, but for those
+def _staying(were, moment, at, next_renewal, held):  # type: ignore[no-untyped-def]
+    """Those of `were` (at moment `at` when the step began) still there, but for those
     renewing on the day `held` (`JourneyModel.held`), in one pass where numpy needs eight."""
-    out = np.empty(moment.shape[0], dtype=np.int64)
+    out = np.empty(were.shape[0], dtype=np.int64)
     k = 0
-    for i in range(moment.shape[0]):
-        if start[i] == at and moment[i] == at and next_renewal[i] != held:
+    for i in were:
+        if moment[i] == at and next_renewal[i] != held:
             out[k] = i
             k += 1
     return out[:k]
@@ -369,7 +370,7 @@ def _answer(  # type: ignore[no-untyped-def]
     return answered
 
 
-def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> None:
+def step(model: JourneyModel, start: Start, experiences: Experiences) -> None:
     """Last step's posters (at UMOT when the step began, `start`) go back to SMOT; customers
     (at SMOT when the step began) may be asked for a review and may post about this step's
     `experiences` (from SMOT); brands answer some of the complaints posted.
@@ -379,13 +380,13 @@ def step(model: JourneyModel, start: np.ndarray, experiences: Experiences) -> No
     """
     pop = model.population
     held = model.held()  # customers renewing today hold still (`JourneyModel.deciding`)
-    back = _staying(start, pop.moment, int(Moment.UMOT), pop.next_renewal, held)
+    back = _staying(start.umot, pop.moment, int(Moment.UMOT), pop.next_renewal, held)
     transitions.move(model, back, Moment.SMOT)
     e = experiences
     if not model.spec.umot.enabled or e.who.size == 0:
         return
     who, brand, given, answered, asked = _umot(
-        model.t, held, e.who, e.brand, e.quality, start, *_umot_arguments(model)
+        model.t, held, e.who, e.brand, e.quality, start.moment, *_umot_arguments(model)
     )
     model.pages.post(model.t, brand, given, who, answered, asked)
     model.ledger.add_by_brand(model.cols.reviews, brand)

@@ -28,6 +28,7 @@ from sim.engine.transitions import _touch
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
+    from sim.engine.step import Start
 
 __all__ = ["research", "step"]
 
@@ -105,12 +106,13 @@ def _research(  # type: ignore[no-untyped-def]
     return expectation, score, u, reads
 
 
-def step(model: JourneyModel, start: np.ndarray) -> None:
+def step(model: JourneyModel, start: Start) -> None:
     """Shoppers who were at ZMOT when the step began (`start`) meet its touchpoints, research
     and choose a brand, or some give up."""
     s, tps, draws = model.spec, model.touchpoints, model.draws
-    idx = _shoppers(
-        start,
+    idx = start.zmot
+    _shoppers(
+        idx,
         model.t,
         tps.moment,
         tps.active,
@@ -153,12 +155,11 @@ def _decided(idx, brand, expectation, key, give_up):  # type: ignore[no-untyped-
 
 @njit(cache=True)
 def _shoppers(  # type: ignore[no-untyped-def]
-    start, t, tp_moment, active, reach, who, reach_keys, contact
+    idx, t, tp_moment, active, reach, who, reach_keys, contact
 ):  # fmt: skip
-    """The shoppers at ZMOT when the step began (`start`), after each running ZMOT touchpoint
-    has reached each with its reach (the stream "reach:<key>") and contacted those it is aimed
-    at (`transitions._touch`): one call where numpy needs about ten a touchpoint."""
-    idx = np.flatnonzero(start == _ZMOT)
+    """Each running ZMOT touchpoint reaches each of the shoppers `idx` with its reach (the
+    stream "reach:<key>") and contacts those it is aimed at (`transitions._touch`): one call
+    where numpy needs about ten a touchpoint."""
     hit = np.empty_like(idx)
     for tp in range(tp_moment.shape[0]):
         if not active[tp] or tp_moment[tp] != _ZMOT:
@@ -170,7 +171,6 @@ def _shoppers(  # type: ignore[no-untyped-def]
                 hit[k] = i
                 k += 1
         _touch(tp, who[tp], hit[:k], t, contact)
-    return idx
 
 
 _ZMOT = int(Moment.ZMOT)
