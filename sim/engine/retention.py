@@ -34,8 +34,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import promotions, transitions
+from sim.engine.draws import _base, _hash
 from sim.engine.journey import CUSTOMER
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
+from sim.engine.metrics import _add_by_brand
+from sim.engine.transitions import _churn, _pay
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -247,10 +250,14 @@ def _hazard(  # type: ignore[no-untyped-def]
 def _churn_chance(model: JourneyModel, who: np.ndarray) -> np.ndarray:
     """The churn chance of the customers `who` deciding now: `churn_probability` of their
     state, `competitor_lead` and `_price_term`, in one kernel."""
+    return _hazard(who, *_hazard_arguments(model))
+
+
+def _hazard_arguments(model: JourneyModel) -> tuple:
+    """What `_hazard` needs besides who."""
     s, pop = model.spec.retention, model.population
     priced = not (s.reference_loss == 0 and s.reference_gain == 0 and s.price_gap == 0)
-    return _hazard(
-        who,
+    return (
         pop.satisfaction,
         pop.tolerance,
         pop.attitude,
@@ -276,16 +283,66 @@ def _churn_chance(model: JourneyModel, who: np.ndarray) -> np.ndarray:
     )
 
 
-def _decide(model: JourneyModel, who: np.ndarray) -> None:
-    s, pop = model.spec.retention, model.population
-    leaving = model.stream("churn").below(who, _churn_chance(model, who))
-    if model.cols.rolloff is not None and s.mode == "subscription":
-        # renewals at the end of a discount, and who left at them
-        rolling = (pop.discount[who] > 0) & (pop.discount_left[who] == 0)
-        brand = pop.brand[who].astype(np.int64)
-        model.ledger.add_by_brand(model.cols.rolloff[0::2], brand[rolling])
-        model.ledger.add_by_brand(model.cols.rolloff[1::2], brand[rolling & leaving])
-    transitions.churn(model, who[leaving])
+def _decide(model: JourneyModel, who: np.ndarray, renewing: bool) -> None:
+    """The customers `who` churn with their chance (`_churn_chance`, the stream "churn"); at a
+    subscription's renewal (`renewing`) the others pay for the next period."""
+    s = model.spec.retention
+    rolloff = model.cols.rolloff if model.cols.rolloff is not None and renewing else _NONE
+    *left, stay = _deciding(
+        who,
+        model.t,
+        np.uint64(model.draws.key_of("churn")),
+        _hazard_arguments(model),
+        rolloff,
+        transitions.churn_arguments(model),
+        renewing,
+        transitions._payment(model),
+    )
+    transitions.churned(model, *left)
+    if renewing:
+        model.book_renewals(stay, model.t + s.period)
+
+
+_NONE = np.empty(0, dtype=np.int64)  # no rolloff columns
+
+
+@njit(cache=True)
+def _deciding(who, t, churn_key, hazard, rolloff, churn, renewing, payment):  # type: ignore[no-untyped-def]
+    """`_decide` in one call where it took five and some twenty lines of Python: the chances
+    (`_hazard`), who leaves, the renewals at the end of a discount and who left at them (into
+    the ledger's `rolloff` columns, if any), the leaving (`transitions._churn`) and, when
+    `renewing`, the others' payment (`transitions._pay`). Returns what `_churn` returns, and
+    those who stay."""
+    chance = _hazard(who, *hazard)
+    base = _base(churn_key, t)
+    k = who.shape[0]
+    leave = np.empty(k, dtype=np.bool_)
+    for r in range(k):
+        leave[r] = _hash(base, np.int64(who[r])) < chance[r]
+    brand_of, discount, left = churn[0], churn[8], churn[9]
+    if rolloff.shape[0]:
+        rolling = np.empty(k, dtype=np.int64)
+        lost = np.empty(k, dtype=np.int64)
+        m = n = 0
+        for r in range(k):
+            i = who[r]
+            if discount[i] > 0 and left[i] == 0:
+                rolling[m] = brand_of[i]
+                m += 1
+                if leave[r]:
+                    lost[n] = brand_of[i]
+                    n += 1
+        brands = churn[13]
+        _add_by_brand(churn[11], rolloff[0::2], rolling[:m], None, brands)
+        _add_by_brand(churn[11], rolloff[1::2], lost[:n], None, brands)
+    leaving, staying = who[leave], who[~leave]
+    out = _churn(leaving, t, *churn)
+    if renewing:
+        brand = np.empty(staying.shape[0], dtype=np.int64)
+        for r in range(staying.shape[0]):
+            brand[r] = brand_of[staying[r]]
+        _pay(staying, brand, payment)
+    return out[0], out[1], out[2], out[3], staying
 
 
 def renewals(model: JourneyModel, due: np.ndarray) -> None:
@@ -295,9 +352,9 @@ def renewals(model: JourneyModel, due: np.ndarray) -> None:
     """
     s = model.spec.retention
     if s.enabled and s.mode == "subscription":
-        _decide(model, due)
-        due = due[model.population.moment[due] >= CUSTOMER]
-    transitions.renew(model, due)
+        _decide(model, due, renewing=True)
+    else:
+        transitions.renew(model, due)
 
 
 def step(model: JourneyModel, start: np.ndarray) -> None:
@@ -306,4 +363,4 @@ def step(model: JourneyModel, start: np.ndarray) -> None:
     s = model.spec.retention
     if s.enabled and s.mode == "repurchase":
         deciding = model.stream("hazard").indices(model.population.size, 1.0 / s.period)
-        _decide(model, deciding[start[deciding] >= CUSTOMER])
+        _decide(model, deciding[start[deciding] >= CUSTOMER], renewing=False)

@@ -28,6 +28,8 @@ __all__ = [
     "acquire",
     "audience",
     "churn",
+    "churn_arguments",
+    "churned",
     "enter_market",
     "leave",
     "move",
@@ -245,10 +247,13 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
     """Customers leave their brand, ending their spell for the cohorts; some shop again at once."""
     if idx.size == 0:
         return
-    pop, t = model.population, model.t
-    brand, acquired, shop, rest = _churn(
-        idx,
-        t,
+    churned(model, *_churn(idx, model.t, *churn_arguments(model)))
+
+
+def churn_arguments(model: JourneyModel) -> tuple:
+    """What `_churn` needs besides who and the step."""
+    pop = model.population
+    return (
         pop.brand,
         pop.forget_at,
         pop.paused,
@@ -266,7 +271,16 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
         np.uint64(model.stream("reenter").base),
         model.spec.retention.reenter if model.spec.zmot.enabled else 0.0,
     )
-    model.spells.append((brand, acquired, np.full(idx.size, t)))
+
+
+def churned(
+    model: JourneyModel, brand: np.ndarray, acquired: np.ndarray, shop: np.ndarray, rest: np.ndarray
+) -> None:
+    """After `_churn`: the spells of those who left (their `brand`, when `acquired`) are kept
+    for the cohorts, and they move on, to shop again (`shop`) or out of the market (`rest`)."""
+    if brand.size == 0:
+        return
+    model.spells.append((brand, acquired, np.full(brand.size, model.t)))
     move(model, shop, Moment.ZMOT)
     move(model, rest, Moment.PRE_ZMOT)
 

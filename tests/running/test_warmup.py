@@ -11,7 +11,7 @@ import os
 import sim.engine.model
 from sim.engine.moments import pre_zmot, smot, umot
 from sim.engine import retention
-kernels = [pre_zmot._needs, smot._living, umot._umot, retention._hazard]
+kernels = [pre_zmot._needs, smot._living, umot._umot, retention._deciding]
 threads = len(os.listdir("/proc/self/task"))
 ready = [len(k.signatures) for k in kernels]
 import sim.running.warmup
