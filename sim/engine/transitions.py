@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "acquire",
+    "acquire_arguments",
+    "acquired",
     "audience",
     "churn",
     "churn_arguments",
@@ -33,6 +35,8 @@ __all__ = [
     "enter_market",
     "leave",
     "move",
+    "move_arguments",
+    "moved",
     "pay",
     "renew",
     "to_first_encounter",
@@ -44,11 +48,8 @@ __all__ = [
 
 def move(model: JourneyModel, idx: np.ndarray, to: Moment) -> None:
     """Move consumers to a moment, counting the flow along each edge they take."""
-    if idx.size == 0:
-        return
-    pop, ledger = model.population, model.ledger
-    if not _move(pop.moment, model.counts, ledger.row, model.flow_cols, idx, int(to)):
-        raise ValueError(f"no edge of the journey leads from where they are to {to.label}")
+    if idx.size:
+        moved(_move(*move_arguments(model), idx, int(to)), to)
 
 
 def flow_columns(flow: np.ndarray) -> np.ndarray:
@@ -111,11 +112,15 @@ def to_first_encounter(
 
 def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     """Shoppers buy `brand`: they pay, start a spell as customers and book their first renewal."""
-    pop, t, cols = model.population, model.t, model.cols
-    _acquire(
-        idx,
-        brand,
-        t,
+    _acquire(idx, brand, model.t, *acquire_arguments(model))
+    acquired(model, idx, brand)
+    move(model, idx, Moment.SMOT)
+
+
+def acquire_arguments(model: JourneyModel) -> tuple:
+    """What `_acquire` needs besides who, which brand and the step."""
+    pop, cols = model.population, model.cols
+    return (
         pop.brand,
         pop.forget_at,
         pop.fade,
@@ -134,14 +139,30 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
         cols.adoptions,
         _payment(model),
     )
-    model.book_renewals(idx, t + model.spec.retention.period)
+
+
+def acquired(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
+    """After `_acquire`: the new customers' first renewal booked, and a running new-customer
+    promotion's take-up counted (they do not hear of it again as existing customers)."""
+    model.book_renewals(idx, model.t + model.spec.retention.period)
+    cols = model.cols
     if cols.takeup is not None:
         taking = model.offer[brand] > 0
         model.ledger.add_by_brand(cols.takeup[0::2], brand[taking])
         running = model.promotions.running & model.promotions.for_new
-        for k in np.flatnonzero(running):  # new customers do not hear of it as existing ones
+        for k in np.flatnonzero(running):
             model.promotion_heard[idx[brand == model.promotions.brand[k]], k] = True
-    move(model, idx, Moment.SMOT)
+
+
+def move_arguments(model: JourneyModel) -> tuple:
+    """What `_move` needs besides who and where to: for kernels that move consumers."""
+    return model.population.moment, model.counts, model.ledger.row, model.flow_cols
+
+
+def moved(ok: bool, to: Moment) -> None:
+    """A kernel's moves (`_move`) to `to` done, or the error `move` raises."""
+    if not ok:
+        raise ValueError(f"no edge of the journey leads from where they are to {to.label}")
 
 
 @njit(cache=True)

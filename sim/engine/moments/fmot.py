@@ -15,7 +15,10 @@ from sim.engine import transitions
 from sim.engine.draws import _base, _gauss, _hash
 from sim.engine.journey import Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
+from sim.engine.memory import _hold
+from sim.engine.population import NO_BRAND
 from sim.engine.touchpoints import _encounter
+from sim.engine.transitions import _acquire, _count_contacts, _move
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -59,6 +62,15 @@ def _meet(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The first encounters of the shoppers `idx` (distinct), counted as contacts; with
     `convert`, attitude moved by them, and who converts and, of the others, who tries again."""
+    encounters, counting = _meeting_arguments(model, convert)
+    quality, weight, won, again, met = _first_encounters(idx, *encounters)
+    transitions._count_contacts(*counting, met)
+    return quality, weight, won, again
+
+
+def _meeting_arguments(model: JourneyModel, convert: bool) -> tuple[tuple, tuple]:
+    """What `_first_encounters` needs besides the shoppers, and what `_count_contacts` needs
+    besides the contacts made."""
     pop, s, tps = model.population, model.spec, model.touchpoints
     live = tps.live(Moment.FMOT)
     key = (live.tobytes(), tps.reach[live].tobytes())
@@ -66,8 +78,7 @@ def _meet(
         model.fmot_plan = (key, *_encounter_plan(tps.brand, tps.reach, live, len(model.brands)))
     _, start, which, shares = model.fmot_plan
     draws = model.draws
-    quality, weight, won, again, met = _first_encounters(
-        idx,
+    encounters = (
         pop.brand,
         pop.attitude,
         pop.expectation,
@@ -91,8 +102,7 @@ def _meet(
         s.fmot.retry,
     )
     c = model.cols
-    transitions._count_contacts(model.ledger.row, c.contacts, c.cost, tps.cost, which, met)
-    return quality, weight, won, again
+    return encounters, (model.ledger.row, c.contacts, c.cost, tps.cost, which)
 
 
 def _encounter_plan(
@@ -164,16 +174,51 @@ def _first_encounters(  # type: ignore[no-untyped-def]
 
 
 def step(model: JourneyModel, start: Start) -> None:
-    """Shoppers who were at FMOT when the step began (`start`) meet their brand and buy or not."""
-    pop = model.population
+    """Shoppers who were at FMOT when the step began (`start`) meet their brand and buy or not:
+    buyers are acquired (`transitions.acquire`), the others leave it (`transitions.leave`) to
+    try again or give up. In one kernel call (`_fmot`) but for what acquiring does in Python."""
     idx = start.fmot
     if idx.size == 0:
         return
-    _, _, won, again = _meet(model, idx, convert=True)
-    buyers, brand, retry, quit = _outcomes(idx, pop.brand, won, again)
-    transitions.acquire(model, buyers, brand)
-    transitions.leave(model, retry, Moment.ZMOT)
-    transitions.leave(model, quit, Moment.PRE_ZMOT)
+    encounters, counting = _meeting_arguments(model, convert=True)
+    buyers, brand, moved = _fmot(
+        idx,
+        model.t,
+        encounters,
+        counting,
+        transitions.acquire_arguments(model),
+        transitions.move_arguments(model),
+    )
+    transitions.acquired(model, buyers, brand)
+    for ok, to in zip(moved, _TO, strict=True):
+        transitions.moved(ok, to)
+
+
+_TO = (Moment.SMOT, Moment.ZMOT, Moment.PRE_ZMOT)  # buyers, who try again, who give up
+_SMOT, _ZMOT, _PRE_ZMOT = (int(m) for m in _TO)
+
+
+@njit(cache=True)
+def _fmot(idx, t, encounters, counting, acquisition, moving):  # type: ignore[no-untyped-def]
+    """`step` but for the Python of `transitions.acquired`: the first encounters
+    (`_first_encounters`, counted as contacts), the outcomes, the buyers acquired
+    (`transitions._acquire`), the others' chosen brand dropped (`memory._hold`) and everyone
+    moved (`transitions._move`), in `step`'s order. Returns the buyers, their brands, and
+    whether each move (buyers, who try again, who give up) had an edge of the journey."""
+    brand_of = encounters[0]
+    _, _, won, again, met = _first_encounters(idx, *encounters)
+    _count_contacts(*counting, met)
+    buyers, brand, retry, quit = _outcomes(idx, brand_of, won, again)
+    _acquire(buyers, brand, t, *acquisition)
+    forget_at, paused = acquisition[1], acquisition[3]
+    to_smot = _move(*moving, buyers, _SMOT)
+    for i in retry:
+        _hold(brand_of, forget_at, paused, i, NO_BRAND, t)
+    to_zmot = _move(*moving, retry, _ZMOT)
+    for i in quit:
+        _hold(brand_of, forget_at, paused, i, NO_BRAND, t)
+    to_pre_zmot = _move(*moving, quit, _PRE_ZMOT)
+    return buyers, brand, (to_smot, to_zmot, to_pre_zmot)
 
 
 @njit(cache=True)
