@@ -286,14 +286,14 @@ def _hazard_arguments(model: JourneyModel) -> tuple:
 def _decide(model: JourneyModel, who: np.ndarray, renewing: bool) -> None:
     """The customers `who` churn with their chance (`_churn_chance`, the stream "churn"); at a
     subscription's renewal (`renewing`) the others pay for the next period."""
-    s = model.spec.retention
+    s, pop = model.spec.retention, model.population
     rolloff = model.cols.rolloff if model.cols.rolloff is not None and renewing else _NONE
     *left, stay = _deciding(
         who,
         model.t,
         np.uint64(model.draws.key_of("churn")),
         _hazard_arguments(model),
-        rolloff,
+        (pop.brand, pop.discount, pop.discount_left, model.ledger.row, rolloff),
         transitions.churn_arguments(model),
         renewing,
         transitions._payment(model),
@@ -307,19 +307,21 @@ _NONE = np.empty(0, dtype=np.int64)  # no rolloff columns
 
 
 @njit(cache=True)
-def _deciding(who, t, churn_key, hazard, rolloff, churn, renewing, payment):  # type: ignore[no-untyped-def]
+def _deciding(who, t, churn_key, hazard, customers, churn, renewing, payment):  # type: ignore[no-untyped-def]
     """`_decide` in one call where it took five and some twenty lines of Python: the chances
     (`_hazard`), who leaves, the renewals at the end of a discount and who left at them (into
-    the ledger's `rolloff` columns, if any), the leaving (`transitions._churn`) and, when
-    `renewing`, the others' payment (`transitions._pay`). Returns what `_churn` returns, and
-    those who stay."""
+    the ledger's roll-off columns, if any: `customers` holds the brands, discounts, discounted
+    periods left, the ledger's row and those columns), the leaving (`transitions._churn`) and,
+    when `renewing`, the others' payment (`transitions._pay`). Returns what `_churn` returns,
+    and those who stay."""
     chance = _hazard(who, *hazard)
     base = _base(churn_key, t)
     k = who.shape[0]
     leave = np.empty(k, dtype=np.bool_)
     for r in range(k):
         leave[r] = _hash(base, np.int64(who[r])) < chance[r]
-    brand_of, discount, left = churn[0], churn[8], churn[9]
+    brand_of, discount, left, row, rolloff = customers
+    brands = rolloff.shape[0] // 2
     if rolloff.shape[0]:
         rolling = np.empty(k, dtype=np.int64)
         lost = np.empty(k, dtype=np.int64)
@@ -332,9 +334,8 @@ def _deciding(who, t, churn_key, hazard, rolloff, churn, renewing, payment):  # 
                 if leave[r]:
                     lost[n] = brand_of[i]
                     n += 1
-        brands = churn[13]
-        _add_by_brand(churn[11], rolloff[0::2], rolling[:m], None, brands)
-        _add_by_brand(churn[11], rolloff[1::2], lost[:n], None, brands)
+        _add_by_brand(row, rolloff[0::2], rolling[:m], None, brands)
+        _add_by_brand(row, rolloff[1::2], lost[:n], None, brands)
     leaving, staying = who[leave], who[~leave]
     out = _churn(leaving, t, *churn)
     if renewing:

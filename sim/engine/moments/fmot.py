@@ -180,17 +180,19 @@ def step(model: JourneyModel, start: Start) -> None:
     idx = start.fmot
     if idx.size == 0:
         return
+    pop = model.population
     encounters, counting = _meeting_arguments(model, convert=True)
-    buyers, brand, moved = _fmot(
+    buyers, brand, edges = _fmot(
         idx,
         model.t,
         encounters,
         counting,
         transitions.acquire_arguments(model),
+        (pop.brand, pop.forget_at, pop.paused),
         transitions.move_arguments(model),
     )
     transitions.acquired(model, buyers, brand)
-    for ok, to in zip(moved, _TO, strict=True):
+    for ok, to in zip(edges, _TO, strict=True):
         transitions.moved(ok, to)
 
 
@@ -199,18 +201,18 @@ _SMOT, _ZMOT, _PRE_ZMOT = (int(m) for m in _TO)
 
 
 @njit(cache=True)
-def _fmot(idx, t, encounters, counting, acquisition, moving):  # type: ignore[no-untyped-def]
+def _fmot(idx, t, encounters, counting, acquisition, holding, moving):  # type: ignore[no-untyped-def]
     """`step` but for the Python of `transitions.acquired`: the first encounters
     (`_first_encounters`, counted as contacts), the outcomes, the buyers acquired
-    (`transitions._acquire`), the others' chosen brand dropped (`memory._hold`) and everyone
-    moved (`transitions._move`), in `step`'s order. Returns the buyers, their brands, and
-    whether each move (buyers, who try again, who give up) had an edge of the journey."""
-    brand_of = encounters[0]
+    (`transitions._acquire`), the others' chosen brand dropped (`memory._hold` of `holding`,
+    the brands, forgetting and pauses) and everyone moved (`transitions._move`), in `step`'s
+    order. Returns the buyers, their brands, and whether each move (buyers, who try again,
+    who give up) had an edge of the journey."""
+    brand_of, forget_at, paused = holding
     _, _, won, again, met = _first_encounters(idx, *encounters)
     _count_contacts(*counting, met)
     buyers, brand, retry, quit = _outcomes(idx, brand_of, won, again)
     _acquire(buyers, brand, t, *acquisition)
-    forget_at, paused = acquisition[1], acquisition[3]
     to_smot = _move(*moving, buyers, _SMOT)
     for i in retry:
         _hold(brand_of, forget_at, paused, i, NO_BRAND, t)
