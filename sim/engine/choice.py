@@ -11,7 +11,7 @@ import numpy as np
 from sim.engine.draws import Stream
 from sim.engine.kernels import njit
 
-__all__ = ["choose", "utilities"]
+__all__ = ["choose", "gumbel_noise", "utilities"]
 
 
 def utilities(
@@ -31,8 +31,12 @@ def utilities(
 def choose(draws: Stream, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Multinomial logit choice by the Gumbel-max trick for consumers `idx` with utilities
     `u` [consumer, brand]; -1 for a consumer who knows no brand."""
-    gumbel = -np.log(-np.log(draws.uniform_rows(idx, u.shape[1])))
-    return _gumbel_max(u, gumbel)
+    return _gumbel_max(u, gumbel_noise(draws.uniform_rows(idx, u.shape[1])))
+
+
+def gumbel_noise(uniforms: np.ndarray) -> np.ndarray:
+    """Standard Gumbel draws from uniforms in (0, 1), by numpy's logarithms."""
+    return -np.log(-np.log(uniforms))
 
 
 @njit(cache=True)

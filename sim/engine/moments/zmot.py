@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
-from sim.engine.choice import choose
-from sim.engine.draws import _base, _hash
+from sim.engine.choice import _gumbel_max, gumbel_noise
+from sim.engine.draws import _base, _hash, _uniform_rows
 from sim.engine.journey import Moment
 from sim.engine.kernels import AHEAD, njit, prefetch
+from sim.engine.memory import _hold
 from sim.engine.reviews import _newest_read
-from sim.engine.transitions import _touch
+from sim.engine.transitions import _move, _touch
 
 if TYPE_CHECKING:
     from sim.engine.model import JourneyModel
@@ -41,9 +42,15 @@ def research(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _research_for(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, ...]:
     """`research` and the utilities [consumer, brand] of the brands (`choice.utilities`)."""
+    expectation, score, u, reads = _research(idx, *_research_arguments(model))
+    model.ledger.add(model.cols.researched, reads)
+    return expectation, score, u
+
+
+def _research_arguments(model: JourneyModel) -> tuple:
+    """What `_research` needs besides the shoppers."""
     pop, s, pages = model.population, model.spec, model.pages
-    expectation, score, u, reads = _research(
-        idx,
+    return (
         pop.attitude,
         pop.research,
         pop.reviews_read,
@@ -61,8 +68,6 @@ def _research_for(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, ...
         s.choice.reviews,
         s.choice.price,
     )
-    model.ledger.add(model.cols.researched, reads)
-    return expectation, score, u
 
 
 @njit(cache=True)
@@ -108,28 +113,77 @@ def _research(  # type: ignore[no-untyped-def]
 
 def step(model: JourneyModel, start: Start) -> None:
     """Shoppers who were at ZMOT when the step began (`start`) meet its touchpoints, research
-    and choose a brand, or some give up."""
-    s, tps, draws = model.spec, model.touchpoints, model.draws
+    and choose a brand (`choice.choose`), or some give up; those who chose meet it
+    (`transitions.to_first_encounter`). In two kernel calls (`_looking`, `_choosing`) around
+    the choice's logarithms, which stay numpy's (a kernel's would differ in the last bit), but
+    for a purchase at once when FMOT is off."""
+    s, pop, tps, draws, t = model.spec, model.population, model.touchpoints, model.draws, model.t
     idx = start.zmot
-    _shoppers(
+    expectation, u, uniforms = _looking(
         idx,
-        model.t,
-        tps.moment,
-        tps.active,
-        tps.reach,
-        tps.who,
-        tps.stream_keys(draws, "reach"),
+        t,
+        (tps.moment, tps.active, tps.reach, tps.who, tps.stream_keys(draws, "reach")),
         transitions.contact_arguments(model),
+        _research_arguments(model),
+        (model.ledger.row, model.cols.researched),
+        np.uint64(draws.key_of("choice")),
     )
     if idx.size == 0:
         return
-    expectation, _, u = _research_for(model, idx)
-    brand = choose(model.stream("choice"), idx, u)
-    chose, chosen, expected, gave_up = _decided(
-        idx, brand, expectation, np.uint64(model.stream("give_up").base), s.zmot.give_up
+    gumbel = gumbel_noise(uniforms)
+    meet = s.fmot.enabled
+    chose, chosen, edges = _choosing(
+        idx,
+        t,
+        u,
+        gumbel,
+        expectation,
+        np.uint64(draws.key_of("give_up")),
+        s.zmot.give_up,
+        (pop.brand, pop.forget_at, pop.paused, pop.expectation),
+        meet,
+        transitions.move_arguments(model),
     )
-    transitions.to_first_encounter(model, chose, chosen, expected)
-    transitions.move(model, gave_up, Moment.PRE_ZMOT)
+    for ok, to in zip(edges, (Moment.FMOT, Moment.PRE_ZMOT), strict=True):
+        transitions.moved(ok, to)
+    if not meet:
+        transitions.acquire(model, chose, chosen)
+
+
+@njit(cache=True)
+def _looking(idx, t, touchpoints, contact, researching, researched, choice_key):  # type: ignore[no-untyped-def]
+    """The ZMOT touchpoints reach and contact the shoppers `idx` (`_shoppers`), who research
+    (`_research`, its readers counted in the ledger's `researched` row and column) and draw
+    the uniforms of their choice (`Stream.uniform_rows` of "choice"). Returns expectation and
+    utilities [shopper, brand] and those uniforms."""
+    _shoppers(idx, t, *touchpoints, contact)
+    expectation, _, u, reads = _research(idx, *researching)
+    row, col = researched
+    row[col] += reads
+    return expectation, u, _uniform_rows(_base(choice_key, t), idx, u.shape[1])
+
+
+@njit(cache=True)
+def _choosing(  # type: ignore[no-untyped-def]
+    idx, t, u, gumbel, expectation, give_up_key, give_up, shoppers, meet, moving
+):  # fmt: skip
+    """The choice by the Gumbel-max trick (`choice._gumbel_max`), who chose and who gives up
+    (`_decided`, the stream "give_up"), and `transitions.to_first_encounter` but for a
+    purchase at once: the brand chosen held (`memory._hold`), its expected quality kept and,
+    when FMOT is on (`meet`), a move there; those who give up move out of the market.
+    `shoppers` holds the brands, forgetting, pauses and expectations. Returns who chose and
+    which brand, and whether each move (to FMOT, out of the market) had an edge."""
+    brand_of, forget_at, paused, expected_of = shoppers
+    brand = _gumbel_max(u, gumbel)
+    chose, chosen, expected, gave_up = _decided(
+        idx, brand, expectation, _base(give_up_key, t), give_up
+    )
+    for r in range(chose.shape[0]):
+        _hold(brand_of, forget_at, paused, chose[r], chosen[r], t)
+    for r in range(chose.shape[0]):
+        expected_of[chose[r]] = expected[r]
+    to_fmot = _move(*moving, chose, _FMOT) if meet else True
+    return chose, chosen, (to_fmot, _move(*moving, gave_up, _PRE_ZMOT))
 
 
 @njit(cache=True)
@@ -173,4 +227,4 @@ def _shoppers(  # type: ignore[no-untyped-def]
         _touch(tp, who[tp], hit[:k], t, contact)
 
 
-_ZMOT = int(Moment.ZMOT)
+_ZMOT, _FMOT, _PRE_ZMOT = int(Moment.ZMOT), int(Moment.FMOT), int(Moment.PRE_ZMOT)
