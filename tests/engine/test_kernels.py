@@ -17,10 +17,15 @@ from sim.engine.touchpoints import _encounter
 
 
 class _CtrlCAtCompile(event.Listener):
-    """Ctrl-C the moment numba starts compiling (its own event, inside the compile)."""
+    """Ctrl-C the moment numba starts compiling (its own event, inside the compile): any
+    kernel, or only `dispatcher`."""
+
+    def __init__(self, dispatcher: object = None) -> None:
+        self.dispatcher = dispatcher
 
     def on_start(self, ev: event.Event) -> None:
-        signal.raise_signal(signal.SIGINT)
+        if self.dispatcher is None or ev.data["dispatcher"] is self.dispatcher:
+            signal.raise_signal(signal.SIGINT)
 
     def on_end(self, ev: event.Event) -> None:
         pass
@@ -45,20 +50,6 @@ def test_ctrl_c_during_a_compile_comes_after_it() -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-class _CtrlCAtCompileOf(event.Listener):
-    """Ctrl-C as numba starts compiling `dispatcher`."""
-
-    def __init__(self, dispatcher: object) -> None:
-        self.dispatcher = dispatcher
-
-    def on_start(self, ev: event.Event) -> None:
-        if ev.data["dispatcher"] is self.dispatcher:
-            signal.raise_signal(signal.SIGINT)
-
-    def on_end(self, ev: event.Event) -> None:
-        pass
-
-
 def test_ctrl_c_while_a_kernel_compiles_a_callee_comes_once_the_callee_is_done() -> None:
     @njit
     def inner(x):  # type: ignore[no-untyped-def]
@@ -68,7 +59,7 @@ def test_ctrl_c_while_a_kernel_compiles_a_callee_comes_once_the_callee_is_done()
     def outer(x):  # type: ignore[no-untyped-def]
         return inner(x) * 2.0
 
-    ctrl_c = _CtrlCAtCompileOf(inner)
+    ctrl_c = _CtrlCAtCompile(inner)
     with (
         event.install_listener("numba:compile", ctrl_c),
         pytest.raises(KeyboardInterrupt),
