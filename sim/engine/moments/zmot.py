@@ -180,7 +180,6 @@ def _choosing(  # type: ignore[no-untyped-def]
     )
     for r in range(chose.shape[0]):
         _hold(brand_of, forget_at, paused, chose[r], chosen[r], t)
-    for r in range(chose.shape[0]):
         expected_of[chose[r]] = expected[r]
     to_fmot = _move(*moving, chose, _FMOT) if meet else True
     return chose, chosen, (to_fmot, _move(*moving, gave_up, _PRE_ZMOT))
