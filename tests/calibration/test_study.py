@@ -44,6 +44,15 @@ def wait_for_trials(url: str, n: int, proc: subprocess.Popen, timeout: float = 1
     _fail(proc, f"fewer than {n} trials after {timeout} s")
 
 
+def _ended(proc: subprocess.Popen, timeout: float = 60) -> bytes:
+    """What `proc` printed on stderr once it has ended; one still running after `timeout` s
+    is stopped (not left running into the next tests) and the test fails with its stderr."""
+    try:
+        return proc.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        _fail(proc, f"still running {timeout} s on")
+
+
 def _fail(proc: subprocess.Popen, why: str) -> NoReturn:
     if proc.poll() is None:
         proc.kill()
@@ -63,8 +72,8 @@ def test_interrupted_then_killed_study_resumes_without_losing_or_repeating(
     proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for_trials(url, 2, proc)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    err = _ended(proc)
+    assert proc.returncode == 130, err.decode(errors="replace")[-3000:]
     assert b"Traceback" not in err
     last = err.decode().strip().splitlines()[-1]
     assert last.startswith("interrupted: the study is kept in sqlite:///")
