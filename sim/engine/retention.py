@@ -287,7 +287,8 @@ def _decide(model: JourneyModel, who: np.ndarray, renewing: bool) -> None:
     """The customers `who` churn with their chance (`_churn_chance`, the stream "churn"); at a
     subscription's renewal (`renewing`) the others pay for the next period."""
     s, pop = model.spec.retention, model.population
-    rolloff = model.cols.rolloff if model.cols.rolloff is not None and renewing else _NONE
+    rolloff = model.cols.rolloff if renewing else None
+    rolloff = transitions._NO_COLUMNS if rolloff is None else rolloff
     *left, stay = _deciding(
         who,
         model.t,
@@ -301,9 +302,6 @@ def _decide(model: JourneyModel, who: np.ndarray, renewing: bool) -> None:
     transitions.churned(model, *left)
     if renewing:
         model.book_renewals(stay, model.t + s.period)
-
-
-_NONE = np.empty(0, dtype=np.int64)  # no rolloff columns
 
 
 @njit(cache=True)
