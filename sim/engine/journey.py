@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["CUSTOMER", "EDGES", "EDGE_INDEX", "Moment", "edge_name"]
+__all__ = [
+    "CUSTOMER", "EDGES", "EDGE_INDEX", "FMOT", "PRE_ZMOT", "SMOT", "UMOT", "ZMOT", "Moment",
+    "edge_name",
+]  # fmt: skip
 
 
 class Moment(IntEnum):
@@ -21,10 +24,13 @@ class Moment(IntEnum):
         return self.name.lower()
 
 
-CUSTOMER = int(Moment.SMOT)
-"""The first moment of a customer (SMOT, UMOT after it), a plain int to compare arrays with:
-numpy compares an array with an `IntEnum` member by first casting the array to int64 (some
-fifteen times slower at 100,000 consumers)."""
+PRE_ZMOT, ZMOT, FMOT, SMOT, UMOT = (int(m) for m in Moment)
+"""The moments as plain ints: constants to the kernels (numba compiles in a global int, not an
+enum member), and what arrays are compared with (numpy compares an array with an `IntEnum`
+member by first casting the array to int64, some fifteen times slower at 100,000 consumers)."""
+
+CUSTOMER = SMOT
+"""The first moment of a customer (SMOT, UMOT after it)."""
 
 M = Moment
 # Every move a consumer can make in one step. Skipping a moment (0 -> 2, 0 -> 3, 1 -> 3) only

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import polars as pl
 
-from sim.engine.journey import EDGES, Moment, edge_name
+from sim.engine.journey import EDGES, SMOT, Moment, edge_name
 from sim.engine.kernels import njit
 
 __all__ = ["Columns", "Ledger", "measure", "satisfaction_sums"]
@@ -174,7 +174,7 @@ def satisfaction_sums(
 ) -> np.ndarray:
     """Per brand, the sum of its customers' satisfaction (customers: at SMOT or UMOT), in one
     pass over the population where numpy needs four."""
-    return _satisfaction_sums(moment, brand, satisfaction, brands, int(Moment.SMOT))
+    return _satisfaction_sums(moment, brand, satisfaction, brands, SMOT)
 
 
 @njit(cache=True)
@@ -220,7 +220,7 @@ def measure(
         moment,
         brand,
         satisfaction,
-        int(Moment.SMOT),
+        SMOT,
     )
 
 

@@ -23,7 +23,7 @@ from mesa.time import Priority
 from sim.engine import promotions, retention, transitions
 from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
-from sim.engine.journey import CUSTOMER, Moment
+from sim.engine.journey import CUSTOMER, SMOT, Moment
 from sim.engine.kernels import njit
 from sim.engine.memory import fade_factor, lasting
 from sim.engine.metrics import Ledger, measure
@@ -344,9 +344,7 @@ class JourneyModel(mesa.Model):
         # the same step for one consumer); those who churned since are filtered out.
         idx = np.concatenate(self._calendar.pop(due))
         pop = self.population
-        retention.renewals(
-            self, _still_due(idx, pop.next_renewal, pop.moment, due, int(Moment.SMOT))
-        )
+        retention.renewals(self, _still_due(idx, pop.next_renewal, pop.moment, due, SMOT))
 
     # --- measurement ------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import memory, promotions, retention
-from sim.engine.journey import CUSTOMER, Moment
+from sim.engine.journey import CUSTOMER, FMOT, UMOT, ZMOT
 from sim.engine.kernels import njit
 from sim.engine.moments import fmot, pre_zmot, smot, umot, zmot
 
@@ -40,9 +40,6 @@ class Start:
         return cls(start, *_where(start))
 
 
-_ZMOT, _FMOT, _UMOT = int(Moment.ZMOT), int(Moment.FMOT), int(Moment.UMOT)
-
-
 @njit(cache=True)
 def _where(moment):  # type: ignore[no-untyped-def]
     """`Start`'s mask and lists, in one pass: customers without a branch (about half of
@@ -60,13 +57,13 @@ def _where(moment):  # type: ignore[no-untyped-def]
         customer[i] = mine
         customers[c] = i
         c += mine
-        if m == _ZMOT:
+        if m == ZMOT:
             zmot[z] = i
             z += 1
-        elif m == _FMOT:
+        elif m == FMOT:
             fmot[f] = i
             f += 1
-        elif m == _UMOT:
+        elif m == UMOT:
             umot[u] = i
             u += 1
     return customer, customers[:c], zmot[:z], fmot[:f], umot[:u]

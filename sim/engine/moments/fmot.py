@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.engine import transitions
 from sim.engine.draws import _base, _gauss, _hash
-from sim.engine.journey import Moment
+from sim.engine.journey import PRE_ZMOT, SMOT, ZMOT, Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.memory import _hold
 from sim.engine.population import NO_BRAND
@@ -197,7 +197,6 @@ def step(model: JourneyModel, start: Start) -> None:
 
 
 _TO = (Moment.SMOT, Moment.ZMOT, Moment.PRE_ZMOT)  # buyers, who try again, who give up
-_SMOT, _ZMOT, _PRE_ZMOT = (int(m) for m in _TO)
 
 
 @njit(cache=True)
@@ -213,13 +212,13 @@ def _fmot(idx, t, encounters, counting, acquisition, holding, moving):  # type: 
     _count_contacts(*counting, met)
     buyers, brand, retry, quit = _outcomes(idx, brand_of, won, again)
     _acquire(buyers, brand, t, *acquisition)
-    to_smot = _move(*moving, buyers, _SMOT)
+    to_smot = _move(*moving, buyers, SMOT)
     for i in retry:
         _hold(brand_of, forget_at, paused, i, NO_BRAND, t)
-    to_zmot = _move(*moving, retry, _ZMOT)
+    to_zmot = _move(*moving, retry, ZMOT)
     for i in quit:
         _hold(brand_of, forget_at, paused, i, NO_BRAND, t)
-    to_pre_zmot = _move(*moving, quit, _PRE_ZMOT)
+    to_pre_zmot = _move(*moving, quit, PRE_ZMOT)
     return buyers, brand, (to_smot, to_zmot, to_pre_zmot)
 
 

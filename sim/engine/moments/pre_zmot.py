@@ -14,7 +14,7 @@ import numpy as np
 from sim.engine import transitions
 from sim.engine.arrays import room
 from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix, _rung_picks
-from sim.engine.journey import Moment
+from sim.engine.journey import FMOT, PRE_ZMOT
 from sim.engine.kernels import njit
 from sim.engine.transitions import _touch
 
@@ -60,9 +60,6 @@ def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
     transitions.enter_market(model, needs)
 
 
-_PRE_ZMOT, _FMOT = int(Moment.PRE_ZMOT), int(Moment.FMOT)
-
-
 @njit(cache=True)
 def _needs(  # type: ignore[no-untyped-def]
     start, heard, t, tp_moment, active, reach, stimulus_reach, trigger, who, reach_keys,
@@ -83,9 +80,9 @@ def _needs(  # type: ignore[no-untyped-def]
         for tp in range(tp_moment.shape[0]):
             if not active[tp]:
                 continue
-            if not stimulating and tp_moment[tp] == _PRE_ZMOT:
+            if not stimulating and tp_moment[tp] == PRE_ZMOT:
                 p = reach[tp]
-            elif stimulating and tp_moment[tp] == _FMOT and stimulus_reach[tp] > 0:
+            elif stimulating and tp_moment[tp] == FMOT and stimulus_reach[tp] > 0:
                 p = stimulus_reach[tp]
             else:
                 continue
@@ -96,7 +93,7 @@ def _needs(  # type: ignore[no-untyped-def]
                 trigger_base = _base(trigger_keys[tp], t)
                 out = room(out, k + met.shape[0])
                 for i in met:
-                    if start[i] == _PRE_ZMOT and _hash(trigger_base, i) < trigger[tp]:
+                    if start[i] == PRE_ZMOT and _hash(trigger_base, i) < trigger[tp]:
                         out[k] = i
                         k += 1
                         sparked += 1
@@ -107,7 +104,7 @@ def _needs(  # type: ignore[no-untyped-def]
     picks = _rung_picks(rung_keys, t, rung_members, rung_starts, rung_exponents, thin, need_rate)
     out = room(out, k + picks.shape[0])
     for i in picks:
-        if start[i] == _PRE_ZMOT:
+        if start[i] == PRE_ZMOT:
             out[k] = i
             k += 1
             own += 1
@@ -118,7 +115,7 @@ def _needs(  # type: ignore[no-untyped-def]
         spread = 0
         out = room(out, k + heard.shape[0])
         for i in heard:
-            if start[i] == _PRE_ZMOT and _hash(wom_base, np.int64(i)) < wom_trigger:
+            if start[i] == PRE_ZMOT and _hash(wom_base, np.int64(i)) < wom_trigger:
                 out[k] = i
                 k += 1
                 spread += 1
@@ -129,7 +126,7 @@ def _needs(  # type: ignore[no-untyped-def]
     m = 0
     for j in range(k):
         i = triggered[j]
-        if (j == 0 or i != triggered[j - 1]) and moment[i] == _PRE_ZMOT:
+        if (j == 0 or i != triggered[j - 1]) and moment[i] == PRE_ZMOT:
             needs[m] = i
             m += 1
     return needs[:m]

@@ -64,7 +64,7 @@ import numpy as np
 from sim.engine import transitions
 from sim.engine.arrays import first_seen
 from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _mix, _normal
-from sim.engine.journey import CUSTOMER, Moment
+from sim.engine.journey import CUSTOMER, UMOT, Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
 from sim.engine.transitions import _counted, _touch
@@ -380,7 +380,7 @@ def step(model: JourneyModel, start: Start, experiences: Experiences) -> None:
     """
     pop = model.population
     held = model.held()  # customers renewing today hold still (`JourneyModel.deciding`)
-    back = _staying(start.umot, pop.moment, int(Moment.UMOT), pop.next_renewal, held)
+    back = _staying(start.umot, pop.moment, UMOT, pop.next_renewal, held)
     transitions.move(model, back, Moment.SMOT)
     e = experiences
     if not model.spec.umot.enabled or e.who.size == 0:

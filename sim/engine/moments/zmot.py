@@ -21,7 +21,7 @@ import numpy as np
 from sim.engine import transitions
 from sim.engine.choice import _gumbel_max, gumbel_noise
 from sim.engine.draws import _base, _hash, _uniform_rows
-from sim.engine.journey import Moment
+from sim.engine.journey import FMOT, PRE_ZMOT, ZMOT, Moment
 from sim.engine.kernels import AHEAD, njit, prefetch
 from sim.engine.memory import _hold
 from sim.engine.reviews import _newest_read
@@ -181,8 +181,8 @@ def _choosing(  # type: ignore[no-untyped-def]
     for r in range(chose.shape[0]):
         _hold(brand_of, forget_at, paused, chose[r], chosen[r], t)
         expected_of[chose[r]] = expected[r]
-    to_fmot = _move(*moving, chose, _FMOT) if meet else True
-    return chose, chosen, (to_fmot, _move(*moving, gave_up, _PRE_ZMOT))
+    to_fmot = _move(*moving, chose, FMOT) if meet else True
+    return chose, chosen, (to_fmot, _move(*moving, gave_up, PRE_ZMOT))
 
 
 @njit(cache=True)
@@ -215,7 +215,7 @@ def _shoppers(  # type: ignore[no-untyped-def]
     where numpy needs about ten a touchpoint."""
     hit = np.empty_like(idx)
     for tp in range(tp_moment.shape[0]):
-        if not active[tp] or tp_moment[tp] != _ZMOT:
+        if not active[tp] or tp_moment[tp] != ZMOT:
             continue
         base = _base(reach_keys[tp], t)
         k = 0
@@ -224,6 +224,3 @@ def _shoppers(  # type: ignore[no-untyped-def]
                 hit[k] = i
                 k += 1
         _touch(tp, who[tp], hit[:k], t, contact)
-
-
-_ZMOT, _FMOT, _PRE_ZMOT = int(Moment.ZMOT), int(Moment.FMOT), int(Moment.PRE_ZMOT)
