@@ -1,5 +1,5 @@
 """Holding Ctrl-C and SIGTERM over a few steps that must happen together, and Ctrl-C kept
-out of numba's code.
+out of numba's code and of the places where Python drops it.
 
 Used where an ending must not fall between steps: numba compiling a kernel (`kernels`), a
 calibration creating a trial and naming its process. Signals only, no numba: the layers above
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +53,10 @@ def uninterrupted(*, releasable: bool = False) -> Iterator[None]:
 def release() -> None:
     """Act now on a signal that arrived in the open `uninterrupted` blocks, as their ends
     would, if every one of them is `releasable`: a point inside them where stopping is safe
-    (one compile done inside another, whose typing an exception ends cleanly)."""
+    (one compile done inside another, whose typing an exception ends cleanly). Does nothing
+    outside the main thread, whose blocks these are."""
+    if threading.current_thread() is not threading.main_thread():
+        return
     if not _open or not all(releasable for _, _, releasable in _open):
         return
     arrived = [signum for _, signals, _ in _open for signum in signals]
@@ -104,16 +108,33 @@ def _ctrl_c(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _caught(previous: Any) -> Any:
+    """`sys.unraisablehook` but for a KeyboardInterrupt, which Python drops where it cannot
+    carry it (raised in a finalizer or a callback, where a Ctrl-C may land): the same Ctrl-C
+    again a moment later, as inside numba."""
+
+    def hook(unraisable: Any) -> None:
+        if issubclass(unraisable.exc_type, KeyboardInterrupt):
+            threading.Timer(RETRY, _again, (signal.SIGINT,)).start()
+        else:
+            previous(unraisable)
+
+    return hook
+
+
 @contextmanager
 def ctrl_c_outside_numba() -> Iterator[None]:
     """Within the block Ctrl-C raises KeyboardInterrupt only outside numba's code (see
-    `_ctrl_c`), so a command stopped mid-run ends cleanly. Does nothing outside the main
-    thread."""
+    `_ctrl_c`) and again if Python dropped it (`_caught`), so a command stopped mid-run ends
+    cleanly. Does nothing outside the main thread."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     saved = signal.signal(signal.SIGINT, _ctrl_c)
+    hook = sys.unraisablehook
+    sys.unraisablehook = _caught(hook)
     try:
         yield
     finally:
+        sys.unraisablehook = hook
         signal.signal(signal.SIGINT, saved)
