@@ -9,7 +9,9 @@ numba's at the border of each kernel: every array passed in is unboxed into a fr
 record of its own (allocated, and freed after the call with the GIL taken again), every array
 returned is boxed through a Python call. This counts them (each kernel the engine's modules
 call from Python, wrapped for the run) and times one of each on this machine (a kernel of ten
-arrays against a kernel of none), so that their share of a step is a product, not a guess.
+arrays against a kernel of none), so that their share of a step is a product, not a guess. It
+also times each kernel's calls, border included: what is left of a step is the Python and
+numpy between the calls, the part only a step compiled whole would remove.
 Results go to benchmarks/out/step_calls.json.
 """
 
@@ -47,11 +49,14 @@ def arrays_in(value: Any) -> int:
 @contextmanager
 def counting() -> Iterator[dict[str, Counter[str]]]:
     """Within the block, each kernel an engine module calls from Python is counted: calls,
-    arrays passed, arrays returned, by `module.kernel`. Kernels already compiled or loaded
-    (numba resolves a kernel's callees when it compiles it); put back after the block."""
+    arrays passed, arrays returned and seconds in the calls, by `module.kernel`. Kernels
+    already compiled or loaded (numba resolves a kernel's callees when it compiles it); put
+    back after the block."""
     import sim.engine
 
-    tally: dict[str, Counter[str]] = {"calls": Counter(), "in": Counter(), "out": Counter()}
+    tally: dict[str, Counter[str]] = {
+        "calls": Counter(), "in": Counter(), "out": Counter(), "seconds": Counter(),
+    }  # fmt: skip
     modules = [
         importlib.import_module(info.name)
         for info in pkgutil.walk_packages(sim.engine.__path__, "sim.engine.")
@@ -77,7 +82,9 @@ def counting() -> Iterator[dict[str, Counter[str]]]:
 
 def _counted(kernel: Dispatcher, label: str, tally: dict[str, Counter[str]]) -> Any:
     def counted(*args: Any) -> Any:
+        started = time.perf_counter()
         result = kernel(*args)
+        tally["seconds"][label] += time.perf_counter() - started
         tally["calls"][label] += 1
         tally["in"][label] += arrays_in(args)
         tally["out"][label] += arrays_in(result)
@@ -87,7 +94,8 @@ def _counted(kernel: Dispatcher, label: str, tally: dict[str, Counter[str]]) -> 
 
 
 def census(consumers: int, steps: int, seed: int = 1) -> dict[str, dict[str, float]]:
-    """Per step of the baseline: each kernel's calls, arrays in and arrays out."""
+    """Per step of the baseline: each kernel's calls, arrays in and arrays out, and the
+    microseconds in its calls (`us`)."""
     from sim import JourneyModel, load_scenario
 
     spec = load_scenario(ROOT / "scenarios" / "baseline.toml")
@@ -97,6 +105,7 @@ def census(consumers: int, steps: int, seed: int = 1) -> dict[str, dict[str, flo
         model.run_for(steps)
     return {
         label: {key: tally[key][label] / steps for key in ("calls", "in", "out")}
+        | {"us": tally["seconds"][label] / steps * 1e6}
         for label in sorted(tally["calls"], key=lambda k: -tally["in"][k])
     }
 
@@ -161,7 +170,7 @@ def main() -> None:
 
     kernels = census(args.consumers, args.steps)
     cost = border_costs()
-    total = {key: sum(k[key] for k in kernels.values()) for key in ("calls", "in", "out")}
+    total = {key: sum(k[key] for k in kernels.values()) for key in ("calls", "in", "out", "us")}
     border = (
         total["calls"] * cost["call"]
         + total["in"] * cost["array_in"]
@@ -173,9 +182,13 @@ def main() -> None:
         f"{total['out']:.0f} out; one costs {cost['call']:.0f}, {cost['array_in']:.0f}, "
         f"{cost['array_out']:.0f} ns: {border:.0f} us, {border / step:.0%} of a step"
     )
-    print(f"{'kernel':<28}{'calls':>7}{'in':>7}{'out':>6}  (a step)")
+    print(
+        f"in the kernels' calls, border included: {total['us']:.0f} us; the rest, the Python "
+        f"and numpy between them: {step - total['us']:.0f} us ({1 - total['us'] / step:.0%})"
+    )
+    print(f"{'kernel':<28}{'calls':>7}{'in':>7}{'out':>6}{'us':>7}  (a step)")
     for label, k in kernels.items():
-        print(f"{label:<28}{k['calls']:>7.2f}{k['in']:>7.1f}{k['out']:>6.1f}")
+        print(f"{label:<28}{k['calls']:>7.2f}{k['in']:>7.1f}{k['out']:>6.1f}{k['us']:>7.1f}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
         json.dumps(
@@ -187,6 +200,7 @@ def main() -> None:
                 "costs_ns": cost,
                 "per_step": total,
                 "border_us": border,
+                "in_kernels_us": total["us"],
                 "kernels": kernels,
             },
             indent=2,
