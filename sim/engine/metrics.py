@@ -137,9 +137,10 @@ class Ledger:
         self.row[cols] = values
 
     def close(self, step: int) -> None:
-        """Store the step's row (steps count from 1) and start an empty one."""
+        """Store the step's row (steps count from 1) and start an empty one in the same array
+        (the kernels' kept arguments hold it: `sim.engine.arguments`)."""
         self.values[step - 1] = self.row
-        self.row = np.zeros(self.row.shape[0])  # (`zeros_like` is a Python function)
+        self.row.fill(0.0)
 
     def frame(self, steps: int | None = None) -> pl.DataFrame:
         """Tidy table of the first `steps` steps: step, metric, brand, detail, value."""

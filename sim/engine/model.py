@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from mesa.time import Priority
 
-from sim.engine import promotions, retention, transitions
+from sim.engine import arguments, promotions, retention, transitions
 from sim.engine.cohorts import cohort_retention
 from sim.engine.draws import Draws, Stream
 from sim.engine.journey import CUSTOMER, SMOT, Moment
@@ -178,6 +178,7 @@ class JourneyModel(mesa.Model):
         self.brand_quality_sd = np.array([b.quality_sd for b in brands])
         self.prices = np.array([b.price for b in brands])
         self.problem_rates = np.array([b.problem_rate for b in brands])
+        self.kept_arguments: dict = {}  # the kernels' arguments (`sim.engine.arguments`)
         self.promotions = promotions.Promotions.from_scenario(spec)
         # what new customers get now, per brand: share off and discounted periods
         self.offer = np.zeros(len(brands))
@@ -293,6 +294,7 @@ class JourneyModel(mesa.Model):
     def _price_offers(self) -> None:
         self._offered = self.prices * (1.0 - self.offer)
         self._offered.flags.writeable = False
+        arguments.forget(self)  # kept tuples may hold the offers or what they were priced at
 
     def _set_active(self, tp: int, active: bool) -> None:
         self.touchpoints.active[tp] = active

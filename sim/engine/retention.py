@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import promotions, transitions
+from sim.engine.arguments import kept
 from sim.engine.draws import _base, _hash
 from sim.engine.journey import CUSTOMER
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
@@ -253,6 +254,7 @@ def _churn_chance(model: JourneyModel, who: np.ndarray) -> np.ndarray:
     return _hazard(who, *_hazard_arguments(model))
 
 
+@kept
 def _hazard_arguments(model: JourneyModel) -> tuple:
     """What `_hazard` needs besides who."""
     s, pop = model.spec.retention, model.population

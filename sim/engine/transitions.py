@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import promotions
+from sim.engine.arguments import kept
 from sim.engine.choice import choose, utilities
 from sim.engine.draws import _base, _gauss, _hash
 from sim.engine.journey import CUSTOMER, EDGE_INDEX, Moment
@@ -117,6 +118,7 @@ def acquire(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     move(model, idx, Moment.SMOT)
 
 
+@kept
 def acquire_arguments(model: JourneyModel) -> tuple:
     """What `_acquire` needs besides who, which brand and the step."""
     pop, cols = model.population, model.cols
@@ -154,6 +156,7 @@ def acquired(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
             model.promotion_heard[idx[brand == model.promotions.brand[k]], k] = True
 
 
+@kept
 def move_arguments(model: JourneyModel) -> tuple:
     """What `_move` needs besides who and where to: for kernels that move consumers."""
     return model.population.moment, model.counts, model.ledger.row, model.flow_cols
@@ -207,10 +210,11 @@ def pay(model: JourneyModel, idx: np.ndarray, brand: np.ndarray) -> None:
     _pay(idx, brand, _payment(model))
 
 
+@kept
 def _payment(model: JourneyModel) -> tuple:
-    """What `_pay` needs of the model, in one tuple: the ledger's row (a new one each step),
-    its revenue and forgone-revenue columns (none without promotions), the list prices, the
-    consumers' discount, discounted periods left and price paid, and the number of brands."""
+    """What `_pay` needs of the model, in one tuple: the ledger's row, its revenue and
+    forgone-revenue columns (none without promotions), the list prices, the consumers'
+    discount, discounted periods left and price paid, and the number of brands."""
     pop, cols = model.population, model.cols
     return (
         model.ledger.row,
@@ -271,6 +275,7 @@ def churn(model: JourneyModel, idx: np.ndarray) -> None:
     churned(model, *_churn(idx, model.t, *churn_arguments(model)))
 
 
+@kept
 def churn_arguments(model: JourneyModel) -> tuple:
     """What `_churn` needs besides who and the step."""
     pop = model.population
@@ -289,7 +294,7 @@ def churn_arguments(model: JourneyModel) -> tuple:
         model.ledger.row,
         model.cols.churn,
         len(model.brands),
-        np.uint64(model.stream("reenter").base),
+        np.uint64(model.draws.key_of("reenter")),
         model.spec.retention.reenter if model.spec.zmot.enabled else 0.0,
     )
 
@@ -314,6 +319,7 @@ def _churn(  # type: ignore[no-untyped-def]
     """`churn` but for the spell kept and the moves, in one call where numpy needs about
     twenty: returns the brands left and when they were acquired, and of `idx` those who shop
     again at once (each with chance `reenter`, the stream `reenter_key`) and the others."""
+    reenter_base = _base(reenter_key, t)
     k = idx.shape[0]
     brand = np.empty(k, dtype=np.int64)
     for r in range(k):
@@ -332,7 +338,7 @@ def _churn(  # type: ignore[no-untyped-def]
     rest = np.empty_like(idx)
     s = n = 0
     for i in idx:
-        if _hash(reenter_key, np.int64(i)) < reenter:
+        if _hash(reenter_base, np.int64(i)) < reenter:
             shop[s] = i
             s += 1
         else:
@@ -424,6 +430,7 @@ def _count_contacts(row, contacts_col, cost_col, cost, tps, met):  # type: ignor
         _counted(row, contacts_col, cost_col, cost, tps[k], met[k])
 
 
+@kept
 def contact_arguments(model: JourneyModel) -> tuple:
     """What `_touch` needs of the touchpoints, the ledger and the consumers, in one tuple for
     the moments' kernels that reach and contact."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arguments import kept
 from sim.engine.arrays import room
 from sim.engine.draws import _GOLDEN, _base, _hash, _indices, _mix, _rung_picks
 from sim.engine.journey import FMOT, PRE_ZMOT
@@ -28,11 +29,17 @@ def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
     """Stimuli reach their audience; needs arise among those out of the market when the step
     began (`start`), from their need cycle, campaign triggers, and positive word of mouth heard
     this step (`heard`, from SMOT)."""
+    needs = _needs(start, heard, model.t, *_needs_arguments(model))
+    # Still out of the market: a consumer contacted twice counts once, and none moved yet.
+    transitions.enter_market(model, needs)
+
+
+@kept
+def _needs_arguments(model: JourneyModel) -> tuple:
+    """What `_needs` needs besides those out of the market, the word of mouth heard and the
+    step."""
     pop, tps, draws, cols = model.population, model.touchpoints, model.draws, model.cols
-    needs = _needs(
-        start,
-        heard,
-        model.t,
+    return (
         tps.moment,
         tps.active,
         tps.reach,
@@ -56,8 +63,6 @@ def step(model: JourneyModel, start: np.ndarray, heard: np.ndarray) -> None:
         model.spec.wom.trigger,
         pop.moment,
     )
-    # Still out of the market: a consumer contacted twice counts once, and none moved yet.
-    transitions.enter_market(model, needs)
 
 
 @njit(cache=True)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arguments import kept
 from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _indices, _mix, _rung
 from sim.engine.journey import Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
@@ -106,11 +107,13 @@ def living(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> 
     `problem_severity` stars short of expectation, felt in full; the running SMOT touchpoints
     meet them (`meet`) and are experienced: support (audience `with_problem`) as a service
     encounter, the others (onboarding, delivery) as a touch. The experiences in that order."""
-    return Experiences(*_living(model.t, customer, customers, *_living_arguments(model)))
+    live = model.touchpoints.live(Moment.SMOT)
+    return Experiences(*_living(model.t, customer, customers, live, *_living_arguments(model)))
 
 
+@kept
 def _living_arguments(model: JourneyModel) -> tuple:
-    """What `_living` needs besides the step and the customers."""
+    """What `_living` needs besides the step, the customers and the running touchpoints."""
     pop, s, tps = model.population, model.spec.smot, model.touchpoints
     return (
         model.draws.keys(_LIVING),
@@ -126,7 +129,6 @@ def _living_arguments(model: JourneyModel) -> tuple:
         model.cols.problems,
         (s.usage_rate, s.usage_weight, s.self_resolve, s.problem_weight, s.problem_severity),
         (s.negativity, s.neutral, s.performance_weight, s.expectation_learning),
-        tps.live(Moment.SMOT),
         _meeting_arguments(model),
         tps.stream_keys(model.draws, "quality"),
         tps.stream_keys(model.draws, "recovery"),
@@ -140,8 +142,8 @@ def _living_arguments(model: JourneyModel) -> tuple:
 
 @njit(cache=True)
 def _living(  # type: ignore[no-untyped-def]
-    t, customer, customers, keys, satisfaction, attitude, expectation, problem, brand_of,
-    brand_quality, brand_quality_sd, problem_rates, row, problem_cols, smot, felt, live,
+    t, customer, customers, live, keys, satisfaction, attitude, expectation, problem,
+    brand_of, brand_quality, brand_quality_sd, problem_rates, row, problem_cols, smot, felt,
     meeting, quality_keys, recovery_keys, quality, quality_sd, weight, recovery,
     recovered_cols,
 ):  # fmt: skip
@@ -269,6 +271,7 @@ def meet(model: JourneyModel, tp: int, customer: np.ndarray, customers: np.ndarr
     return _reached(tp, model.t, customer, customers, *_meeting_arguments(model))
 
 
+@kept
 def _meeting_arguments(model: JourneyModel) -> tuple:
     """What `_reached` needs of the touchpoints, the consumers and the ledger."""
     pop, tps, cols = model.population, model.touchpoints, model.cols
@@ -526,6 +529,7 @@ def who_talks(model: JourneyModel, customer: np.ndarray) -> tuple[np.ndarray, np
     return _talk(model.t, customer, *_talk_arguments(model))
 
 
+@kept
 def _talk_arguments(model: JourneyModel) -> tuple:
     """What `_talk` needs besides the step and the customers."""
     pop, w = model.population, model.spec.wom
@@ -602,6 +606,7 @@ def word_of_mouth(model: JourneyModel, customer: np.ndarray) -> np.ndarray:
     return _word_of_mouth(model.t, customer, _talk_arguments(model), _spread_arguments(model))
 
 
+@kept
 def _spread_arguments(model: JourneyModel) -> tuple:
     """What `_spread` needs besides the talkers, the customers and the stream's base."""
     pop, s, c = model.population, model.spec, model.cols

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arguments import kept
 from sim.engine.choice import _gumbel_max, gumbel_noise
 from sim.engine.draws import _base, _hash, _uniform_rows
 from sim.engine.journey import FMOT, PRE_ZMOT, ZMOT, Moment
@@ -42,19 +43,20 @@ def research(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _research_for(model: JourneyModel, idx: np.ndarray) -> tuple[np.ndarray, ...]:
     """`research` and the utilities [consumer, brand] of the brands (`choice.utilities`)."""
-    expectation, score, u, reads = _research(idx, *_research_arguments(model))
+    expectation, score, u, reads = _research(idx, model.t, *_research_arguments(model))
     model.ledger.add(model.cols.researched, reads)
     return expectation, score, u
 
 
+@kept
 def _research_arguments(model: JourneyModel) -> tuple:
-    """What `_research` needs besides the shoppers."""
+    """What `_research` needs besides the shoppers and the step."""
     pop, s, pages = model.population, model.spec, model.pages
     return (
         pop.attitude,
         pop.research,
         pop.reviews_read,
-        np.uint64(model.stream("research").base),
+        np.uint64(model.draws.key_of("research")),
         s.zmot.reviews,
         pages.newest,
         pages.answered,
@@ -72,13 +74,15 @@ def _research_arguments(model: JourneyModel) -> tuple:
 
 @njit(cache=True)
 def _research(  # type: ignore[no-untyped-def]
-    idx, attitude, research, reviews_read, key, reviews, newest, answered, count,
+    idx, t, attitude, research, reviews_read, key, reviews, newest, answered, count,
     answered_weight, prior_weight, price, price_sensitivity, aware, w_att, w_rev, w_price,
 ):  # fmt: skip
     """Research and utilities in one pass where numpy needs about twenty calls: who reads
-    (the stream `key`), the newest reviews each reads of every brand (`newest_read`), the
-    expectation they blend (`blend_expectation`), the centred review score and each brand's
-    utility (`choice.utilities`), with the same arithmetic in the same order."""
+    (the stream `key` at step `t`), the newest reviews each reads of every brand
+    (`newest_read`), the expectation they blend (`blend_expectation`), the centred review
+    score and each brand's utility (`choice.utilities`), with the same arithmetic in the same
+    order."""
+    base = _base(key, t)
     weights, means = _newest_read(newest, answered, answered_weight)
     depth = newest.shape[1]
     k, brands = idx.shape[0], newest.shape[0]
@@ -95,7 +99,7 @@ def _research(  # type: ignore[no-untyped-def]
             prefetch(attitude, (j, 0))
             prefetch(aware, (j, 0))
         i = idx[r]
-        read = reviews and _hash(key, np.int64(i)) < research[i]
+        read = reviews and _hash(base, np.int64(i)) < research[i]
         reads += read
         for b in range(brands):
             n = min(reviews_read[i] * read, count[b], depth)
@@ -157,7 +161,7 @@ def _looking(idx, t, touchpoints, contact, researching, researched, choice_key):
     the uniforms of their choice (`Stream.uniform_rows` of "choice"). Returns expectation and
     utilities [shopper, brand] and those uniforms."""
     _shoppers(idx, t, *touchpoints, contact)
-    expectation, _, u, reads = _research(idx, *researching)
+    expectation, _, u, reads = _research(idx, t, *researching)
     row, col = researched
     row[col] += reads
     return expectation, u, _uniform_rows(_base(choice_key, t), idx, u.shape[1])
