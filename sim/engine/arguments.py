@@ -3,10 +3,11 @@
 A moment's kernel takes the arrays and settings it reads as a tuple, and building one costs a
 few microseconds of Python: a dozen a step were some 15 us, a tenth of a 1,000-consumer step.
 The arrays are the model's own and change in place, and the settings are the scenario's, so a
-tuple stays right until the model replaces an array: the offers to new customers when a
-promotion starts or ends, or the prices they are offered after a dated change (`forget`, which
-the model calls then). What changes from step to step (the step, a stream's base, the running
-touchpoints) is passed beside a kept tuple, not in it.
+tuple stays right until a promotion starts or ends or a dated change applies: those replace
+arrays a tuple holds (the offers to new customers, the prices offered) or change what one was
+made from (FMOT's plan of the running touchpoints by brand), and the model calls `forget` then.
+What changes from step to step (the step, a stream's base) is passed beside a kept tuple, not
+in it.
 """
 
 from __future__ import annotations

@@ -203,7 +203,6 @@ class JourneyModel(mesa.Model):
         )
         self.cols = self.ledger.cols
         self.flow_cols = transitions.flow_columns(self.cols.flow)  # [from, to] -> column
-        self.fmot_plan: tuple | None = None  # FMOT touchpoints by brand, while they stay so
         # whether churn odds carry each consumer's own propensity (a segment declares one)
         self.has_propensity = any(
             seg.churn_propensity is not None for seg in spec.population.segments.values()
@@ -298,6 +297,7 @@ class JourneyModel(mesa.Model):
 
     def _set_active(self, tp: int, active: bool) -> None:
         self.touchpoints.active[tp] = active
+        arguments.forget(self)  # kept tuples may hold what runs (FMOT's plan)
 
     def _apply(self, brand: str, touchpoint: str | None, values: dict[str, float]) -> None:
         """A dated event: set fields of a brand or of one of its touchpoints from now on."""
@@ -317,6 +317,7 @@ class JourneyModel(mesa.Model):
             arrays[field][row] = value  # the loader refuses other fields; here a KeyError
         if touchpoint is None:  # a price may have changed
             self._price_offers()
+        arguments.forget(self)  # kept tuples may hold what a touchpoint's figures made
 
     # --- renewal calendar -------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ import numpy as np
 from sim import JourneyModel, load_scenario
 from sim.engine import retention, transitions
 from sim.engine.arguments import kept
+from sim.engine.moments import fmot
+from sim.scenario import apply_overrides
 
 ROOT = Path(__file__).resolve().parents[2]
 VALENTINE = ROOT / "scenarios" / "library" / "valentine_deal.toml"
@@ -57,3 +59,20 @@ def test_the_ledger_keeps_one_row_the_kernels_hold_and_stores_each_step() -> Non
     assert model.ledger.row is row and held[2] is row
     assert not row.any()  # zeroed for the next step
     assert model.ledger.values[:5].any(axis=1).all()  # each step stored before
+
+
+def test_a_touchpoint_starting_on_a_date_joins_fmot_s_plan() -> None:
+    """FMOT's kept plan of the running touchpoints by brand is made again when a dated change
+    starts one (it would miss the new touchpoint if the model did not forget it)."""
+    s = apply_overrides(
+        load_scenario(ROOT / "scenarios" / "baseline.toml"),
+        {"brands": {"aurora": {"touchpoints": {"free_trial": {"start": 10}}}}},
+    )
+    model = JourneyModel(s, consumers=300, rng=3)
+    trial = model.touchpoints.index(model.brands.index("aurora"), "free_trial")
+    model.run_for(9)
+    (_, _, _, _, _, _, _, which, *_), _ = fmot._meeting_arguments(model)
+    assert trial not in which
+    model.run_for(1)  # step 10: the trial starts
+    (_, _, _, _, _, _, _, which, *_), counting = fmot._meeting_arguments(model)
+    assert trial in which and counting[-1] is which

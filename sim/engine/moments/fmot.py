@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import transitions
+from sim.engine.arguments import kept
 from sim.engine.draws import _base, _gauss, _hash
 from sim.engine.journey import PRE_ZMOT, SMOT, ZMOT, Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
@@ -62,21 +63,20 @@ def _meet(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The first encounters of the shoppers `idx` (distinct), counted as contacts; with
     `convert`, attitude moved by them, and who converts and, of the others, who tries again."""
-    encounters, counting = _meeting_arguments(model, convert)
-    quality, weight, won, again, met = _first_encounters(idx, *encounters)
+    encounters, counting = _meeting_arguments(model)
+    quality, weight, won, again, met = _first_encounters(idx, model.t, convert, *encounters)
     transitions._count_contacts(*counting, met)
     return quality, weight, won, again
 
 
-def _meeting_arguments(model: JourneyModel, convert: bool) -> tuple[tuple, tuple]:
-    """What `_first_encounters` needs besides the shoppers, and what `_count_contacts` needs
-    besides the contacts made."""
+@kept
+def _meeting_arguments(model: JourneyModel) -> tuple[tuple, tuple]:
+    """What `_first_encounters` needs besides the shoppers, the step and whether they convert,
+    and what `_count_contacts` needs besides the contacts made. Its plan of the running FMOT
+    touchpoints by brand is made again after a dated change (`arguments.forget`)."""
     pop, s, tps = model.population, model.spec, model.touchpoints
     live = tps.live(Moment.FMOT)
-    key = (live.tobytes(), tps.reach[live].tobytes())
-    if model.fmot_plan is None or model.fmot_plan[0] != key:
-        model.fmot_plan = (key, *_encounter_plan(tps.brand, tps.reach, live, len(model.brands)))
-    _, start, which, shares = model.fmot_plan
+    start, which, shares = _encounter_plan(tps.brand, tps.reach, live, len(model.brands))
     draws = model.draws
     encounters = (
         pop.brand,
@@ -91,11 +91,9 @@ def _meeting_arguments(model: JourneyModel, convert: bool) -> tuple[tuple, tuple
         tps.quality,
         tps.quality_sd,
         tps.weight,
-        model.t,
         draws.keys(model.brands, "encounter"),
         tps.stream_keys(draws, "quality"),
         draws.keys(["product.first", "conversion", "retry"]),
-        convert,
         s.smot.negativity,
         s.fmot.base,
         s.fmot.slope,
@@ -121,8 +119,8 @@ def _encounter_plan(
 
 @njit(cache=True)
 def _first_encounters(  # type: ignore[no-untyped-def]
-    idx, brand_of, attitude, expectation, product_mean, product_sd, usage_weight, start, which,
-    shares, tp_mean, tp_sd, tp_weight, t, brand_keys, quality_keys, keys, convert, negativity,
+    idx, t, convert, brand_of, attitude, expectation, product_mean, product_sd, usage_weight,
+    start, which, shares, tp_mean, tp_sd, tp_weight, brand_keys, quality_keys, keys, negativity,
     base, slope, retry,
 ):  # fmt: skip
     """`first_encounter` and, with `convert`, the conversion of each shopper in one pass where
@@ -181,7 +179,7 @@ def step(model: JourneyModel, start: Start) -> None:
     if idx.size == 0:
         return
     pop = model.population
-    encounters, counting = _meeting_arguments(model, convert=True)
+    encounters, counting = _meeting_arguments(model)
     buyers, brand, edges = _fmot(
         idx,
         model.t,
@@ -208,7 +206,7 @@ def _fmot(idx, t, encounters, counting, acquisition, holding, moving):  # type: 
     order. Returns the buyers, their brands, and whether each move (buyers, who try again,
     who give up) had an edge of the journey."""
     brand_of, forget_at, paused = holding
-    _, _, won, again, met = _first_encounters(idx, *encounters)
+    _, _, won, again, met = _first_encounters(idx, t, True, *encounters)
     _count_contacts(*counting, met)
     buyers, brand, retry, quit = _outcomes(idx, brand_of, won, again)
     _acquire(buyers, brand, t, *acquisition)
