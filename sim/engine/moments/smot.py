@@ -107,13 +107,12 @@ def living(model: JourneyModel, customer: np.ndarray, customers: np.ndarray) -> 
     `problem_severity` stars short of expectation, felt in full; the running SMOT touchpoints
     meet them (`meet`) and are experienced: support (audience `with_problem`) as a service
     encounter, the others (onboarding, delivery) as a touch. The experiences in that order."""
-    live = model.touchpoints.live(Moment.SMOT)
-    return Experiences(*_living(model.t, customer, customers, live, *_living_arguments(model)))
+    return Experiences(*_living(model.t, customer, customers, *_living_arguments(model)))
 
 
 @kept
 def _living_arguments(model: JourneyModel) -> tuple:
-    """What `_living` needs besides the step, the customers and the running touchpoints."""
+    """What `_living` needs besides the step and the customers."""
     pop, s, tps = model.population, model.spec.smot, model.touchpoints
     return (
         model.draws.keys(_LIVING),
@@ -129,6 +128,7 @@ def _living_arguments(model: JourneyModel) -> tuple:
         model.cols.problems,
         (s.usage_rate, s.usage_weight, s.self_resolve, s.problem_weight, s.problem_severity),
         (s.negativity, s.neutral, s.performance_weight, s.expectation_learning),
+        tps.live(Moment.SMOT),
         _meeting_arguments(model),
         tps.stream_keys(model.draws, "quality"),
         tps.stream_keys(model.draws, "recovery"),
@@ -142,8 +142,8 @@ def _living_arguments(model: JourneyModel) -> tuple:
 
 @njit(cache=True)
 def _living(  # type: ignore[no-untyped-def]
-    t, customer, customers, live, keys, satisfaction, attitude, expectation, problem,
-    brand_of, brand_quality, brand_quality_sd, problem_rates, row, problem_cols, smot, felt,
+    t, customer, customers, keys, satisfaction, attitude, expectation, problem, brand_of,
+    brand_quality, brand_quality_sd, problem_rates, row, problem_cols, smot, felt, live,
     meeting, quality_keys, recovery_keys, quality, quality_sd, weight, recovery,
     recovered_cols,
 ):  # fmt: skip

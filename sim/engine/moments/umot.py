@@ -386,13 +386,9 @@ def step(model: JourneyModel, start: Start, experiences: Experiences) -> None:
     e = experiences
     if not model.spec.umot.enabled or e.who.size == 0:
         return
-    tps = model.touchpoints
-    requests = np.array(tps.of_kind("review_request"), dtype=np.int64)  # the running ones
-    responses = np.array(tps.of_kind("review_response"), dtype=np.int64)
     who, brand, given, answered, asked = _umot(
-        model.t, held, e.who, e.brand, e.quality, start.moment, requests, responses,
-        *_umot_arguments(model),
-    )  # fmt: skip
+        model.t, held, e.who, e.brand, e.quality, start.moment, *_umot_arguments(model)
+    )
     model.pages.post(model.t, brand, given, who, answered, asked)
     model.ledger.add_by_brand(model.cols.reviews, brand)
     transitions.move(model, who, Moment.UMOT)
@@ -400,8 +396,7 @@ def step(model: JourneyModel, start: Start, experiences: Experiences) -> None:
 
 @kept
 def _umot_arguments(model: JourneyModel) -> tuple:
-    """What `_umot` needs besides the step, the day held, the experiences and the running
-    review requests and responses."""
+    """What `_umot` needs besides the step, the day held and the experiences."""
     pop, u, tps, pages = model.population, model.spec.umot, model.touchpoints, model.pages
     reviewing = (
         pop.expectation, pop.review_propensity, pages.newest, pages.count,
@@ -413,6 +408,8 @@ def _umot_arguments(model: JourneyModel) -> tuple:
         pop.moment,
         pop.next_renewal,
         model.tally,
+        np.array(tps.of_kind("review_request"), dtype=np.int64),
+        np.array(tps.of_kind("review_response"), dtype=np.int64),
         tps.reach,
         tps.who,
         tps.max_stars,
@@ -426,7 +423,7 @@ def _umot_arguments(model: JourneyModel) -> tuple:
 
 @njit(cache=True)
 def _umot(  # type: ignore[no-untyped-def]
-    t, held, who, brand, quality, start, requests, responses, moment, next_renewal, tally,
+    t, held, who, brand, quality, start, moment, next_renewal, tally, requests, responses,
     reach, audience, max_stars, reach_keys, quality_keys, contact, reviewing, answering,
 ):  # fmt: skip
     """`step` past the posters going back, in one kernel call: the experiences that can be
