@@ -5,7 +5,8 @@ few microseconds of Python: a dozen a step were some 15 us, a tenth of a 1,000-c
 The arrays are the model's own and change in place, and the settings are the scenario's, so a
 tuple stays right until a promotion starts or ends or a dated change applies: those replace
 arrays a tuple holds (the offers to new customers, the prices offered) or change what one was
-made from (FMOT's plan of the running touchpoints by brand), and the model calls `forget` then.
+made from (the running touchpoints, FMOT's plan of them by brand), and the model calls `forget`
+then.
 What changes from step to step (the step, a stream's base) is passed beside a kept tuple, not
 in it.
 """

@@ -297,7 +297,7 @@ class JourneyModel(mesa.Model):
 
     def _set_active(self, tp: int, active: bool) -> None:
         self.touchpoints.active[tp] = active
-        arguments.forget(self)  # kept tuples may hold what runs (FMOT's plan)
+        arguments.forget(self)  # kept tuples may hold the running touchpoints
 
     def _apply(self, brand: str, touchpoint: str | None, values: dict[str, float]) -> None:
         """A dated event: set fields of a brand or of one of its touchpoints from now on."""
