@@ -178,20 +178,22 @@ def step(model: JourneyModel, start: Start) -> None:
     idx = start.fmot
     if idx.size == 0:
         return
+    buyers, brand, edges = _fmot(idx, model.t, *_fmot_arguments(model))
+    transitions.acquired(model, buyers, brand)
+    for ok, to in zip(edges, _TO, strict=True):
+        transitions.moved(ok, to)
+
+
+@kept
+def _fmot_arguments(model: JourneyModel) -> tuple:
+    """What `_fmot` needs besides the shoppers and the step."""
     pop = model.population
-    encounters, counting = _meeting_arguments(model)
-    buyers, brand, edges = _fmot(
-        idx,
-        model.t,
-        encounters,
-        counting,
+    return (
+        *_meeting_arguments(model),
         transitions.acquire_arguments(model),
         (pop.brand, pop.forget_at, pop.paused),
         transitions.move_arguments(model),
     )
-    transitions.acquired(model, buyers, brand)
-    for ok, to in zip(edges, _TO, strict=True):
-        transitions.moved(ok, to)
 
 
 _TO = (Moment.SMOT, Moment.ZMOT, Moment.PRE_ZMOT)  # buyers, who try again, who give up

@@ -121,37 +121,43 @@ def step(model: JourneyModel, start: Start) -> None:
     (`transitions.to_first_encounter`). In two kernel calls (`_looking`, `_choosing`) around
     the choice's logarithms, which stay numpy's (a kernel's would differ in the last bit), but
     for a purchase at once when FMOT is off."""
-    s, pop, tps, draws, t = model.spec, model.population, model.touchpoints, model.draws, model.t
-    idx = start.zmot
-    expectation, u, uniforms = _looking(
-        idx,
-        t,
+    idx, t = start.zmot, model.t
+    expectation, u, uniforms = _looking(idx, t, *_looking_arguments(model))
+    if idx.size == 0:
+        return
+    gumbel = gumbel_noise(uniforms)
+    chose, chosen, edges = _choosing(idx, t, u, gumbel, expectation, *_choosing_arguments(model))
+    for ok, to in zip(edges, (Moment.FMOT, Moment.PRE_ZMOT), strict=True):
+        transitions.moved(ok, to)
+    if not model.spec.fmot.enabled:
+        transitions.acquire(model, chose, chosen)
+
+
+@kept
+def _looking_arguments(model: JourneyModel) -> tuple:
+    """What `_looking` needs besides the shoppers and the step."""
+    tps, draws = model.touchpoints, model.draws
+    return (
         (tps.moment, tps.active, tps.reach, tps.who, tps.stream_keys(draws, "reach")),
         transitions.contact_arguments(model),
         _research_arguments(model),
         (model.ledger.row, model.cols.researched),
         np.uint64(draws.key_of("choice")),
     )
-    if idx.size == 0:
-        return
-    gumbel = gumbel_noise(uniforms)
-    meet = s.fmot.enabled
-    chose, chosen, edges = _choosing(
-        idx,
-        t,
-        u,
-        gumbel,
-        expectation,
-        np.uint64(draws.key_of("give_up")),
+
+
+@kept
+def _choosing_arguments(model: JourneyModel) -> tuple:
+    """What `_choosing` needs besides the shoppers, the step, their utilities, noise and
+    expectations."""
+    s, pop = model.spec, model.population
+    return (
+        np.uint64(model.draws.key_of("give_up")),
         s.zmot.give_up,
         (pop.brand, pop.forget_at, pop.paused, pop.expectation),
-        meet,
+        s.fmot.enabled,
         transitions.move_arguments(model),
     )
-    for ok, to in zip(edges, (Moment.FMOT, Moment.PRE_ZMOT), strict=True):
-        transitions.moved(ok, to)
-    if not meet:
-        transitions.acquire(model, chose, chosen)
 
 
 @njit(cache=True)
