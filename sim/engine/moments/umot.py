@@ -65,7 +65,7 @@ from sim.engine import transitions
 from sim.engine.arguments import kept
 from sim.engine.arrays import first_seen
 from sim.engine.draws import _GOLDEN, _base, _gauss, _hash, _mix, _normal
-from sim.engine.journey import CUSTOMER, UMOT, Moment
+from sim.engine.journey import SMOT, UMOT, Moment
 from sim.engine.kernels import AHEAD, njit, prefetch, ufunc
 from sim.engine.touchpoints import _disconfirmation, _encounter, _felt
 from sim.engine.transitions import _counted, _touch
@@ -431,7 +431,7 @@ def _umot(  # type: ignore[no-untyped-def]
     the stream "review" and its part 0, herded by the pages as they stand) and the brands'
     answers (`_answer`). Returns the posters, their brands, stars, and whether each review was
     answered and asked for."""
-    rows, askable = _reviewable(who, start, moment, next_renewal, held, CUSTOMER, tally)
+    rows, askable = _reviewable(who, start, moment, next_renewal, held, SMOT, tally)
     if requests.shape[0]:
         _ask(requests, askable, t, reach, audience, reach_keys, tally, contact)
     (
