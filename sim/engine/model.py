@@ -315,9 +315,10 @@ class JourneyModel(mesa.Model):
             arrays = {f: getattr(self.touchpoints, f) for f in EDITABLE_TOUCHPOINT}
         for field, value in values.items():
             arrays[field][row] = value  # the loader refuses other fields; here a KeyError
-        if touchpoint is None:  # a price may have changed
+        if touchpoint is None:  # a price may have changed (and the kept tuples are forgotten)
             self._price_offers()
-        arguments.forget(self)  # kept tuples may hold what a touchpoint's figures made
+        else:
+            arguments.forget(self)  # kept tuples may hold what a touchpoint's figures made
 
     # --- renewal calendar -------------------------------------------------------------------
 
