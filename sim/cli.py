@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from calibration.calibrate import Outcome, Plan
     from sim.experiments.experiment import Plan as ExperimentPlan
     from sim.experiments.moments import MomentsPlan
+    from sim.running.executors import Executor
 
 app = typer.Typer(
     help="Moments of Truth: simulate the customer journey through the five moments of truth.",
@@ -93,6 +94,22 @@ Steps = Annotated[
     int | None,
     typer.Option("--steps", min=1, max=MAX_STEPS, help="Number of steps (overrides the scenario)."),
 ]
+NoReport = Annotated[
+    bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
+]
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=LIMITS["workers"],
+        help="Local processes (default: all cores, as many as memory holds).",
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="A Dask scheduler's address, tcp://HOST:PORT."),
+]
 
 
 def _progress(counting: TextColumn) -> Progress:
@@ -134,9 +151,7 @@ def run_command(
         Path | None,
         typer.Option("--out", help="Run folder to write (default: results/<scenario>-<UTC time>)."),
     ] = None,
-    no_report: Annotated[
-        bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
-    ] = False,
+    no_report: NoReport = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -459,19 +474,8 @@ def _calibrate_one(p: Plan) -> Outcome:
 @app.command("experiment")
 def experiment_command(
     file: Annotated[Path, typer.Argument(help="Experiment file (TOML): design over factors.")],
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=LIMITS["workers"],
-            help="Local processes (default: all cores, as many as memory holds).",
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="A Dask scheduler's address, tcp://HOST:PORT."),
-    ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     consumers: Consumers = None,
     steps: Steps = None,
     out_dir: Annotated[
@@ -482,9 +486,7 @@ def experiment_command(
             "folder again resumes an unfinished experiment.",
         ),
     ] = None,
-    no_report: Annotated[
-        bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
-    ] = False,
+    no_report: NoReport = False,
 ) -> None:
     """Run a design over an experiment's factors; write runs, KPIs, sensitivity indices and
     the experiment report.
@@ -494,12 +496,9 @@ def experiment_command(
     from sim.experiments import load_experiment
     from sim.experiments.experiment import FolderError, plan
 
-    if workers is not None and scheduler is not None:
-        raise Refused("--workers and --scheduler: give one or the other")
+    _one_pool(workers, scheduler)
     e = load_experiment(file, consumers=consumers, steps=steps)
-    if scheduler is None:
-        workers = _local_workers(e.scenario, workers)
-    _fits(file, e.scenario, workers or os.cpu_count() or 1)
+    workers = _pool(file, e.scenario, workers, scheduler)
     try:
         target = out_dir or default_run_dir(Path("results"), f"experiment-{e.name}")
     except ValueError:
@@ -521,14 +520,10 @@ def _experiment(
     """`journey experiment` once its folder is held and planned: run, analyse, report."""
     from sim.experiments.experiment import run_experiment
     from sim.running.estimate import estimate_from, probe
-    from sim.running.executors import executor_for
 
     e, target = p.experiment, p.out
     one = probe(e.scenario)  # while the workers' fork server warms up (`_start_local_workers`)
-    try:
-        executor = executor_for(workers, scheduler)
-    except (OSError, TimeoutError) as exc:
-        raise Refused(f"--scheduler: cannot reach {scheduler} ({exc})") from None
+    executor = _executor(workers, scheduler)
     resumed = f", {p.done:,} already done in {target}" if p.done else ""
     reps = f"{e.reps} replication{'s' if e.reps > 1 else ''}"
     guess = estimate_from(one, p.runs - p.done, executor.workers)
@@ -648,19 +643,8 @@ def moments_command(
     ] = 0,
     consumers: Consumers = None,
     steps: Steps = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=LIMITS["workers"],
-            help="Local processes (default: all cores, as many as memory holds).",
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="A Dask scheduler's address, tcp://HOST:PORT."),
-    ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     out_dir: Annotated[
         Path | None,
         typer.Option(
@@ -669,23 +653,18 @@ def moments_command(
             "folder again resumes an unfinished analysis.",
         ),
     ] = None,
-    no_report: Annotated[
-        bool, typer.Option("--no-report", help="Do not write report.html and charts/.")
-    ] = False,
+    no_report: NoReport = False,
 ) -> None:
     """Rank a brand's touchpoints and moments: remove each, make it better (+0.5 stars) or
     consistent (half the spread), against the unchanged scenario on the same seeds."""
     from sim.experiments.moments import plan_moments
     from sim.experiments.parts import FolderError
 
-    if workers is not None and scheduler is not None:
-        raise Refused("--workers and --scheduler: give one or the other")
+    _one_pool(workers, scheduler)
     path = scenario or _default_scenario()
     s = resized(load_scenario(path), consumers, steps)
     _warn(path, s)
-    if scheduler is None:
-        workers = _local_workers(s, workers)
-    _fits(path, s, workers or os.cpu_count() or 1)
+    workers = _pool(path, s, workers, scheduler)
     name = brand or s.focal
     if name not in s.brands:
         raise Refused(f"--brand: no brand {name!r} in {path} (brands: {', '.join(s.brand_names)})")
@@ -708,14 +687,10 @@ def _moments(
     from sim.experiments.moments import run_moments
     from sim.report.moments import read_analysis, render
     from sim.running.estimate import estimate_from, probe
-    from sim.running.executors import executor_for
 
     s, name, reps, target = p.scenario, p.brand, p.reps, p.out
     one = probe(s)  # while the workers' fork server warms up (`_start_local_workers`)
-    try:
-        executor = executor_for(workers, scheduler)
-    except (OSError, TimeoutError) as exc:
-        raise Refused(f"--scheduler: cannot reach {scheduler} ({exc})") from None
+    executor = _executor(workers, scheduler)
     guess = estimate_from(one, p.runs - p.done, executor.workers)
     resumed = f", {p.done:,} already done in {target}" if p.done else ""
     _say(
@@ -753,6 +728,30 @@ def validate_command(
     if explain:
         for line in explanation(scenario, s):
             _say(f"  {line}", out)
+
+
+def _one_pool(workers: int | None, scheduler: str | None) -> None:
+    """Local workers or a Dask cluster, not both."""
+    if workers is not None and scheduler is not None:
+        raise Refused("--workers and --scheduler: give one or the other")
+
+
+def _pool(path: Path, s: Scenario, workers: int | None, scheduler: str | None) -> int | None:
+    """The local workers of a design's runs (none on a cluster), checked to fit in memory."""
+    if scheduler is None:
+        workers = _local_workers(s, workers)
+    _fits(path, s, workers or os.cpu_count() or 1)
+    return workers
+
+
+def _executor(workers: int | None, scheduler: str | None) -> Executor:
+    """Where a design's runs go (`executor_for`); a cluster that does not answer is refused."""
+    from sim.running.executors import executor_for
+
+    try:
+        return executor_for(workers, scheduler)
+    except (OSError, TimeoutError) as exc:
+        raise Refused(f"--scheduler: cannot reach {scheduler} ({exc})") from None
 
 
 def _start_local_workers(

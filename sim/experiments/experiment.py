@@ -15,12 +15,9 @@ replaced, atomically, by the results:
 
 from __future__ import annotations
 
-import io
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +26,12 @@ import tomli_w
 
 from sim.experiments.analysis import indices, point_means
 from sim.experiments.designs import Design, make_design
-from sim.experiments.parts import FolderError, consolidate, open_parts, runs_done
+from sim.experiments.parts import FolderError, finish, open_parts, runs_done, whole
 from sim.experiments.runner import run_all
 from sim.experiments.spec import Experiment
 from sim.running.executors import Executor
 from sim.scenario import dump_scenario
-from sim.store.atomic import atomic_folder
-from sim.store.provenance import git_commit, versions
+from sim.store.atomic import parquet_bytes
 
 __all__ = ["FolderError", "Outcome", "Plan", "plan", "run_experiment"]
 
@@ -80,12 +76,6 @@ def plan(e: Experiment, out: Path) -> Plan:
     return Plan(e, design, out, design.size * e.reps, done)
 
 
-def _parquet(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_parquet(buffer)
-    return buffer.getvalue()
-
-
 def run_experiment(
     p: Plan,
     executor: Executor,
@@ -107,19 +97,16 @@ def run_experiment(
         p.parts,
         on_runs,
     )
-    kpis = consolidate(p.parts)
-    missing = p.runs - kpis.select("point", "replication").unique().height
-    if missing:
-        raise RuntimeError(f"{missing} runs have no results in {p.parts}")
+    kpis = whole(p.parts, p.runs)
     table = indices(e, p.design, kpis)
     wall = time.perf_counter() - started
     files = {
-        "design.parquet": _parquet(p.design.points),
-        "kpis.parquet": _parquet(kpis),
-        "points.parquet": _parquet(point_means(kpis)),
+        "design.parquet": parquet_bytes(p.design.points),
+        "kpis.parquet": parquet_bytes(kpis),
+        "points.parquet": parquet_bytes(point_means(kpis)),
     }
     if table is not None:
-        files["indices.parquet"] = _parquet(table)
+        files["indices.parquet"] = parquet_bytes(table)
     files["experiment.toml"] = tomli_w.dumps(e.source()).encode()
     files["scenario.toml"] = dump_scenario(e.scenario).encode()
     manifest = {
@@ -136,15 +123,6 @@ def run_experiment(
         "factors": list(e.factors),
         "consumers": e.scenario.population.consumers,
         "steps": e.scenario.time.steps,
-        "runner": executor.description,
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_time_seconds": round(wall, 3),
-        "git_commit": git_commit(),
-        "versions": versions(),
-        "files": [*files, "manifest.json"],
     }
-    files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
-    with atomic_folder(p.out, replace=True) as tmp:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
+    finish(p.out, files, manifest, executor.description, wall)
     return Outcome(p.out, p.runs, p.runs - ran, wall, table)

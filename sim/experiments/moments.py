@@ -24,24 +24,21 @@ change, setting, value), `scenario.toml` and `manifest.json`.
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
 
-from sim.experiments.parts import consolidate, open_parts, runs_done
+from sim.experiments.parts import finish, open_parts, runs_done, whole
 from sim.experiments.runner import run_all
 from sim.running.executors import Executor
 from sim.running.kpis import SPEND
 from sim.scenario import Scenario, dump_scenario
-from sim.store.atomic import atomic_folder
-from sim.store.provenance import git_commit, versions
+from sim.store.atomic import parquet_bytes
 
 __all__ = [
     "BETTER",
@@ -251,12 +248,6 @@ class MomentsOutcome:
     effects: pl.DataFrame
 
 
-def _parquet(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_parquet(buffer)
-    return buffer.getvalue()
-
-
 def _changes_frame(p: MomentsPlan) -> pl.DataFrame:
     rows = [
         (point, c.target, c.kind, c.moment, c.change, key, json.dumps(value))
@@ -289,16 +280,13 @@ def run_moments(
         p.parts,
         on_runs,
     )
-    kpis = consolidate(p.parts)
-    missing = p.runs - kpis.select("point", "replication").unique().height
-    if missing:
-        raise RuntimeError(f"{missing} runs have no results in {p.parts}")
+    kpis = whole(p.parts, p.runs)
     table = effects(kpis, p)
     wall = time.perf_counter() - started
     files = {
-        "effects.parquet": _parquet(table),
-        "kpis.parquet": _parquet(kpis),
-        "changes.parquet": _parquet(_changes_frame(p)),
+        "effects.parquet": parquet_bytes(table),
+        "kpis.parquet": parquet_bytes(kpis),
+        "changes.parquet": parquet_bytes(_changes_frame(p)),
         "scenario.toml": dump_scenario(p.scenario).encode(),
     }
     manifest = {
@@ -315,15 +303,6 @@ def run_moments(
         "kpi": kpi,
         "consumers": p.scenario.population.consumers,
         "steps": p.scenario.time.steps,
-        "runner": executor.description,
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_time_seconds": round(wall, 3),
-        "git_commit": git_commit(),
-        "versions": versions(),
-        "files": [*files, "manifest.json"],
     }
-    files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
-    with atomic_folder(p.out, replace=True) as tmp:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
+    finish(p.out, files, manifest, executor.description, wall)
     return MomentsOutcome(p.out, p.runs, p.runs - ran, wall, table)

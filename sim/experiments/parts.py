@@ -4,19 +4,22 @@ with the number of runs and an interrupted experiment keeps what it finished.
 A part holds the KPIs of a batch of runs (`point, replication, kpi, value`) and is written
 through the atomic writer, so a part on disk is whole. `<out>/parts/plan.json` records which
 experiment the parts belong to; the runs done are read back from the parts themselves, and at
-the end they are consolidated into one frame sorted by point, replication and KPI.
+the end they are consolidated into one frame sorted by point, replication and KPI, and the
+results folder is written whole in their place (`finish`).
 """
 
 from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from sim.store.atomic import write_atomic
+from sim.store.atomic import atomic_folder, write_atomic
+from sim.store.provenance import git_commit, versions
 
 __all__ = [
     "PLAN",
@@ -25,10 +28,12 @@ __all__ = [
     "PartsMismatchError",
     "consolidate",
     "done_runs",
+    "finish",
     "has_plan",
     "open_parts",
     "part_name",
     "runs_done",
+    "whole",
     "write_part",
 ]
 
@@ -117,3 +122,32 @@ def consolidate(parts: Path) -> pl.DataFrame:
     if not files:
         return pl.DataFrame(schema=SCHEMA)
     return pl.read_parquet(files).cast(SCHEMA).sort("point", "replication", "kpi")  # type: ignore[arg-type]
+
+
+def whole(parts: Path, runs: int) -> pl.DataFrame:
+    """`consolidate`, every one of a design's `runs` there (a missing one is an error)."""
+    kpis = consolidate(parts)
+    missing = runs - kpis.select("point", "replication").unique().height
+    if missing:
+        raise RuntimeError(f"{missing} runs have no results in {parts}")
+    return kpis
+
+
+def finish(
+    out: Path, files: dict[str, bytes], manifest: dict[str, Any], runner: str, wall: float
+) -> None:
+    """The results folder `out`, written whole in place of the parts: `files` and
+    manifest.json, `manifest` with what every design's says of its run (where it ran, when,
+    how long, the commit and versions, the files)."""
+    manifest |= {
+        "runner": runner,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_time_seconds": round(wall, 3),
+        "git_commit": git_commit(),
+        "versions": versions(),
+        "files": [*files, "manifest.json"],
+    }
+    files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
+    with atomic_folder(out, replace=True) as tmp:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
