@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+
+from benchmarks.record import record
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out" / "kernel_profile.json"
@@ -167,20 +167,16 @@ def main() -> None:
     print("by symbol:")
     for share, name in symbols:
         print(f"  {share:6.2f} %  {name}")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "consumers": args.consumers,
-                "steps": args.steps,
-                "runs": args.runs,
-                "seconds": seconds,
-                "libraries": libraries,
-                "symbols": symbols,
-            },
-            indent=1,
-        )
+    record(
+        OUT,
+        {
+            "consumers": args.consumers,
+            "steps": args.steps,
+            "runs": args.runs,
+            "seconds": seconds,
+            "libraries": libraries,
+            "symbols": symbols,
+        },
     )
 
 

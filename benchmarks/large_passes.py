@@ -20,46 +20,39 @@ benchmarks/out/large_passes.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numba
 import numpy as np
 from numba import njit, prange
 
+from benchmarks.record import record
+from sim.engine.memory import NEVER, _forget
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out" / "large_passes.json"
 CHUNK = 16_384  # consumers a chunk: fixed, so the chunks (and the sums) do not depend on threads
-NEVER = np.iinfo(np.int32).max
 
 
 @njit(parallel=True)
 def threaded(forget_at, fade, factors, attitude, prior, aware, own, t, known):  # type: ignore[no-untyped-def]
-    """`memory._forget` over numba's threads: the same arithmetic pair by pair, the consumers in
-    fixed chunks, each chunk counting the brands it forgets."""
+    """`memory._forget` itself over numba's threads: each fixed chunk of consumers by the
+    engine's pass, counting what it forgets in a row of its own, the rows summed in order."""
     n, brands = attitude.shape
     chunks = (n + CHUNK - 1) // CHUNK
     lost = np.zeros((chunks, brands), dtype=np.int64)
     for c in prange(chunks):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            mine = own[i]
-            for b in range(brands):
-                other = mine != b
-                p = prior[i, b]
-                a = attitude[i, b]
-                faded = p + (a - p) * factors[fade[i, b]]
-                attitude[i, b] = faded if other else a
-                if forget_at[i, b] == t and other:
-                    aware[i, b] = False
-                    lost[c, b] += 1
-                    forget_at[i, b] = NEVER
+        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+        _forget(
+            forget_at[lo:hi], fade[lo:hi], factors, attitude[lo:hi], prior[lo:hi], aware[lo:hi],
+            own[lo:hi], t, lost[c],
+        )  # fmt: skip
     for c in range(chunks):
         for b in range(brands):
-            known[b] -= lost[c, b]
+            known[b] += lost[c, b]
 
 
 @njit
@@ -111,8 +104,6 @@ def _time(
 
 def same_results(arrays: tuple) -> bool:
     """Whether the threaded pass leaves every array as the engine's pass does, to the bit."""
-    from sim.engine.memory import _forget
-
     serial = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in arrays)
     parallel = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in arrays)
     _forget(*serial)
@@ -133,7 +124,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from sim import JourneyModel, load_scenario
-    from sim.engine.memory import _forget
 
     spec = load_scenario(ROOT / "scenarios" / "baseline.toml")
     JourneyModel(spec, consumers=200, rng=2).run_for(5)  # the kernels loaded before the timer
@@ -166,20 +156,16 @@ def main() -> None:
             f"{name:<10}{r['hot_ms']:>9.2f}{r['cold_ms']:>9.2f}{r['cold_ratio']:>17.2f}"
             f"{r['of_step']:>13.1%}"
         )
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "consumers": args.consumers,
-                "steps": args.steps,
-                "step_ms": step * 1e3,
-                "threads": numba.get_num_threads(),
-                "same_to_the_bit": same,
-                "passes": rows,
-            },
-            indent=2,
-        )
+    record(
+        OUT,
+        {
+            "consumers": args.consumers,
+            "steps": args.steps,
+            "step_ms": step * 1e3,
+            "threads": numba.get_num_threads(),
+            "same_to_the_bit": same,
+            "passes": rows,
+        },
     )
 
 

@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import pkgutil
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numba import njit
 from numba.core.dispatcher import Dispatcher
+
+from benchmarks.record import record
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out" / "step_calls.json"
@@ -189,22 +189,18 @@ def main() -> None:
     print(f"{'kernel':<28}{'calls':>7}{'in':>7}{'out':>6}{'us':>7}  (a step)")
     for label, k in kernels.items():
         print(f"{label:<28}{k['calls']:>7.2f}{k['in']:>7.1f}{k['out']:>6.1f}{k['us']:>7.1f}")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "consumers": args.consumers,
-                "steps": args.steps,
-                "step_us": step,
-                "costs_ns": cost,
-                "per_step": total,
-                "border_us": border,
-                "in_kernels_us": total["us"],
-                "kernels": kernels,
-            },
-            indent=2,
-        )
+    record(
+        OUT,
+        {
+            "consumers": args.consumers,
+            "steps": args.steps,
+            "step_us": step,
+            "costs_ns": cost,
+            "per_step": total,
+            "border_us": border,
+            "in_kernels_us": total["us"],
+            "kernels": kernels,
+        },
     )
 
 
